@@ -1,0 +1,87 @@
+// Configuration, read and validated once at start into a typed object. Every value has a
+// working local default (see ../shared/design/CONTRACT.md, "Configuration").
+import { z } from 'zod';
+
+const DEV_AUTH_SECRET = 'flashsale-dev-auth-secret-do-not-use-in-production';
+const DEV_PAYMENT_TOKEN_KEY = 'flashsale-dev-payment-token-key-do-not-use-in-production';
+
+export const LOCAL_REGISTRY_PORT = 8081;
+export const LOCAL_KAFKA_PORT = 9092;
+
+const partnerSecrets = z.string().transform((raw, ctx) => {
+  // "partnerId:secret,partnerId:secret2": a partner listed twice has a rotation secret.
+  const secrets = new Map<string, string[]>();
+  for (const pair of raw
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean)) {
+    const at = pair.indexOf(':');
+    if (at <= 0 || at === pair.length - 1) {
+      ctx.addIssue({ code: 'custom', message: `expected partnerId:secret, got "${pair.slice(0, at > 0 ? at : pair.length)}:…"` });
+      return z.NEVER;
+    }
+    const id = pair.slice(0, at);
+    secrets.set(id, [...(secrets.get(id) ?? []), pair.slice(at + 1)]);
+  }
+  return secrets;
+});
+
+const schema = z.object({
+  KAFKA_BROKERS: z.string().default(`127.0.0.1:${LOCAL_KAFKA_PORT}`),
+  SCHEMA_REGISTRY_URL: z.string().url().default(`http://127.0.0.1:${LOCAL_REGISTRY_PORT}/apis/ccompat/v7`),
+  REDIS_URL: z.string().default('redis://127.0.0.1:6379'),
+  DATABASE_URL: z.string().default('postgres://postgres@127.0.0.1:5432/flashsale'),
+  PORT: z.coerce.number().int().min(0).max(65535).default(3000),
+  TOPIC_PREFIX: z
+    .string()
+    .regex(/^[A-Za-z0-9._-]*$/, 'letters, digits, ".", "_" and "-" only')
+    .default(''),
+  AUTH_SECRET: z.string().min(16).optional(),
+  PARTNER_SECRETS: partnerSecrets.default('demo-pay:dev-secret'),
+  PAYMENT_TOKEN_KEY: z.string().min(16).optional(),
+  LOG_LEVEL: z.enum(['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent']).default('info'),
+});
+
+export type Config = {
+  kafkaBrokers: string[];
+  schemaRegistryUrl: string;
+  redisUrl: string;
+  databaseUrl: string;
+  port: number;
+  topicPrefix: string;
+  authSecret: string;
+  partnerSecrets: Map<string, string[]>;
+  paymentTokenKey: string;
+  logLevel: string;
+  /** Names of the secrets that fell back to their development defaults: warned about loudly at start. */
+  devDefaults: string[];
+};
+
+export class ConfigError extends Error {
+  override name = 'ConfigError';
+}
+
+export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
+  const parsed = schema.safeParse(env);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0];
+    throw new ConfigError(`invalid configuration: ${issue?.path.join('.')}: ${issue?.message}`);
+  }
+  const c = parsed.data;
+  const devDefaults = [...(c.AUTH_SECRET ? [] : ['AUTH_SECRET']), ...(c.PAYMENT_TOKEN_KEY ? [] : ['PAYMENT_TOKEN_KEY'])];
+  return {
+    kafkaBrokers: c.KAFKA_BROKERS.split(',')
+      .map((b) => b.trim())
+      .filter(Boolean),
+    schemaRegistryUrl: c.SCHEMA_REGISTRY_URL,
+    redisUrl: c.REDIS_URL,
+    databaseUrl: c.DATABASE_URL,
+    port: c.PORT,
+    topicPrefix: c.TOPIC_PREFIX,
+    authSecret: c.AUTH_SECRET ?? DEV_AUTH_SECRET,
+    partnerSecrets: c.PARTNER_SECRETS,
+    paymentTokenKey: c.PAYMENT_TOKEN_KEY ?? DEV_PAYMENT_TOKEN_KEY,
+    logLevel: c.LOG_LEVEL,
+    devDefaults,
+  };
+}

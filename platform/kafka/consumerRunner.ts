@@ -1,0 +1,126 @@
+// Runs a consumer group over catalog topics and hands a handler decoded, typed events in
+// batches. Offsets are committed only for what was handled. A record that cannot be
+// decoded, or that its handler still fails on after bounded retries, goes to the
+// dead-letter topic with the reason and its original bytes; then the consumer goes on.
+// Nothing is dropped silently.
+import type { EachBatchPayload, Kafka, KafkaMessage, Producer } from 'kafkajs';
+import type { FlashsaleEvent } from '../../schemas/events/index.js';
+import { type TopicName, topicName } from '../../schemas/topics.js';
+import type { Logger } from '../log.js';
+import type { EventCodec } from '../registry/codec.js';
+
+/** Where an event sits in the log: projections use it to guard against applying twice. */
+export type Position = { topic: string; partition: number; offset: string };
+
+export type Delivered = { event: FlashsaleEvent; position: Position; timestamp: number };
+
+export type BatchHandler = (batch: Delivered[]) => Promise<void>;
+
+/** Thrown by a handler that must wait (e.g. a projection still rebuilding): retried without limit, never dead-lettered. */
+export class NotReadyError extends Error {
+  override name = 'NotReadyError';
+  readonly retriable = true;
+}
+
+export type ConsumerRunner = { stop(): Promise<void> };
+
+export type ConsumerRunnerOptions = {
+  kafka: Kafka;
+  codec: EventCodec;
+  log: Logger;
+  groupId: string;
+  topicPrefix: string;
+  topics: readonly TopicName[];
+  handle: BatchHandler;
+  maxRetries?: number;
+  retryDelayMs?: number;
+  fromBeginning?: boolean;
+};
+
+export async function startConsumerRunner(opts: ConsumerRunnerOptions): Promise<ConsumerRunner> {
+  const { kafka, codec, groupId, topicPrefix, handle, maxRetries = 3, retryDelayMs = 200 } = opts;
+  const log = opts.log.child({ consumer: groupId });
+  const consumer = kafka.consumer({ groupId, allowAutoTopicCreation: false, maxWaitTimeInMs: 100, sessionTimeout: 30_000 });
+  const deadLetters: Producer = kafka.producer({ idempotent: true, maxInFlightRequests: 1, allowAutoTopicCreation: false });
+  await Promise.all([consumer.connect(), deadLetters.connect()]);
+  await consumer.subscribe({ topics: opts.topics.map((t) => topicName(topicPrefix, t)), fromBeginning: opts.fromBeginning ?? true });
+
+  async function deadLetter(message: KafkaMessage, position: Position, reason: string): Promise<void> {
+    log.error({ ...position, reason }, 'dead-lettering a record');
+    await deadLetters.send({
+      topic: topicName(topicPrefix, 'dead-letter'),
+      acks: -1,
+      messages: [
+        {
+          key: message.key,
+          value: message.value,
+          headers: {
+            ...message.headers,
+            'dlq-reason': reason,
+            'dlq-topic': position.topic,
+            'dlq-partition': String(position.partition),
+            'dlq-offset': position.offset,
+            'dlq-consumer': groupId,
+          },
+        },
+      ],
+    });
+  }
+
+  /** Calls the handler with retries; NotReadyError waits as long as the consumer runs. */
+  async function handleWithRetries(batch: Delivered[], payload: EachBatchPayload): Promise<Error | undefined> {
+    for (let attempt = 0; ; attempt++) {
+      try {
+        await handle(batch);
+        return undefined;
+      } catch (err) {
+        const error = err instanceof Error ? err : new Error(String(err));
+        if (!payload.isRunning() || payload.isStale()) throw error;
+        if (!(error instanceof NotReadyError) && attempt >= maxRetries) return error;
+        log.warn({ attempt, err: error.message }, 'handler failed; retrying');
+        await payload.heartbeat();
+        await new Promise((r) => setTimeout(r, Math.min(retryDelayMs * 2 ** Math.min(attempt, 5), 5_000)));
+      }
+    }
+  }
+
+  await consumer.run({
+    eachBatchAutoResolve: false,
+    autoCommitThreshold: 1,
+    eachBatch: async (payload) => {
+      const { batch } = payload;
+      const delivered: { d: Delivered; message: KafkaMessage }[] = [];
+      for (const message of batch.messages) {
+        const position = { topic: batch.topic, partition: batch.partition, offset: message.offset };
+        try {
+          delivered.push({ d: { event: await codec.decode(message.value), position, timestamp: Number(message.timestamp) }, message });
+        } catch (err) {
+          await deadLetter(message, position, `undecodable: ${(err as Error).message}`);
+        }
+      }
+      const failure = await handleWithRetries(
+        delivered.map((x) => x.d),
+        payload,
+      );
+      if (failure) {
+        // The batch keeps failing: find the records that fail alone, dead-letter them, keep the rest.
+        for (const { d, message } of delivered) {
+          const alone = await handleWithRetries([d], payload);
+          if (alone) await deadLetter(message, d.position, `handler failed after ${maxRetries} retries: ${alone.message}`);
+        }
+      }
+      const last = batch.messages.at(-1);
+      if (last) payload.resolveOffset(last.offset);
+      await payload.commitOffsetsIfNecessary();
+      await payload.heartbeat();
+    },
+  });
+
+  return {
+    async stop() {
+      // disconnect() lets the batch in hand finish and commits what it resolved.
+      await consumer.disconnect();
+      await deadLetters.disconnect();
+    },
+  };
+}

@@ -1,0 +1,33 @@
+// PostgreSQL: one pool per process. Projections live in a named schema (`public` live, a
+// fresh one for an analyst's replay or a test), chosen by search_path on every connection.
+import pg from 'pg';
+
+export type Db = pg.Pool;
+
+export function createDb(databaseUrl: string, schema = 'public', max = 10): Db {
+  if (!/^[a-z_][a-z0-9_]*$/.test(schema)) throw new Error(`invalid schema name "${schema}": lowercase letters, digits and _ only`);
+  const pool = new pg.Pool({ connectionString: databaseUrl, max, options: `-c search_path=${schema}` });
+  // An idle client's error (the server restarted) must not crash the process; the next query reconnects.
+  pool.on('error', () => undefined);
+  return pool;
+}
+
+export async function ensureSchema(db: Db, schema: string): Promise<void> {
+  await db.query(`create schema if not exists ${schema}`);
+}
+
+/** Runs fn in one database transaction. */
+export async function inTransaction<T>(db: Db, fn: (client: pg.PoolClient) => Promise<T>): Promise<T> {
+  const client = await db.connect();
+  try {
+    await client.query('begin');
+    const result = await fn(client);
+    await client.query('commit');
+    return result;
+  } catch (err) {
+    await client.query('rollback').catch(() => undefined);
+    throw err;
+  } finally {
+    client.release();
+  }
+}

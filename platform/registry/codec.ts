@@ -1,0 +1,91 @@
+// Events to and from the Confluent wire format (magic byte, 4-byte schema id, Avro body),
+// through the schema registry. Schemas are registered per subject with BACKWARD
+// compatibility; records are decoded with the writer's schema resolved into our current
+// reader schema, so old records read with new code.
+import { COMPATIBILITY, SchemaRegistry, SchemaType } from '@kafkajs/confluent-schema-registry';
+import avro from 'avsc';
+import { eventSchemas, type EventType, type FlashsaleEvent, isEventType } from '../../schemas/events/index.js';
+import { subjectOf, topicName, topicOf } from '../../schemas/topics.js';
+
+export class UndecodableRecordError extends Error {
+  override name = 'UndecodableRecordError';
+  readonly retriable = false;
+}
+
+export type EventCodec = {
+  /** Registers every event schema under its subject; call once at start. */
+  registerAll(): Promise<void>;
+  encode(event: FlashsaleEvent): Promise<Buffer>;
+  decode(value: Buffer | null): Promise<FlashsaleEvent>;
+};
+
+const readerTypes = new Map<EventType, avro.Type>();
+function readerType(type: EventType): avro.Type {
+  let t = readerTypes.get(type);
+  if (!t) {
+    t = avro.Type.forSchema(eventSchemas[type] as unknown as avro.Schema);
+    readerTypes.set(type, t);
+  }
+  return t;
+}
+
+export function createSchemaRegistry(url: string): SchemaRegistry {
+  return new SchemaRegistry({ host: url, clientId: 'flashsale', retry: { retries: 3 } });
+}
+
+export function createEventCodec({ registry, topicPrefix }: { registry: SchemaRegistry; topicPrefix: string }): EventCodec {
+  const schemaIds = new Map<EventType, number>();
+  const resolvers = new Map<number, { type: EventType; read: (payload: Buffer) => unknown }>();
+
+  async function registerOne(type: EventType): Promise<number> {
+    const subject = subjectOf(topicName(topicPrefix, topicOf(type).name), type);
+    const { id } = await registry.register(
+      { type: SchemaType.AVRO, schema: JSON.stringify(eventSchemas[type]) },
+      { subject, compatibility: COMPATIBILITY.BACKWARD },
+    );
+    schemaIds.set(type, id);
+    return id;
+  }
+
+  async function resolverFor(id: number) {
+    const cached = resolvers.get(id);
+    if (cached) return cached;
+    let writer: avro.Type;
+    try {
+      writer = (await registry.getSchema(id)) as unknown as avro.Type;
+    } catch (err) {
+      throw new UndecodableRecordError(`schema id ${id} is unknown to the registry: ${(err as Error).message}`);
+    }
+    const name = (writer.name ?? '').split('.').at(-1) ?? '';
+    if (!isEventType(name)) throw new UndecodableRecordError(`schema id ${id} is record ${writer.name}, not an event we know`);
+    const reader = readerType(name);
+    const resolver = reader.createResolver(writer);
+    const entry = { type: name, read: (payload: Buffer): unknown => reader.fromBuffer(payload, resolver) };
+    resolvers.set(id, entry);
+    return entry;
+  }
+
+  return {
+    async registerAll() {
+      for (const type of Object.keys(eventSchemas) as EventType[]) await registerOne(type);
+    },
+
+    async encode(event) {
+      const { type, ...fields } = event;
+      const id = schemaIds.get(type) ?? (await registerOne(type));
+      return registry.encode(id, fields);
+    },
+
+    async decode(value) {
+      if (!value || value.length < 5 || value[0] !== 0) {
+        throw new UndecodableRecordError('not in the Confluent wire format (no magic byte 0 and schema id)');
+      }
+      const { type, read } = await resolverFor(value.readInt32BE(1));
+      try {
+        return { type, ...(read(value.subarray(5)) as object) } as FlashsaleEvent;
+      } catch (err) {
+        throw new UndecodableRecordError(`${type} body does not decode: ${(err as Error).message}`);
+      }
+    },
+  };
+}

@@ -1,0 +1,79 @@
+// The HTTP edge: JSON bodies with a size limit, the raw body kept for signature checks,
+// health, readiness and metrics, the feature routers, and the one place where errors
+// become status codes.
+import express, { type ErrorRequestHandler, type Router } from 'express';
+import type { Registry } from 'prom-client';
+import type { Logger } from '../../platform/log.js';
+import { HttpError } from './errors.js';
+
+export const BODY_LIMIT = '16kb';
+
+declare module 'express-serve-static-core' {
+  interface Request {
+    /** The body exactly as received: webhook signatures are computed over it. */
+    rawBody?: Buffer;
+  }
+}
+
+export type ReadinessCheck = () => Promise<{ ready: boolean; parts: Record<string, boolean | string> }>;
+
+export function createHttpApp({
+  log,
+  routers,
+  readiness,
+  metrics,
+}: {
+  log: Logger;
+  routers: Router[];
+  readiness: ReadinessCheck;
+  metrics: Registry;
+}) {
+  const app = express();
+  app.disable('x-powered-by');
+  app.set('trust proxy', 'loopback');
+  app.use(
+    express.json({
+      limit: BODY_LIMIT,
+      type: () => true,
+      verify: (req, _res, buf) => {
+        (req as express.Request).rawBody = Buffer.from(buf);
+      },
+    }),
+  );
+
+  app.get('/healthz', (_req, res) => void res.json({ ok: true }));
+  app.get('/readyz', async (_req, res) => {
+    const { ready, parts } = await readiness();
+    res.status(ready ? 200 : 503).json({ ready, parts });
+  });
+  app.get('/metrics', async (_req, res) => {
+    res.type(metrics.contentType).send(await metrics.metrics());
+  });
+
+  for (const router of routers) app.use(router);
+
+  app.use((_req, _res, next) => next(new HttpError(404, 'no such route')));
+
+  const onError: ErrorRequestHandler = (err: unknown, req, res, _next) => {
+    if (err instanceof HttpError) {
+      res
+        .set(err.headers)
+        .status(err.status)
+        .json({ error: err.message, ...(err.details === undefined ? {} : { details: err.details }) });
+      return;
+    }
+    const e = err as { type?: string; status?: number; message?: string };
+    if (e.type === 'entity.too.large') {
+      res.status(413).json({ error: `body larger than ${BODY_LIMIT}` });
+      return;
+    }
+    if (e.type === 'entity.parse.failed' || e.type === 'encoding.unsupported' || e.type === 'charset.unsupported') {
+      res.status(400).json({ error: 'malformed JSON body', details: [{ field: '(body)', message: e.message }] });
+      return;
+    }
+    log.error({ err, method: req.method, path: req.path }, 'unhandled error');
+    res.status(500).json({ error: 'internal error' });
+  };
+  app.use(onError);
+  return app;
+}

@@ -1,0 +1,35 @@
+// Bearer tokens: HS256 JWTs signed with AUTH_SECRET (`sub` = user id; `role: "operator"`
+// for operators), verified with jose.
+import { jwtVerify, SignJWT } from 'jose';
+
+export type Principal = { userId: string; operator: boolean };
+
+export type TokenVerifier = (authorization: string | undefined) => Promise<Principal | undefined>;
+
+export function createTokenVerifier(secret: string): TokenVerifier {
+  const key = new TextEncoder().encode(secret);
+  return async (authorization) => {
+    const match = /^Bearer (.+)$/.exec(authorization ?? '');
+    if (!match?.[1]) return undefined;
+    try {
+      const { payload } = await jwtVerify(match[1], key, { algorithms: ['HS256'] });
+      if (typeof payload.sub !== 'string' || payload.sub.length === 0) return undefined;
+      return { userId: payload.sub, operator: payload.role === 'operator' };
+    } catch {
+      return undefined;
+    }
+  };
+}
+
+export async function signUserToken(
+  secret: string,
+  userId: string,
+  opts: { operator?: boolean; ttlSeconds?: number } = {},
+): Promise<string> {
+  return new SignJWT(opts.operator ? { role: 'operator' } : {})
+    .setProtectedHeader({ alg: 'HS256', typ: 'JWT' })
+    .setSubject(userId)
+    .setIssuedAt()
+    .setExpirationTime(`${opts.ttlSeconds ?? 3600}s`)
+    .sign(new TextEncoder().encode(secret));
+}

@@ -1,0 +1,28 @@
+// Refusals at the HTTP edge: typed, with a status, a message a person can act on, and
+// details. Mapped to responses in one place (the app's error handler).
+import type { ZodError } from 'zod';
+
+export class HttpError extends Error {
+  constructor(
+    readonly status: number,
+    message: string,
+    readonly details?: unknown,
+    readonly headers: Record<string, string> = {},
+  ) {
+    super(message);
+  }
+}
+
+export const badRequest = (message: string, details?: unknown) => new HttpError(400, message, details);
+export const unauthorized = (message = 'missing or invalid bearer token') => new HttpError(401, message);
+export const forbidden = (message: string) => new HttpError(403, message);
+export const notFound = (message = 'not found') => new HttpError(404, message);
+export const conflict = (message: string, details?: unknown) => new HttpError(409, message, details);
+export const unavailable = (message: string) => new HttpError(503, message, undefined, { 'Retry-After': '1' });
+
+export function invalidInput(err: ZodError): HttpError {
+  return badRequest(
+    'invalid request',
+    err.issues.map((i) => ({ field: i.path.join('.') || '(body)', message: i.message })),
+  );
+}

@@ -1,0 +1,49 @@
+// The `api` role: the HTTP edge (storefront, operators, partner webhooks) on PORT.
+import type { Server } from 'node:http';
+import { createHttpApp } from '../../producers/http/app.js';
+import type { Platform } from '../platform.js';
+import type { RunningRole } from '../role.js';
+
+export async function startApi(platform: Platform): Promise<RunningRole & { port: number }> {
+  const { log, redis, db, kafka, metrics, config } = platform;
+  const app = createHttpApp({
+    log,
+    metrics,
+    routers: [],
+    readiness: async () => {
+      const admin = kafka.admin();
+      const [kafkaOk, redisOk, dbOk] = await Promise.all([
+        admin
+          .connect()
+          .then(() => admin.describeCluster())
+          .then(
+            () => true,
+            () => false,
+          )
+          .finally(() => admin.disconnect()),
+        redis.ping().then(
+          () => true,
+          () => false,
+        ),
+        db.query('select 1').then(
+          () => true,
+          () => false,
+        ),
+      ]);
+      const parts = { kafka: kafkaOk, redis: redisOk, postgres: dbOk };
+      return { ready: Object.values(parts).every(Boolean), parts };
+    },
+  });
+  const server: Server = await new Promise((resolve) => {
+    const s = app.listen(config.port, '0.0.0.0', () => resolve(s));
+  });
+  const address = server.address();
+  const port = typeof address === 'object' && address ? address.port : config.port;
+  log.info({ port }, 'api listening');
+  return {
+    port,
+    async stop() {
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+    },
+  };
+}

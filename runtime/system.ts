@@ -1,0 +1,39 @@
+// The long-running system: the roles of `flashsale start --roles`, all in one process or one
+// per process so a deployment scales them apart. Stopping finishes the batch in hand and
+// commits (each consumer's stop does that) before the shared clients close.
+import type { Platform } from './platform.js';
+import type { RunningRole } from './role.js';
+import { startApi } from './roles/api.js';
+
+export const ROLES = ['api', 'claims', 'projections', 'reconciliation', 'expiry'] as const;
+export type Role = (typeof ROLES)[number];
+
+const starters: Partial<Record<Role, (platform: Platform) => Promise<RunningRole>>> = {
+  api: startApi,
+};
+
+export function parseRoles(list: string): Role[] {
+  const roles = list
+    .split(',')
+    .map((r) => r.trim())
+    .filter(Boolean);
+  const unknown = roles.filter((r) => !(ROLES as readonly string[]).includes(r));
+  if (unknown.length > 0) throw new Error(`unknown role(s) ${unknown.join(', ')}; roles are ${ROLES.join(', ')}`);
+  return roles as Role[];
+}
+
+export async function startSystem(platform: Platform, roles: readonly Role[]): Promise<RunningRole> {
+  const running: RunningRole[] = [];
+  for (const role of roles) {
+    const start = starters[role];
+    if (!start) throw new Error(`role ${role} is not available in this build`);
+    running.push(await start(platform));
+    platform.log.info({ role }, 'role started');
+  }
+  return {
+    async stop() {
+      for (const role of running.reverse()) await role.stop();
+      await platform.close();
+    },
+  };
+}

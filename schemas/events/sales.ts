@@ -1,0 +1,69 @@
+// A sale's life and its inventory, on the `sales` topic keyed by saleId: every fact that
+// changes a sale's slot queue, in the order the decision-maker made it. The Redis
+// projection is a fold over exactly these events.
+import { timestamp } from '../avro.js';
+import { defineEvent, money } from './define.js';
+
+const rejectionReason = {
+  type: 'enum',
+  name: 'ClaimRejectionReason',
+  symbols: ['sold_out', 'limit_exceeded', 'sale_not_open', 'duplicate'],
+} as const;
+
+export const SaleScheduled = defineEvent('SaleScheduled', 'An operator scheduled a sale; its stock becomes slots 1..stock.', [
+  { name: 'saleId', type: 'string' },
+  { name: 'productId', type: 'string' },
+  { name: 'partnerId', type: 'string' },
+  { name: 'stock', type: 'int' },
+  { name: 'priceMinor', type: 'long' },
+  { name: 'currency', type: 'string' },
+  { name: 'startsAt', type: timestamp },
+  { name: 'endsAt', type: timestamp },
+  { name: 'perUserLimit', type: 'int' },
+  { name: 'reservationSeconds', type: 'int' },
+  { name: 'challenge', type: { type: 'enum', name: 'SaleChallenge', symbols: ['pow', 'none'] } },
+]);
+
+export const SaleClosed = defineEvent('SaleClosed', 'The sale stops taking claims (an operator closed it early).', [
+  { name: 'saleId', type: 'string' },
+  { name: 'closedBy', type: 'string' },
+]);
+
+export const ClaimGranted = defineEvent('ClaimGranted', 'A claim got its slots; they are reserved until expiresAt.', [
+  { name: 'transactionId', type: 'string' },
+  { name: 'saleId', type: 'string' },
+  { name: 'userId', type: 'string' },
+  { name: 'quantity', type: 'int' },
+  { name: 'slotIds', type: { type: 'array', items: 'string' } },
+  ...money,
+  { name: 'expiresAt', type: timestamp },
+]);
+
+export const ClaimRejected = defineEvent('ClaimRejected', 'A claim was refused; the reason is part of the audit trail.', [
+  { name: 'transactionId', type: 'string' },
+  { name: 'saleId', type: 'string' },
+  { name: 'userId', type: 'string' },
+  { name: 'quantity', type: 'int' },
+  { name: 'reason', type: rejectionReason },
+]);
+
+export const ReservationReleased = defineEvent(
+  'ReservationReleased',
+  'A granted reservation ended unpaid; its slots went back to the queue.',
+  [
+    { name: 'transactionId', type: 'string' },
+    { name: 'saleId', type: 'string' },
+    { name: 'slotIds', type: { type: 'array', items: 'string' } },
+    { name: 'reason', type: { type: 'enum', name: 'ReleaseReason', symbols: ['expired', 'cancelled'] } },
+  ],
+);
+
+export const ReservationSettled = defineEvent(
+  'ReservationSettled',
+  'A payment reached a live reservation first: its slots are sold for good.',
+  [
+    { name: 'transactionId', type: 'string' },
+    { name: 'saleId', type: 'string' },
+    { name: 'paymentEventId', type: 'string', doc: 'The PartnerPaymentReported event that settled it.' },
+  ],
+);

@@ -1,0 +1,127 @@
+// The topic catalog, in one place: every topic, its key, the events on it, and why.
+// The key decides ordering: everything about one sale's inventory is keyed by saleId, so
+// one decision-maker sees a sale's claims in order; everything carries its TransactionID
+// in the value, which is what projections and reconciliation join on.
+import type { EventOf, EventType, FlashsaleEvent } from './events/index.js';
+
+export type TopicName = 'sales' | 'entries' | 'claims' | 'redirects' | 'partner-events' | 'reconciliation' | 'dead-letter';
+
+export type TopicSpec = {
+  name: TopicName;
+  /** What the record key is; `keyOf` computes it. */
+  key: string;
+  events: readonly EventType[];
+  partitions: number;
+  /** Kafka retention.ms; -1 keeps forever (auditors replay from the beginning). */
+  retentionMs: number;
+  cleanupPolicy: 'delete' | 'compact';
+  why: string;
+};
+
+const FOREVER = -1;
+const PARTITIONS = 6;
+
+export const topics: readonly TopicSpec[] = [
+  {
+    name: 'sales',
+    key: 'saleId',
+    events: ['SaleScheduled', 'SaleClosed', 'ClaimGranted', 'ClaimRejected', 'ReservationReleased', 'ReservationSettled'],
+    partitions: PARTITIONS,
+    retentionMs: FOREVER,
+    cleanupPolicy: 'delete',
+    why: "A sale's inventory history in decision order: the Redis slot queues are a fold over it, and rebuilding them replays it.",
+  },
+  {
+    name: 'entries',
+    key: 'saleId',
+    events: ['EntryRecorded'],
+    partitions: PARTITIONS,
+    retentionMs: FOREVER,
+    cleanupPolicy: 'delete',
+    why: 'Each entry opens a TransactionID; kept for audits of who entered when.',
+  },
+  {
+    name: 'claims',
+    key: 'saleId',
+    events: ['ClaimRequested'],
+    partitions: PARTITIONS,
+    retentionMs: FOREVER,
+    cleanupPolicy: 'delete',
+    why: "Keyed by sale so one decision-maker owns each sale's claims, in arrival order.",
+  },
+  {
+    name: 'redirects',
+    key: 'saleId',
+    events: ['PaymentRedirectIssued'],
+    partitions: PARTITIONS,
+    retentionMs: FOREVER,
+    cleanupPolicy: 'delete',
+    why: "Who was sent to the partner's payment page, for how much, until when: reconciliation's 'expected' side.",
+  },
+  {
+    name: 'partner-events',
+    key: 'transactionId',
+    events: ['PartnerPaymentReported', 'PartnerRefundReported'],
+    partitions: PARTITIONS,
+    retentionMs: FOREVER,
+    cleanupPolicy: 'delete',
+    why: "The partner's payments and refunds as its webhooks reported them; keyed by the TransactionID the partner names, which may be unknown to us.",
+  },
+  {
+    name: 'reconciliation',
+    key: 'transactionId',
+    events: ['MismatchFlagged'],
+    partitions: PARTITIONS,
+    retentionMs: FOREVER,
+    cleanupPolicy: 'delete',
+    why: 'Every mismatch reconciliation flagged, once each.',
+  },
+  {
+    name: 'dead-letter',
+    key: 'the original key',
+    events: [],
+    partitions: 1,
+    retentionMs: FOREVER,
+    cleanupPolicy: 'delete',
+    why: 'Records a consumer could not decode or handle after bounded retries: the original bytes, with the reason and origin in headers.',
+  },
+];
+
+const topicOfEvent = new Map<EventType, TopicSpec>(topics.flatMap((t) => t.events.map((e) => [e, t] as const)));
+
+export function topicSpec(name: TopicName): TopicSpec {
+  const spec = topics.find((t) => t.name === name);
+  if (!spec) throw new Error(`no topic ${name} in the catalog`);
+  return spec;
+}
+
+export function topicOf(type: EventType): TopicSpec {
+  const spec = topicOfEvent.get(type);
+  if (!spec) throw new Error(`event ${type} belongs to no topic`);
+  return spec;
+}
+
+/** The full topic name, with the deployment's (or test's) prefix. */
+export function topicName(prefix: string, name: TopicName): string {
+  return `${prefix ? `${prefix}.` : ''}flashsale.${name}`;
+}
+
+/** The record key of an event on its topic. */
+export function keyOf(event: FlashsaleEvent): string {
+  return topicOf(event.type).key === 'transactionId' && 'transactionId' in event ? event.transactionId : saleKey(event);
+}
+
+function saleKey(event: FlashsaleEvent): string {
+  if ('saleId' in event && typeof event.saleId === 'string') return event.saleId;
+  throw new Error(`event ${event.type} has no saleId to key by`);
+}
+
+/**
+ * Subject naming: TopicRecordNameStrategy, `<topic>-<namespace>.<Record>`, because a topic
+ * carries several event types and each evolves on its own.
+ */
+export function subjectOf(topic: string, type: EventType): string {
+  return `${topic}-dev.flashsale.events.${type}`;
+}
+
+export type { EventOf };

@@ -1,0 +1,99 @@
+// The local Apache Kafka: one KRaft node (broker + controller) on 127.0.0.1:9092, run from
+// Maven Central's jars with the machine's default Java (17).
+import crypto from 'node:crypto';
+import fs from 'node:fs';
+import path from 'node:path';
+import { Kafka, logLevel } from 'kafkajs';
+import { KAFKA_VERSION, paths } from './paths.js';
+import { run, startDaemon } from './process.js';
+
+export const KAFKA_PORT = 9092;
+const CONTROLLER_PORT = 9093;
+
+function serverProperties(): string {
+  return [
+    'process.roles=broker,controller',
+    'node.id=1',
+    `controller.quorum.voters=1@127.0.0.1:${CONTROLLER_PORT}`,
+    `listeners=PLAINTEXT://127.0.0.1:${KAFKA_PORT},CONTROLLER://127.0.0.1:${CONTROLLER_PORT}`,
+    `advertised.listeners=PLAINTEXT://127.0.0.1:${KAFKA_PORT}`,
+    'controller.listener.names=CONTROLLER',
+    'inter.broker.listener.name=PLAINTEXT',
+    'listener.security.protocol.map=PLAINTEXT:PLAINTEXT,CONTROLLER:PLAINTEXT',
+    `log.dirs=${paths.kafkaData}`,
+    'num.partitions=1',
+    // One node: every internal topic must accept a replication factor of 1, or kafkajs
+    // consumers never find their group coordinator and transactions never start.
+    'offsets.topic.replication.factor=1',
+    'transaction.state.log.replication.factor=1',
+    'transaction.state.log.min.isr=1',
+    'share.coordinator.state.topic.replication.factor=1',
+    'share.coordinator.state.topic.min.isr=1',
+    'group.initial.rebalance.delay.ms=0',
+    'auto.create.topics.enable=false',
+    // Audit topics are kept forever by their own topic config; this is only the fallback.
+    'log.retention.hours=-1',
+    '',
+  ].join('\n');
+}
+
+const log4j2 = `<?xml version="1.0" encoding="UTF-8"?>
+<Configuration status="WARN">
+  <Appenders>
+    <File name="file" fileName="${path.join(paths.logs, 'kafka.log')}">
+      <PatternLayout pattern="[%d] %p %m (%c)%n"/>
+    </File>
+  </Appenders>
+  <Loggers>
+    <Logger name="kafka" level="INFO"/>
+    <Logger name="org.apache.kafka" level="INFO"/>
+    <Logger name="state.change.logger" level="WARN"/>
+    <Root level="WARN"><AppenderRef ref="file"/></Root>
+  </Loggers>
+</Configuration>
+`;
+
+function classpath(): string {
+  return fs
+    .readdirSync(paths.kafkaLibs)
+    .filter((f) => f.endsWith('.jar'))
+    .map((f) => path.join(paths.kafkaLibs, f))
+    .join(':');
+}
+
+export function startKafka(): number {
+  fs.mkdirSync(paths.logs, { recursive: true });
+  const props = path.join(paths.state, 'server.properties');
+  const log4jFile = path.join(paths.state, 'kafka-log4j2.xml');
+  fs.writeFileSync(props, serverProperties());
+  fs.writeFileSync(log4jFile, log4j2);
+  const cp = classpath();
+  const jvm = ['-Xms256m', '-Xmx768m', `-Dlog4j2.configurationFile=${log4jFile}`, '-cp', cp];
+  if (!fs.existsSync(path.join(paths.kafkaData, 'meta.properties'))) {
+    // First start: format the storage with a fresh cluster id (22 chars of base64url, as Kafka's own).
+    const clusterId = crypto.randomBytes(16).toString('base64url');
+    run('java', [...jvm, 'kafka.tools.StorageTool', 'format', '-t', clusterId, '-c', props]);
+  }
+  return startDaemon('kafka', 'java', [...jvm, 'kafka.Kafka', props]);
+}
+
+export async function kafkaAnswers(): Promise<boolean> {
+  const kafka = new Kafka({
+    clientId: 'flashsale-stack',
+    brokers: [`127.0.0.1:${KAFKA_PORT}`],
+    connectionTimeout: 1000,
+    requestTimeout: 2000,
+    retry: { retries: 0 },
+    logLevel: logLevel.NOTHING,
+  });
+  const admin = kafka.admin();
+  try {
+    await admin.connect();
+    const cluster = await admin.describeCluster();
+    return cluster.brokers.length > 0 && cluster.controller !== null;
+  } finally {
+    await admin.disconnect().catch(() => undefined);
+  }
+}
+
+export { KAFKA_VERSION };

@@ -1,0 +1,30 @@
+import { defineConfig } from 'vitest/config';
+
+// unit: pure logic, no network. int: the real stack. e2e: the running system over HTTP and the CLI.
+export default defineConfig({
+  test: {
+    // Two cores: test files share one broker, so at most two run at a time.
+    poolOptions: { forks: { maxForks: 2, minForks: 1 } },
+    projects: [
+      { test: { name: 'unit', include: ['test/**/*.unit.spec.ts'] } },
+      {
+        test: {
+          name: 'int',
+          include: ['test/**/*.int.spec.ts'],
+          globalSetup: ['test/support/stackSetup.ts'],
+          testTimeout: 120_000,
+          hookTimeout: 180_000,
+        },
+      },
+      {
+        test: {
+          name: 'e2e',
+          include: ['test/**/*.e2e.spec.ts'],
+          globalSetup: ['test/support/stackSetup.ts'],
+          testTimeout: 180_000,
+          hookTimeout: 180_000,
+        },
+      },
+    ],
+  },
+});
