@@ -22,15 +22,19 @@ export function parseRoles(list: string): Role[] {
   return roles as Role[];
 }
 
-export async function startSystem(platform: Platform, roles: readonly Role[]): Promise<RunningRole> {
+export async function startSystem(platform: Platform, roles: readonly Role[]): Promise<RunningRole & { port?: number }> {
   const running: RunningRole[] = [];
+  let port: number | undefined;
   for (const role of roles) {
     const start = starters[role];
     if (!start) throw new Error(`role ${role} is not available in this build`);
-    running.push(await start(platform));
+    const started = await start(platform);
+    if ('port' in started && typeof started.port === 'number') port = started.port;
+    running.push(started);
     platform.log.info({ role }, 'role started');
   }
   return {
+    port,
     async stop() {
       for (const role of running.reverse()) await role.stop();
       await platform.close();

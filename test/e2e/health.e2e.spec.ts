@@ -1,0 +1,35 @@
+// The running system answers liveness, readiness and metrics.
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startTestSystem, type TestSystem } from '../support/system.js';
+
+let system: TestSystem;
+beforeAll(async () => {
+  system = await startTestSystem('health', ['api']);
+});
+afterAll(async () => {
+  await system.stop();
+});
+
+describe('health, readiness and metrics', () => {
+  it('is alive and ready when Kafka, Redis and PostgreSQL answer', async () => {
+    expect((await fetch(`${system.baseUrl}/healthz`)).status).toBe(200);
+    const ready = await fetch(`${system.baseUrl}/readyz`);
+    expect(ready.status).toBe(200);
+  });
+
+  it('serves Prometheus metrics', async () => {
+    const res = await fetch(`${system.baseUrl}/metrics`);
+    expect(res.headers.get('content-type')).toMatch(/text\/plain/);
+    expect(await res.text()).toMatch(/process_cpu_seconds_total/);
+  });
+
+  it('answers an unknown route with 404 and a malformed body with 400', async () => {
+    expect((await fetch(`${system.baseUrl}/nope`)).status).toBe(404);
+    const res = await fetch(`${system.baseUrl}/nope`, {
+      method: 'POST',
+      body: '{not json',
+      headers: { 'content-type': 'application/json' },
+    });
+    expect(res.status).toBe(400);
+  });
+});
