@@ -40,6 +40,16 @@ const schema = z.object({
   PARTNER_SECRETS: partnerSecrets.default('demo-pay:dev-secret'),
   PAYMENT_TOKEN_KEY: z.string().min(16).optional(),
   LOG_LEVEL: z.enum(['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent']).default('info'),
+  // Generous by default: the demo and the bench send whole crowds from one IP.
+  RATE_LIMIT_USER_PER_SEC: z.coerce.number().int().positive().default(20),
+  RATE_LIMIT_IP_PER_SEC: z.coerce.number().int().positive().default(2000),
+  // `{partnerId}` is replaced by the sale's partner; the token travels as `?token=`.
+  PAYMENT_PAGE_URL: z
+    .string()
+    .refine((t) => URL.canParse(t.replaceAll('{partnerId}', 'p')), 'a URL, optionally with {partnerId}')
+    .default('https://pay.example/{partnerId}/checkout'),
+  // ALTCHA difficulty: the solver tries up to this many numbers (half on average).
+  CHALLENGE_MAX_NUMBER: z.coerce.number().int().min(1).max(10_000_000).default(50_000),
 });
 
 export type Config = {
@@ -53,6 +63,12 @@ export type Config = {
   partnerSecrets: Map<string, string[]>;
   paymentTokenKey: string;
   logLevel: string;
+  /** Requests per second allowed per storefront user and per client IP (429 beyond). */
+  rateLimits: { userPerSec: number; ipPerSec: number };
+  /** The partner's payment page; `{partnerId}` stands for the sale's partner. */
+  paymentPageUrl: string;
+  /** Proof-of-work difficulty of the storefront's ALTCHA challenge. */
+  challengeMaxNumber: number;
   /** Names of the secrets that fell back to their development defaults: warned about loudly at start. */
   devDefaults: string[];
 };
@@ -82,6 +98,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     partnerSecrets: c.PARTNER_SECRETS,
     paymentTokenKey: c.PAYMENT_TOKEN_KEY ?? DEV_PAYMENT_TOKEN_KEY,
     logLevel: c.LOG_LEVEL,
+    rateLimits: { userPerSec: c.RATE_LIMIT_USER_PER_SEC, ipPerSec: c.RATE_LIMIT_IP_PER_SEC },
+    paymentPageUrl: c.PAYMENT_PAGE_URL,
+    challengeMaxNumber: c.CHALLENGE_MAX_NUMBER,
     devDefaults,
   };
 }
