@@ -1,5 +1,6 @@
 // The `flashsale` command line: one entry, one file per command group under commands/.
 import { Command, CommanderError } from 'commander';
+import { registerAuditCommand } from './commands/audit.js';
 import { registerStackCommands } from './commands/stack.js';
 import { registerStartCommand } from './commands/start.js';
 import { registerTokenCommand } from './commands/token.js';
@@ -16,6 +17,7 @@ registerStackCommands(program);
 registerStartCommand(program);
 registerTopicsCommand(program);
 registerTokenCommand(program);
+registerAuditCommand(program);
 
 try {
   await program.parseAsync(process.argv);

@@ -7,3 +7,9 @@ if [ ! -f node_modules/.package-lock.json ] || [ package-lock.json -nt node_modu
   echo "installing npm packages…"
   npm ci --no-audit --no-fund --loglevel=error
 fi
+# The Compose file is checked by a test; this machine kind has the docker client but not
+# always its compose plugin, so the standalone docker-compose comes from Debian's packages.
+if ! docker compose version >/dev/null 2>&1 && ! command -v docker-compose >/dev/null 2>&1; then
+  echo "installing docker-compose (Debian) to validate docker-compose.yml…"
+  apt-get update -qq && apt-get install -y -qq docker-compose >/dev/null
+fi

@@ -25,13 +25,15 @@ export async function createEventPublisher({
   return {
     async publish(events) {
       if (events.length === 0) return;
-      const byTopic = new Map<string, { key: string; value: Buffer; headers: Record<string, string> }[]>();
+      const byTopic = new Map<string, { key: string; value: Buffer; timestamp: string; headers: Record<string, string> }[]>();
       for (const event of events) {
         const topic = topicName(topicPrefix, topicOf(event.type).name);
         const messages = byTopic.get(topic) ?? [];
         messages.push({
           key: keyOf(event),
           value: await codec.encode(event),
+          // The record's time is when the event happened, so time-bounded replays select by event time.
+          timestamp: String(event.occurredAt),
           headers: { 'event-type': event.type, 'event-id': event.eventId },
         });
         byTopic.set(topic, messages);

@@ -1,0 +1,125 @@
+// Reads a bounded range of catalog topics once, start to end, outside any consumer group's
+// committed position: what an analyst's replay and audit need. Time bounds resolve to
+// offsets per partition with the broker's offsets-for-times.
+import crypto from 'node:crypto';
+import type { Kafka } from 'kafkajs';
+import { type TopicName, topicName } from '../../schemas/topics.js';
+import { type EventCodec, UndecodableRecordError } from '../registry/codec.js';
+import type { Delivered } from './consumerRunner.js';
+
+export type TopicRange = { topic: string; partition: number; start: number; end: number };
+
+export type ReadOptions = {
+  kafka: Kafka;
+  codec: EventCodec;
+  topicPrefix: string;
+  topics: readonly TopicName[];
+  /** Epoch ms; records at or after it. Omitted: from the beginning. */
+  from?: number;
+  /** Epoch ms; records strictly before it. Omitted: up to the end as it is when the read starts. */
+  to?: number;
+  onBatch: (batch: Delivered[]) => Promise<void> | void;
+  onRanges?: (ranges: TopicRange[]) => void;
+};
+
+/**
+ * The [start, end) offsets of each partition to scan for the time bounds. start is the
+ * earliest offset at or after `from` (no earlier record is that late); end is the high
+ * watermark now, since a record after the first one at `to` may still be earlier than `to`
+ * when producers' clocks interleave. Records are then filtered by time, so the window is exact.
+ */
+export async function resolveRanges(kafka: Kafka, topics: string[], from?: number): Promise<TopicRange[]> {
+  const admin = kafka.admin();
+  await admin.connect();
+  try {
+    const ranges: TopicRange[] = [];
+    for (const topic of topics) {
+      const bounds = await admin.fetchTopicOffsets(topic);
+      const starts = from === undefined ? undefined : await admin.fetchTopicOffsetsByTimestamp(topic, from);
+      for (const b of bounds) {
+        const high = Number(b.high);
+        // offsets-for-times answers -1 where no record is that late: the range then ends at the high watermark.
+        const at = (list: typeof starts, fallback: number) => {
+          const o = Number(list?.find((p) => p.partition === b.partition)?.offset ?? fallback);
+          return o < 0 ? high : o;
+        };
+        ranges.push({ topic, partition: b.partition, start: at(starts, Number(b.low)), end: high });
+      }
+    }
+    return ranges;
+  } finally {
+    await admin.disconnect();
+  }
+}
+
+export async function readTopicRange(opts: ReadOptions): Promise<{ events: number; skipped: number }> {
+  const names = opts.topics.map((t) => topicName(opts.topicPrefix, t));
+  const ranges = (await resolveRanges(opts.kafka, names, opts.from)).filter((r) => r.end > r.start);
+  const inWindow = (timestamp: number) =>
+    (opts.from === undefined || timestamp >= opts.from) && (opts.to === undefined || timestamp < opts.to);
+  opts.onRanges?.(ranges);
+  if (ranges.length === 0) return { events: 0, skipped: 0 };
+  const pending = new Map(ranges.map((r) => [`${r.topic}:${r.partition}`, r]));
+  // The next offset each partition still owes: a batch fetched before the seek took effect is
+  // delivered again after it, and must not be counted twice.
+  const next = new Map(ranges.map((r) => [`${r.topic}:${r.partition}`, r.start]));
+  const consumer = opts.kafka.consumer({
+    groupId: `flashsale-reader-${crypto.randomUUID()}`,
+    maxWaitTimeInMs: 100,
+    maxBytes: 20 * 1024 * 1024,
+  });
+  await consumer.connect();
+  await consumer.subscribe({ topics: [...new Set(ranges.map((r) => r.topic))], fromBeginning: true });
+  let events = 0;
+  let skipped = 0;
+  let failed: unknown;
+  const done = new Promise<void>((resolve, reject) => {
+    void consumer.run({
+      autoCommit: false,
+      eachBatchAutoResolve: true,
+      eachBatch: async ({ batch }) => {
+        const id = `${batch.topic}:${batch.partition}`;
+        const range = pending.get(id);
+        if (!range) return;
+        const delivered: Delivered[] = [];
+        for (const m of batch.messages) {
+          const offset = Number(m.offset);
+          if (offset < (next.get(id) ?? range.start) || offset >= range.end) continue;
+          next.set(id, offset + 1);
+          if (!inWindow(Number(m.timestamp))) continue;
+          const position = { topic: batch.topic, partition: batch.partition, offset: m.offset };
+          try {
+            delivered.push({ event: await opts.codec.decode(m.value), position, timestamp: Number(m.timestamp) });
+          } catch (err) {
+            // The live consumers dead-lettered this record too; a replay skips it the same way.
+            if (!(err instanceof UndecodableRecordError)) throw err;
+            skipped++;
+          }
+        }
+        try {
+          if (delivered.length > 0) await opts.onBatch(delivered);
+        } catch (err) {
+          failed = err;
+          reject(err instanceof Error ? err : new Error(String(err)));
+          return;
+        }
+        events += delivered.length;
+        if ((next.get(id) ?? 0) >= range.end) {
+          pending.delete(id);
+          consumer.pause([{ topic: batch.topic, partitions: [batch.partition] }]);
+          if (pending.size === 0) resolve();
+        }
+      },
+    });
+    consumer.on(consumer.events.GROUP_JOIN, () => {
+      for (const r of ranges) consumer.seek({ topic: r.topic, partition: r.partition, offset: String(r.start) });
+    });
+  });
+  try {
+    await done;
+  } finally {
+    await consumer.disconnect();
+  }
+  if (failed) throw failed instanceof Error ? failed : new Error(String(failed));
+  return { events, skipped };
+}
