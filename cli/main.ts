@@ -1,6 +1,7 @@
 // The `flashsale` command line: one entry, one file per command group under commands/.
 import { Command, CommanderError } from 'commander';
 import { registerAuditCommand } from './commands/audit.js';
+import { registerReplayCommand } from './commands/replay.js';
 import { registerStackCommands } from './commands/stack.js';
 import { registerStartCommand } from './commands/start.js';
 import { registerTokenCommand } from './commands/token.js';
@@ -18,6 +19,7 @@ registerStartCommand(program);
 registerTopicsCommand(program);
 registerTokenCommand(program);
 registerAuditCommand(program);
+registerReplayCommand(program);
 
 try {
   await program.parseAsync(process.argv);

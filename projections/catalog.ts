@@ -1,0 +1,5 @@
+// Every Postgres projection an analyst's replay rebuilds, with the same code the live
+// consumers run.
+import type { ReplayableProjection } from './replayable.js';
+
+export const replayableProjections: readonly ReplayableProjection[] = [];

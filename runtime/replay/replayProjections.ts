@@ -1,0 +1,107 @@
+// An analyst's replay: rebuild every Postgres projection from the topics into a fresh
+// schema with the same projection code the live system runs, then compare it with the live
+// schema over the same range.
+import type { Kafka } from 'kafkajs';
+import type { Delivered } from '../../platform/kafka/consumerRunner.js';
+import { readTopicRange, type TopicRange } from '../../platform/kafka/topicReader.js';
+import { createDb, type Db } from '../../platform/postgres.js';
+import type { EventCodec } from '../../platform/registry/codec.js';
+import type { ReplayableProjection } from '../../projections/replayable.js';
+import { type TopicName, topicName } from '../../schemas/topics.js';
+import { compareSchemas, type TableDifference, type Window } from './compareSchemas.js';
+
+export type ReplayOptions = {
+  kafka: Kafka;
+  codec: EventCodec;
+  databaseUrl: string;
+  topicPrefix: string;
+  liveSchema: string;
+  intoSchema: string;
+  projections: readonly ReplayableProjection[];
+  window: Window;
+  onRanges?: (total: number) => void;
+  /** Called with the number of events each batch replayed. */
+  onProgress?: (events: number) => void;
+  /** How long to wait for the live projections to reach the replay's end offsets. */
+  catchUpTimeoutMs?: number;
+};
+
+export type ReplayResult = { events: number; skipped: number; differences: TableDifference[]; liveBehind: string[] };
+
+async function assertFresh(db: Db, schema: string, live: string): Promise<void> {
+  if (schema === live) throw new Error(`--into ${schema} is the live schema; replay into a fresh one`);
+  const { rows } = await db.query<{ n: string }>('select count(*) as n from information_schema.tables where table_schema = $1', [schema]);
+  if (Number(rows[0]?.n ?? 0) > 0) throw new Error(`schema ${schema} already has tables; replay into a fresh schema (or drop it first)`);
+}
+
+/** Waits until each live consumer group has committed past the replay's end offsets; returns the groups still behind. */
+async function waitForLive(
+  kafka: Kafka,
+  projections: readonly ReplayableProjection[],
+  prefix: string,
+  ranges: TopicRange[],
+  timeoutMs: number,
+): Promise<string[]> {
+  const admin = kafka.admin();
+  await admin.connect();
+  const deadline = Date.now() + timeoutMs;
+  try {
+    let behind: string[] = [];
+    do {
+      behind = [];
+      for (const p of projections) {
+        const groupId = p.liveGroupId(prefix);
+        const committed = await admin.fetchOffsets({ groupId, topics: [...new Set(ranges.map((r) => r.topic))] });
+        const at = new Map(committed.flatMap((t) => t.partitions.map((q) => [`${t.topic}:${q.partition}`, Number(q.offset)] as const)));
+        const relevant = ranges.filter((r) => p.topics.some((t) => r.topic === topicName(prefix, t)));
+        if (relevant.some((r) => (at.get(`${r.topic}:${r.partition}`) ?? -1) < r.end)) behind.push(groupId);
+      }
+      if (behind.length === 0) return [];
+      await new Promise((r) => setTimeout(r, 200));
+    } while (Date.now() < deadline);
+    return behind;
+  } finally {
+    await admin.disconnect();
+  }
+}
+
+export async function replayProjections(opts: ReplayOptions): Promise<ReplayResult> {
+  const admin = createDb(opts.databaseUrl, 'public', 2);
+  const into = createDb(opts.databaseUrl, opts.intoSchema, 4);
+  try {
+    await assertFresh(admin, opts.intoSchema, opts.liveSchema);
+    await admin.query(`create schema ${opts.intoSchema}`);
+    for (const p of opts.projections) await p.migrate(into);
+
+    const topics = [...new Set(opts.projections.flatMap((p) => p.topics))] as TopicName[];
+    let ranges: TopicRange[] = [];
+    const { events, skipped } = await readTopicRange({
+      kafka: opts.kafka,
+      codec: opts.codec,
+      topicPrefix: opts.topicPrefix,
+      topics,
+      ...(opts.window.from === undefined ? {} : { from: opts.window.from }),
+      ...(opts.window.to === undefined ? {} : { to: opts.window.to }),
+      onRanges: (r) => {
+        ranges = r;
+        opts.onRanges?.(r.reduce((n, x) => n + x.end - x.start, 0));
+      },
+      onBatch: async (batch: Delivered[]) => {
+        for (const p of opts.projections) {
+          const mine = batch.filter((d) => p.topics.some((t) => d.position.topic === topicName(opts.topicPrefix, t)));
+          if (mine.length) await p.applyBatch(into, mine);
+        }
+        opts.onProgress?.(batch.length);
+      },
+    });
+
+    const liveBehind = await waitForLive(opts.kafka, opts.projections, opts.topicPrefix, ranges, opts.catchUpTimeoutMs ?? 30_000);
+    const differences: TableDifference[] = [];
+    for (const p of opts.projections)
+      differences.push(...(await compareSchemas(admin, opts.liveSchema, opts.intoSchema, p.tables, opts.window)));
+    return { events, skipped, differences, liveBehind };
+  } finally {
+    await into.end();
+    await admin.end();
+  }
+}
