@@ -1,0 +1,42 @@
+// PUT /products/:productId: an operator creates or replaces a product in the relational
+// product database. 201 when new, 200 when replaced; the body echoes the product.
+import { Router } from 'express';
+import { z } from 'zod';
+import type { Db } from '../../../platform/postgres.js';
+import type { TokenVerifier } from '../auth.js';
+import { requireOperator } from '../authMiddleware.js';
+import { amountMinor, catalogId, currency } from '../inputs.js';
+import type { RateLimits } from '../rateLimit.js';
+import { parse } from '../validate.js';
+import { upsertProduct } from './catalogDb.js';
+
+export function createProductsRouter({
+  db,
+  verify,
+  limits,
+  knownPartners,
+}: {
+  db: Db;
+  verify: TokenVerifier;
+  limits: RateLimits;
+  /** Partners we hold a webhook secret for: a product sold through any other could never be reconciled. */
+  knownPartners: ReadonlySet<string>;
+}): Router {
+  const body = z
+    .object({
+      name: z.string().trim().min(1).max(200),
+      partnerId: catalogId.refine((id) => knownPartners.has(id), 'unknown partner (not in PARTNER_SECRETS)'),
+      priceMinor: amountMinor,
+      currency,
+    })
+    .strict();
+
+  const router = Router();
+  router.put('/products/:productId', limits.perIp, requireOperator(verify), async (req, res) => {
+    const { productId } = parse(z.object({ productId: catalogId }).strict(), req.params);
+    const product = { productId, ...parse(body, req.body) };
+    const { created } = await upsertProduct(db, product);
+    res.status(created ? 201 : 200).json(product);
+  });
+  return router;
+}

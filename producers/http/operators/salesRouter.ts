@@ -1,0 +1,135 @@
+// Operators schedule and close sales. POST /sales checks the product, claims the saleId in
+// PostgreSQL (a second POST of it: 409), publishes SaleScheduled and answers 201 once the
+// inventory projection has pre-warmed the sale's slot queue in Redis, as the contract
+// promises. If warming takes longer than WARM_DEADLINE_MS the event is already on Kafka and
+// the sale will appear: 202 says so instead of pretending. Close works the same way.
+import { Router } from 'express';
+import { z } from 'zod';
+import type { EventPublisher } from '../../../platform/kafka/publisher.js';
+import type { Logger } from '../../../platform/log.js';
+import type { Db } from '../../../platform/postgres.js';
+import type { TokenVerifier } from '../auth.js';
+import { principalOf, requireOperator } from '../authMiddleware.js';
+import { envelope } from '../envelope.js';
+import { badRequest, conflict, notFound } from '../errors.js';
+import { amountMinor, catalogId, isoTime, saleParams } from '../inputs.js';
+import type { RateLimits } from '../rateLimit.js';
+import type { SaleStorePort, SaleView } from '../storefront/saleStorePort.js';
+import { saleBody } from '../storefront/saleBody.js';
+import { parse } from '../validate.js';
+import { findProduct, isSaleRegistered, registerSale, unregisterSale } from './catalogDb.js';
+
+export const WARM_DEADLINE_MS = 10_000;
+const POLL_MS = 20;
+const MAX_STOCK = 1_000_000;
+const MAX_RESERVATION_SECONDS = 24 * 3600;
+
+const scheduleBody = z
+  .object({
+    saleId: catalogId,
+    productId: catalogId,
+    stock: z.number().int().positive().max(MAX_STOCK),
+    priceMinor: amountMinor.optional(),
+    startsAt: isoTime,
+    endsAt: isoTime,
+    perUserLimit: z.number().int().positive().max(MAX_STOCK),
+    reservationSeconds: z.number().int().positive().max(MAX_RESERVATION_SECONDS),
+    challenge: z.enum(['pow', 'none']).default('pow'),
+  })
+  .strict()
+  .refine((b) => b.endsAt > b.startsAt, { path: ['endsAt'], message: 'must be after startsAt' })
+  .refine((b) => b.endsAt > Date.now(), { path: ['endsAt'], message: 'must be in the future' });
+
+export function createOperatorSalesRouter({
+  db,
+  store,
+  publisher,
+  log,
+  verify,
+  limits,
+}: {
+  db: Db;
+  store: SaleStorePort;
+  publisher: EventPublisher;
+  log: Logger;
+  verify: TokenVerifier;
+  limits: RateLimits;
+}): Router {
+  /** Polls Redis (not a blind sleep) until the projection shows what we published, or the deadline. */
+  async function waitForSale(saleId: string, ready: (sale: SaleView) => boolean): Promise<SaleView | undefined> {
+    const deadline = Date.now() + WARM_DEADLINE_MS;
+    for (;;) {
+      const sale = await store.readSale(saleId, Date.now());
+      if (sale && ready(sale)) return sale;
+      if (Date.now() >= deadline) return undefined;
+      await new Promise((r) => setTimeout(r, POLL_MS));
+    }
+  }
+
+  const router = Router();
+  const guards = [limits.perIp, requireOperator(verify)];
+
+  router.post('/sales', ...guards, async (req, res) => {
+    const input = parse(scheduleBody, req.body);
+    const operator = principalOf(res).userId;
+    const product = await findProduct(db, input.productId);
+    if (!product)
+      throw badRequest('invalid request', [{ field: 'productId', message: 'no such product (PUT /products/:productId first)' }]);
+    // A sale Redis already knows (say, rebuilt from the topic) counts as taken too.
+    if (await store.readSale(input.saleId, Date.now())) throw conflict(`sale ${input.saleId} already exists`);
+    if ((await registerSale(db, { saleId: input.saleId, productId: product.productId, scheduledBy: operator })) === 'taken') {
+      throw conflict(`sale ${input.saleId} already exists`);
+    }
+    try {
+      await publisher.publish([
+        {
+          type: 'SaleScheduled',
+          ...envelope(input.saleId),
+          saleId: input.saleId,
+          productId: product.productId,
+          partnerId: product.partnerId,
+          stock: input.stock,
+          priceMinor: input.priceMinor ?? product.priceMinor,
+          currency: product.currency,
+          startsAt: input.startsAt,
+          endsAt: input.endsAt,
+          perUserLimit: input.perUserLimit,
+          reservationSeconds: input.reservationSeconds,
+          challenge: input.challenge,
+        },
+      ]);
+    } catch (err) {
+      await unregisterSale(db, input.saleId);
+      throw err;
+    }
+    log.info({ saleId: input.saleId, productId: product.productId, stock: input.stock, operator }, 'sale scheduled');
+    const sale = await waitForSale(input.saleId, () => true);
+    if (!sale) {
+      res.status(202).json({ saleId: input.saleId, warmed: false, message: 'scheduled; the slot queue is still being warmed' });
+      return;
+    }
+    res.status(201).location(`/sales/${input.saleId}`).json(saleBody(sale));
+  });
+
+  router.post('/sales/:saleId/close', ...guards, async (req, res) => {
+    const { saleId } = parse(saleParams, req.params);
+    const current = await store.readSale(saleId, Date.now());
+    if (!current) {
+      if (await isSaleRegistered(db, saleId)) throw conflict(`sale ${saleId} is not warmed yet; retry in a moment`);
+      throw notFound(`no sale ${saleId}`);
+    }
+    if (current.status === 'closed') {
+      res.status(200).json(saleBody(current));
+      return;
+    }
+    await publisher.publish([{ type: 'SaleClosed', ...envelope(saleId), saleId, closedBy: principalOf(res).userId }]);
+    log.info({ saleId, operator: principalOf(res).userId }, 'sale closed');
+    const sale = await waitForSale(saleId, (s) => s.status === 'closed');
+    if (!sale) {
+      res.status(202).json({ saleId, closed: false, message: 'closing; the sale stops taking claims once the projection applies it' });
+      return;
+    }
+    res.status(200).json(saleBody(sale));
+  });
+  return router;
+}

@@ -1,0 +1,66 @@
+// Wires the sale-facing HTTP edge: the operators' product and sale routes and the
+// storefront's sale, entry, challenge, claim and redirect routes, sharing one token
+// verifier, one set of rate limits and the Redis flash-sale store.
+import type { Router } from 'express';
+import type { Registry } from 'prom-client';
+import type { Config } from '../../platform/config.js';
+import type { EventPublisher } from '../../platform/kafka/publisher.js';
+import type { Logger } from '../../platform/log.js';
+import type { Db } from '../../platform/postgres.js';
+import type { Redis } from '../../platform/redis.js';
+import { createTokenVerifier } from './auth.js';
+import { createProductsRouter } from './operators/productsRouter.js';
+import { createOperatorSalesRouter } from './operators/salesRouter.js';
+import { createRateLimits } from './rateLimit.js';
+import { createChallengeService } from './storefront/challenge.js';
+import { createClaimMetrics } from './storefront/claimMetrics.js';
+import { createClaimsRouter } from './storefront/claimsRouter.js';
+import { createRedirectRouter } from './storefront/redirectRouter.js';
+import { createStorefrontSalesRouter } from './storefront/salesRouter.js';
+import type { SaleStorePort } from './storefront/saleStorePort.js';
+
+export function createSaleEdgeRouters({
+  config,
+  log,
+  db,
+  redis,
+  publisher,
+  metrics,
+  store,
+}: {
+  config: Config;
+  log: Logger;
+  db: Db;
+  redis: Redis;
+  publisher: EventPublisher;
+  metrics: Registry;
+  store: SaleStorePort;
+}): Router[] {
+  const verify = createTokenVerifier(config.authSecret);
+  const limits = createRateLimits({
+    redis,
+    topicPrefix: config.topicPrefix,
+    userPerSec: config.rateLimits.userPerSec,
+    ipPerSec: config.rateLimits.ipPerSec,
+  });
+  const challenges = createChallengeService({
+    redis,
+    topicPrefix: config.topicPrefix,
+    authSecret: config.authSecret,
+    maxNumber: config.challengeMaxNumber,
+  });
+  const common = { log, verify, limits };
+  return [
+    createProductsRouter({ db, verify, limits, knownPartners: new Set(config.partnerSecrets.keys()) }),
+    createOperatorSalesRouter({ ...common, db, store, publisher }),
+    createStorefrontSalesRouter({ ...common, store, publisher, challenges }),
+    createClaimsRouter({ ...common, store, publisher, challenges, metrics: createClaimMetrics(metrics) }),
+    createRedirectRouter({
+      ...common,
+      store,
+      publisher,
+      paymentTokenKey: config.paymentTokenKey,
+      paymentPageTemplate: config.paymentPageUrl,
+    }),
+  ];
+}

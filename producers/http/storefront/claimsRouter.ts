@@ -1,0 +1,132 @@
+// POST /sales/:saleId/claims: a user asks for units of a sale under their TransactionID.
+// Checks run cheapest and most final first: the transaction must be this user's in this
+// sale (404); a transaction already decided answers its first decision; a sale that is sold
+// out or not open is refused here without touching Kafka; the proof of work must be
+// solved where the sale asks for it (403). Only then is ClaimRequested published, the
+// transaction marked pending, and (with `Prefer: wait=N`) the decision awaited.
+import { Router, type Response } from 'express';
+import { z } from 'zod';
+import type { EventPublisher } from '../../../platform/kafka/publisher.js';
+import type { Logger } from '../../../platform/log.js';
+import type { TokenVerifier } from '../auth.js';
+import { principalOf, requireUser } from '../authMiddleware.js';
+import { envelope } from '../envelope.js';
+import { badRequest, forbidden, HttpError, notFound } from '../errors.js';
+import { saleParams, transactionId } from '../inputs.js';
+import type { RateLimits } from '../rateLimit.js';
+import { parse } from '../validate.js';
+import type { ChallengeService } from './challenge.js';
+import { decisionAnswer, edgeRefusal, parsePreferWait } from './claimAnswer.js';
+import type { ClaimMetrics, ClaimOutcome } from './claimMetrics.js';
+import type { SaleStorePort } from './saleStorePort.js';
+
+const MAX_QUANTITY = 1000;
+
+const claimBody = z
+  .object({
+    transactionId,
+    quantity: z.number().int().positive().max(MAX_QUANTITY),
+    // Checked as a proof of work further on (403 when wrong); here only its JSON type.
+    challengeSolution: z.union([z.string().max(4096), z.record(z.unknown())]).optional(),
+  })
+  .strict();
+
+export function createClaimsRouter({
+  store,
+  publisher,
+  challenges,
+  metrics,
+  log,
+  verify,
+  limits,
+}: {
+  store: SaleStorePort;
+  publisher: EventPublisher;
+  challenges: ChallengeService;
+  metrics: ClaimMetrics;
+  log: Logger;
+  verify: TokenVerifier;
+  limits: RateLimits;
+}): Router {
+  const router = Router();
+
+  router.post('/sales/:saleId/claims', limits.perIp, requireUser(verify), limits.perUser, async (req, res) => {
+    const started = performance.now();
+    let observed = false;
+    const done = (outcome: ClaimOutcome, reason = '') => {
+      observed = true;
+      metrics.observe(outcome, reason, (performance.now() - started) / 1000);
+    };
+    try {
+      await claim(req.params, req.body, req.get('prefer'), res, done);
+    } catch (err) {
+      if (!observed) done('error', err instanceof HttpError ? String(err.status) : '500');
+      throw err;
+    }
+  });
+
+  async function claim(
+    params: unknown,
+    rawBody: unknown,
+    prefer: string | undefined,
+    res: Response,
+    done: (outcome: ClaimOutcome, reason?: string) => void,
+  ): Promise<void> {
+    const { saleId } = parse(saleParams, params);
+    const body = parse(claimBody, rawBody);
+    const wait = parsePreferWait(prefer);
+    if (!wait.ok) throw badRequest('invalid request', [{ field: 'Prefer', message: wait.message }]);
+    const userId = principalOf(res).userId;
+    const txId = body.transactionId;
+
+    const [tx, decided] = await Promise.all([store.readTransaction(txId), store.readDecision(txId)]);
+    if (!tx || tx.userId !== userId || tx.saleId !== saleId) throw notFound(`no transaction ${txId} of yours in sale ${saleId}`);
+    if (decided) return answerDecision(res, txId, decided, done);
+
+    if (tx.status === 'entered') {
+      const now = Date.now();
+      const sale = await store.readSale(saleId, now);
+      if (!sale) throw notFound(`no sale ${saleId}`);
+      const refusal = edgeRefusal(sale.status);
+      if (refusal) {
+        done('refused_at_edge', refusal);
+        res.status(409).json({ transactionId: txId, status: 'rejected', reason: refusal });
+        return;
+      }
+      if (sale.challenge === 'pow') {
+        const check = await challenges.check(body.challengeSolution, saleId, userId, now);
+        if (check !== 'ok') {
+          done('challenge_failed', check);
+          throw forbidden(`this sale asks for a solved challenge (GET /sales/${saleId}/challenge): ${check.replaceAll('_', ' ')}`);
+        }
+      }
+      await publisher.publish([
+        { type: 'ClaimRequested', ...envelope(txId, now), transactionId: txId, saleId, userId, quantity: body.quantity },
+      ]);
+      await store.markPending(txId, body.quantity);
+      log.debug({ saleId, transactionId: txId, quantity: body.quantity }, 'claim requested');
+    }
+    // Else the claim was requested before and is still undecided: nothing new to publish.
+
+    if (wait.seconds > 0) {
+      res.set('Preference-Applied', `wait=${wait.seconds}`);
+      const decision = await store.awaitDecision(txId, wait.seconds * 1000);
+      if (decision) return answerDecision(res, txId, decision, done);
+    }
+    done('pending');
+    res.status(202).location(`/transactions/${txId}`).json({ transactionId: txId, status: 'pending' });
+  }
+
+  function answerDecision(
+    res: Response,
+    txId: string,
+    decision: Parameters<typeof decisionAnswer>[1],
+    done: (outcome: ClaimOutcome, reason?: string) => void,
+  ): void {
+    const answer = decisionAnswer(txId, decision);
+    done(decision.status, decision.status === 'rejected' ? decision.reason : '');
+    res.status(answer.status).json(answer.body);
+  }
+
+  return router;
+}
