@@ -4,12 +4,14 @@
 import type { Platform } from './platform.js';
 import type { RunningRole } from './role.js';
 import { startApi } from './roles/api.js';
+import { startProjections } from './roles/projections.js';
 
 export const ROLES = ['api', 'claims', 'projections', 'reconciliation', 'expiry'] as const;
 export type Role = (typeof ROLES)[number];
 
 const starters: Partial<Record<Role, (platform: Platform) => Promise<RunningRole>>> = {
   api: startApi,
+  projections: startProjections,
 };
 
 export function parseRoles(list: string): Role[] {

@@ -1,0 +1,48 @@
+// Feeds the transactions projection from every topic that speaks of transactions. The
+// projection dedupes by eventId in the same database transaction as the rows, so offsets
+// may be committed after the write: a crash in between redelivers a batch that changes
+// nothing.
+import type { Kafka } from 'kafkajs';
+import { type ConsumerRunner, startConsumerRunner } from '../../platform/kafka/consumerRunner.js';
+import type { Logger } from '../../platform/log.js';
+import type { EventCodec } from '../../platform/registry/codec.js';
+import type { TopicName } from '../../schemas/topics.js';
+import type { TransactionsProjection } from './projection.js';
+
+export const transactionTopics = ['entries', 'claims', 'sales', 'redirects', 'partner-events'] as const satisfies readonly TopicName[];
+
+export function transactionsGroupId(topicPrefix: string): string {
+  return `${topicPrefix ? `${topicPrefix}.` : ''}flashsale.projection.transactions`;
+}
+
+export async function startTransactionsProjector({
+  kafka,
+  codec,
+  log,
+  topicPrefix,
+  projection,
+  groupId = transactionsGroupId(topicPrefix),
+}: {
+  kafka: Kafka;
+  codec: EventCodec;
+  log: Logger;
+  topicPrefix: string;
+  projection: Pick<TransactionsProjection, 'applyBatch'>;
+  groupId?: string;
+}): Promise<ConsumerRunner> {
+  const batchLog = log.child({ projection: 'transactions' });
+  return startConsumerRunner({
+    kafka,
+    codec,
+    log,
+    groupId,
+    topicPrefix,
+    topics: transactionTopics,
+    fromBeginning: true,
+    handle: async (batch) => {
+      const first = batch[0]?.position;
+      const outcome = await projection.applyBatch(batch);
+      if (first) batchLog.debug({ topic: first.topic, partition: first.partition, offset: first.offset, ...outcome }, 'batch applied');
+    },
+  });
+}

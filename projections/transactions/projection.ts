@@ -1,0 +1,173 @@
+// The transactions projection in PostgreSQL: every event that names a TransactionID is
+// stored once (by eventId), and each touched transaction's row is recomputed from all its
+// events with the pure fold, in the same database transaction. So it is idempotent (an event
+// applied twice is a no-op on the primary key), order-tolerant (the fold works on the set of
+// events), and rebuildable (nothing depends on when it ran). A batch costs a fixed number of
+// statements whatever its size: lock, insert-and-read, one multi-row upsert.
+import type { Delivered } from '../../platform/kafka/consumerRunner.js';
+import { type Db, inTransaction } from '../../platform/postgres.js';
+import { isTransactionEvent, type TransactionEvent, type TransactionView, viewOf } from '../../domain/transactions/transaction.js';
+import { migrateTransactionsSchema } from './schema.js';
+
+export type BatchOutcome = {
+  /** Transaction events in the batch (other events of the topics are not ours). */
+  events: number;
+  /** Of those, how many were new; the rest had been applied before. */
+  applied: number;
+  /** Rows written. */
+  transactions: number;
+};
+
+export type TransactionsProjection = {
+  migrate(): Promise<void>;
+  applyBatch(batch: readonly Delivered[]): Promise<BatchOutcome>;
+  read(transactionId: string): Promise<TransactionView | undefined>;
+};
+
+// Transactions of one TransactionID arrive from several topics, so two projection processes
+// may hold events of the same transaction at once. Each locks the transactions it touches
+// (sorted, so two batches cannot deadlock) before reading their events, and so computes
+// from everything the other committed. Keys are salted with the schema: a replay into
+// another schema never waits for the live projection.
+const lockSql = `
+select pg_advisory_xact_lock(hashtextextended(current_schema() || ':transaction:' || id, 0))
+from (select distinct unnest($1::text[]) as id order by 1) ids`;
+
+// Inserts the new events and returns every event of the transactions that got one. The outer
+// SELECT sees the table as it was when the statement began (committed rows, none of this
+// statement's inserts), and `inserted` adds exactly the new ones: together, each event once.
+const insertAndReadSql = `
+with incoming as (
+  select * from jsonb_to_recordset($1::jsonb) as r(
+    event_id text, transaction_id text, type text, occurred_at bigint, topic text, partition int, "offset" bigint, event jsonb)
+), inserted as (
+  insert into transaction_events (event_id, transaction_id, type, occurred_at, topic, partition, "offset", event)
+  select event_id, transaction_id, type, to_timestamp(occurred_at / 1000.0), topic, partition, "offset", event from incoming
+  on conflict (event_id) do nothing
+  returning transaction_id, event
+)
+select transaction_id, event, false as fresh from transaction_events where transaction_id in (select transaction_id from inserted)
+union all
+select transaction_id, event, true from inserted`;
+
+const upsertSql = `
+insert into transactions (
+  transaction_id, sale_id, user_id, status, reason, slot_ids, expires_at, quantity, expected_amount_minor,
+  paid_amount_minor, refunded_amount_minor, payments, refunds, currency, history, last_event_at)
+select
+  transaction_id, sale_id, user_id, status, reason, slot_ids, to_timestamp(expires_at / 1000.0), quantity, expected_amount_minor,
+  paid_amount_minor, refunded_amount_minor, payments, refunds, currency, history, to_timestamp(last_event_at / 1000.0)
+from jsonb_to_recordset($1::jsonb) as r(
+  transaction_id text, sale_id text, user_id text, status text, reason text, slot_ids text[], expires_at bigint, quantity int,
+  expected_amount_minor bigint, paid_amount_minor bigint, refunded_amount_minor bigint, payments int, refunds int,
+  currency text, history jsonb, last_event_at bigint)
+on conflict (transaction_id) do update set
+  sale_id = excluded.sale_id, user_id = excluded.user_id, status = excluded.status, reason = excluded.reason,
+  slot_ids = excluded.slot_ids, expires_at = excluded.expires_at, quantity = excluded.quantity,
+  expected_amount_minor = excluded.expected_amount_minor, paid_amount_minor = excluded.paid_amount_minor,
+  refunded_amount_minor = excluded.refunded_amount_minor, payments = excluded.payments, refunds = excluded.refunds,
+  currency = excluded.currency, history = excluded.history, last_event_at = excluded.last_event_at`;
+
+type TransactionRow = {
+  transaction_id: string;
+  sale_id: string | null;
+  user_id: string | null;
+  status: TransactionView['status'];
+  reason: string | null;
+  slot_ids: string[];
+  expires_at: Date | null;
+  quantity: number;
+  expected_amount_minor: string | null;
+  paid_amount_minor: string;
+  refunded_amount_minor: string;
+  payments: number;
+  refunds: number;
+  currency: string | null;
+  history: TransactionView['history'];
+};
+
+function toRecord(view: TransactionView) {
+  return {
+    transaction_id: view.transactionId,
+    sale_id: view.saleId,
+    user_id: view.userId,
+    status: view.status,
+    reason: view.reason,
+    slot_ids: view.slotIds,
+    expires_at: view.expiresAt,
+    quantity: view.quantity,
+    expected_amount_minor: view.expectedAmountMinor,
+    paid_amount_minor: view.paidAmountMinor,
+    refunded_amount_minor: view.refundedAmountMinor,
+    payments: view.payments,
+    refunds: view.refunds,
+    currency: view.currency,
+    history: view.history,
+    last_event_at: view.history.at(-1)?.at ?? 0,
+  };
+}
+
+function fromRow(row: TransactionRow): TransactionView {
+  return {
+    transactionId: row.transaction_id,
+    saleId: row.sale_id,
+    userId: row.user_id,
+    status: row.status,
+    reason: row.reason,
+    slotIds: row.slot_ids,
+    expiresAt: row.expires_at?.getTime() ?? null,
+    quantity: row.quantity,
+    expectedAmountMinor: row.expected_amount_minor === null ? null : Number(row.expected_amount_minor),
+    paidAmountMinor: Number(row.paid_amount_minor),
+    refundedAmountMinor: Number(row.refunded_amount_minor),
+    payments: row.payments,
+    refunds: row.refunds,
+    currency: row.currency,
+    history: row.history,
+  };
+}
+
+export function createTransactionsProjection({ db }: { db: Db }): TransactionsProjection {
+  return {
+    migrate: () => migrateTransactionsSchema(db),
+
+    async applyBatch(batch) {
+      const incoming = new Map<string, { event: TransactionEvent; position: Delivered['position'] }>();
+      for (const { event, position } of batch) {
+        if (isTransactionEvent(event) && !incoming.has(event.eventId)) incoming.set(event.eventId, { event, position });
+      }
+      if (incoming.size === 0) return { events: 0, applied: 0, transactions: 0 };
+      const records = [...incoming.values()].map(({ event, position }) => ({
+        event_id: event.eventId,
+        transaction_id: event.transactionId,
+        type: event.type,
+        occurred_at: event.occurredAt,
+        topic: position.topic,
+        partition: position.partition,
+        offset: position.offset,
+        event,
+      }));
+      const ids = [...new Set(records.map((r) => r.transaction_id))];
+
+      return inTransaction(db, async (client) => {
+        await client.query(lockSql, [ids]);
+        const { rows } = await client.query<{ transaction_id: string; event: TransactionEvent; fresh: boolean }>(insertAndReadSql, [
+          JSON.stringify(records),
+        ]);
+        const byTransaction = new Map<string, TransactionEvent[]>();
+        for (const row of rows) byTransaction.set(row.transaction_id, [...(byTransaction.get(row.transaction_id) ?? []), row.event]);
+        const applied = rows.filter((r) => r.fresh).length;
+        if (byTransaction.size > 0) {
+          const views = [...byTransaction].map(([id, events]) => toRecord(viewOf(id, events)));
+          await client.query(upsertSql, [JSON.stringify(views)]);
+        }
+        return { events: incoming.size, applied, transactions: byTransaction.size };
+      });
+    },
+
+    async read(transactionId) {
+      const { rows } = await db.query<TransactionRow>('select * from transactions where transaction_id = $1', [transactionId]);
+      return rows[0] ? fromRow(rows[0]) : undefined;
+    },
+  };
+}

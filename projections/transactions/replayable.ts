@@ -1,0 +1,18 @@
+// The transactions projection as an analyst's replay sees it: the same migrate and
+// applyBatch the live consumer runs, into whichever schema the replay's pool points at.
+import type { ReplayableProjection } from '../replayable.js';
+import { transactionsGroupId, transactionTopics } from './consumer.js';
+import { createTransactionsProjection } from './projection.js';
+
+export const transactionsReplayable: ReplayableProjection = {
+  name: 'transactions',
+  topics: transactionTopics,
+  liveGroupId: transactionsGroupId,
+  migrate: (db) => createTransactionsProjection({ db }).migrate(),
+  applyBatch: async (db, batch) => {
+    await createTransactionsProjection({ db }).applyBatch(batch);
+  },
+  // A transaction's row folds events that may straddle a time window, so only whole replays
+  // compare rows; its events compare inside any window (occurred_at is the record's time).
+  tables: [{ name: 'transaction_events', timeColumn: 'occurred_at' }, { name: 'transactions' }],
+};
