@@ -1,6 +1,7 @@
 // The `flashsale` command line: one entry, one file per command group under commands/.
 import { Command, CommanderError } from 'commander';
 import { registerAuditCommand } from './commands/audit.js';
+import { registerDemoCommand } from './commands/demo.js';
 import { registerReplayCommand } from './commands/replay.js';
 import { registerStackCommands } from './commands/stack.js';
 import { registerStartCommand } from './commands/start.js';
@@ -20,6 +21,7 @@ registerTopicsCommand(program);
 registerTokenCommand(program);
 registerAuditCommand(program);
 registerReplayCommand(program);
+registerDemoCommand(program);
 
 try {
   await program.parseAsync(process.argv);
