@@ -15,7 +15,7 @@ export function createPartner(
   async function report(
     type: 'payment' | 'refund',
     page: Pick<PaymentPage, 'transactionId' | 'quantity' | 'amountMinor' | 'currency'>,
-    eventId = crypto.randomUUID(),
+    eventId: string = crypto.randomUUID(),
   ) {
     const res = await api.webhook(partnerId, secret, {
       eventId,
@@ -39,9 +39,9 @@ export function createPartner(
       return readPaymentToken(token, key, partnerId);
     },
     pay: (page: Pick<PaymentPage, 'transactionId' | 'quantity' | 'amountMinor' | 'currency'>, eventId?: string) =>
-      report('payment', page, eventId),
+      report('payment', page, eventId ?? crypto.randomUUID()),
     refund: (page: Pick<PaymentPage, 'transactionId' | 'quantity' | 'amountMinor' | 'currency'>, eventId?: string) =>
-      report('refund', page, eventId),
+      report('refund', page, eventId ?? crypto.randomUUID()),
   };
 }
 
