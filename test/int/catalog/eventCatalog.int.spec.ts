@@ -56,6 +56,18 @@ describe('the event catalog', () => {
     for (const event of sent) expect(byId.get(event.eventId)).toEqual(event);
   });
 
+  it('acknowledges each of many concurrent publishes only once its events are on the broker', async () => {
+    const base = sampleEvents('sale-burst').EntryRecorded;
+    const events = Array.from({ length: 500 }, (_, i) => ({ ...base, eventId: `burst-${i}`, transactionId: `tx-${i}` }));
+    await Promise.all(events.map((e) => stack.publisher.publish([e])));
+    const admin = stack.kafka.admin();
+    await admin.connect();
+    const offsets = await admin.fetchTopicOffsets(topicName(stack.prefix, 'entries'));
+    await admin.disconnect();
+    // Everything acknowledged is already readable: the high watermarks count all 500 (plus the round trip's one entry).
+    expect(offsets.reduce((n, p) => n + Number(p.high), 0)).toBeGreaterThanOrEqual(500);
+  });
+
   it('registers subjects with BACKWARD compatibility and refuses a new required field without a default', async () => {
     const registry = createSchemaRegistry(stack.config.schemaRegistryUrl);
     const subject = subjectOf(topicName(stack.prefix, 'claims'), 'ClaimRequested');
