@@ -1,0 +1,21 @@
+// What every benchmarked server shares, so the comparison is of what lies behind the
+// route and nothing else: the same framework, body parser and token check as the api role.
+import express, { type Express } from 'express';
+import { createTokenVerifier } from '../../producers/http/auth.js';
+import { requireUser } from '../../producers/http/authMiddleware.js';
+
+export function createBaselineApp(authSecret: string): { app: Express; auth: ReturnType<typeof requireUser> } {
+  const app = express();
+  app.disable('x-powered-by');
+  app.use(express.json({ limit: '16kb' }));
+  return { app, auth: requireUser(createTokenVerifier(authSecret)) };
+}
+
+export function listen(app: Express, port: number): Promise<number> {
+  return new Promise((resolve) => {
+    const server = app.listen(port, '127.0.0.1', () => {
+      const address = server.address();
+      resolve(typeof address === 'object' && address ? address.port : port);
+    });
+  });
+}
