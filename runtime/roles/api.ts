@@ -1,15 +1,35 @@
 // The `api` role: the HTTP edge (storefront, operators, partner webhooks) on PORT.
 import type { Server } from 'node:http';
 import { createHttpApp } from '../../producers/http/app.js';
+import { createTokenVerifier } from '../../producers/http/auth.js';
+import { createWebhookDedupe } from '../../producers/partners/webhookDedupe.js';
+import { createPartnerWebhookRouter } from '../../producers/partners/webhookRouter.js';
+import { createTransactionRouter } from '../../producers/transactions/transactionRouter.js';
+import { createTransactionsProjection } from '../../projections/transactions/projection.js';
+import { keyPrefix } from '../../platform/redis.js';
 import type { Platform } from '../platform.js';
 import type { RunningRole } from '../role.js';
 
 export async function startApi(platform: Platform): Promise<RunningRole & { port: number }> {
   const { log, redis, db, kafka, metrics, config } = platform;
+  // The API reads the transactions projection; its tables must exist even before the projections role ran.
+  const transactions = createTransactionsProjection({ db });
+  await transactions.migrate();
+  const partnerWebhooks = createPartnerWebhookRouter({
+    partnerSecrets: config.partnerSecrets,
+    publisher: platform.publisher,
+    dedupe: createWebhookDedupe({ redis, keyPrefix: keyPrefix(config.topicPrefix) }),
+    log,
+    metrics,
+  });
+  const transactionQueries = createTransactionRouter({
+    verifyToken: createTokenVerifier(config.authSecret),
+    readTransaction: (id) => transactions.read(id),
+  });
   const app = createHttpApp({
     log,
     metrics,
-    routers: [],
+    routers: [partnerWebhooks, transactionQueries],
     readiness: async () => {
       const admin = kafka.admin();
       const [kafkaOk, redisOk, dbOk] = await Promise.all([

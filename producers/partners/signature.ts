@@ -1,0 +1,55 @@
+// Webhook signatures: `Flashsale-Signature: t=<unix seconds>,v1=<hex HMAC-SHA256 of
+// "<t>.<raw body>">`. Checked over the raw bytes (re-serialised JSON would not match), in
+// constant time, against each of the partner's secrets (a second one during rotation), and
+// only within 300 s of now so a captured request cannot be replayed later.
+import crypto from 'node:crypto';
+
+export const SIGNATURE_HEADER = 'Flashsale-Signature';
+export const SIGNATURE_TOLERANCE_SECONDS = 300;
+
+export type SignatureRefusal = 'missing' | 'malformed' | 'stale' | 'unknown_partner' | 'mismatch';
+export type SignatureVerdict = { ok: true } | { ok: false; reason: SignatureRefusal };
+
+function hmac(secret: string, t: string, payload: Buffer): Buffer {
+  return crypto.createHmac('sha256', secret).update(`${t}.`).update(payload).digest();
+}
+
+/** The header a partner sends; partners (and our tests and demo) sign with it. */
+export function signWebhook(secret: string, payload: string | Buffer, t = Math.floor(Date.now() / 1000)): string {
+  return `t=${t},v1=${hmac(secret, String(t), Buffer.from(payload)).toString('hex')}`;
+}
+
+export function verifyWebhookSignature({
+  header,
+  payload,
+  secrets,
+  nowSeconds,
+  toleranceSeconds = SIGNATURE_TOLERANCE_SECONDS,
+}: {
+  header: string | undefined;
+  payload: Buffer;
+  secrets: readonly string[];
+  nowSeconds: number;
+  toleranceSeconds?: number;
+}): SignatureVerdict {
+  if (!header) return { ok: false, reason: 'missing' };
+  let t: string | undefined;
+  const candidates: Buffer[] = [];
+  for (const part of header.split(',')) {
+    const at = part.indexOf('=');
+    const [key, value] = [part.slice(0, at).trim(), part.slice(at + 1).trim()];
+    if (key === 't') t = value;
+    // Several v1 values are allowed (a partner signing with old and new secret at once).
+    else if (key === 'v1' && /^[0-9a-fA-F]{64}$/.test(value)) candidates.push(Buffer.from(value, 'hex'));
+  }
+  if (!t || !/^\d{1,12}$/.test(t) || candidates.length === 0) return { ok: false, reason: 'malformed' };
+  if (Math.abs(nowSeconds - Number(t)) > toleranceSeconds) return { ok: false, reason: 'stale' };
+  if (secrets.length === 0) return { ok: false, reason: 'unknown_partner' };
+  let match = false;
+  for (const secret of secrets) {
+    const expected = hmac(secret, t, payload);
+    // Every candidate against every secret, no early exit: the time taken says nothing about which byte differed.
+    for (const candidate of candidates) match = crypto.timingSafeEqual(expected, candidate) || match;
+  }
+  return match ? { ok: true } : { ok: false, reason: 'mismatch' };
+}

@@ -1,0 +1,89 @@
+// POST /partners/:partnerId/webhooks: the partner's word about money. Signature first
+// (401, nothing recorded), then the body (400), then the event goes to Kafka; 2xx only
+// after the broker acknowledged it from all in-sync replicas. Anything not recorded is a
+// 503, so the partner retries; a redelivered eventId is a 200 with {duplicate: true}.
+// Unknown transactions are recorded too: reconciliation needs them.
+import { type Request, Router } from 'express';
+import { Counter, type Registry } from 'prom-client';
+import { partnerReportSchema, toPartnerEvent } from '../../domain/partners/partnerReport.js';
+import type { EventPublisher } from '../../platform/kafka/publisher.js';
+import type { Logger } from '../../platform/log.js';
+import { unauthorized, unavailable } from '../http/errors.js';
+import { parse } from '../http/validate.js';
+import { SIGNATURE_HEADER, verifyWebhookSignature } from './signature.js';
+import type { WebhookDedupe } from './webhookDedupe.js';
+
+/** Kafka did not acknowledge in time; the event may or may not be on the log, so the partner must retry. */
+export class PublishTimeoutError extends Error {
+  override name = 'PublishTimeoutError';
+  readonly retriable = true;
+}
+
+function withTimeout(work: Promise<void>, ms: number): Promise<void> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new PublishTimeoutError(`Kafka did not acknowledge within ${ms} ms`)), ms);
+  });
+  return Promise.race([work, timeout]).finally(() => clearTimeout(timer));
+}
+
+function webhookCounter(metrics: Registry): Counter<'partner' | 'outcome'> {
+  const name = 'flashsale_partner_webhooks_total';
+  return (
+    (metrics.getSingleMetric(name) as Counter<'partner' | 'outcome'> | undefined) ??
+    new Counter({ name, help: 'Partner webhooks by outcome.', labelNames: ['partner', 'outcome'], registers: [metrics] })
+  );
+}
+
+export function createPartnerWebhookRouter({
+  partnerSecrets,
+  publisher,
+  dedupe,
+  log,
+  metrics,
+  now = Date.now,
+  publishTimeoutMs = 5_000,
+}: {
+  partnerSecrets: ReadonlyMap<string, readonly string[]>;
+  publisher: Pick<EventPublisher, 'publish'>;
+  dedupe: WebhookDedupe;
+  log: Logger;
+  metrics: Registry;
+  now?: () => number;
+  /** Bounds the wait for Kafka's acknowledgement: a partner waiting longer would time out and retry anyway. */
+  publishTimeoutMs?: number;
+}): Router {
+  const counted = webhookCounter(metrics);
+  const router = Router();
+
+  router.post('/partners/:partnerId/webhooks', async (req: Request<{ partnerId: string }>, res) => {
+    const { partnerId } = req.params;
+    const verdict = verifyWebhookSignature({
+      header: req.get(SIGNATURE_HEADER),
+      payload: req.rawBody ?? Buffer.alloc(0),
+      secrets: partnerSecrets.get(partnerId) ?? [],
+      nowSeconds: Math.floor(now() / 1000),
+    });
+    if (!verdict.ok) {
+      counted.inc({ partner: partnerSecrets.has(partnerId) ? partnerId : 'unknown', outcome: 'unauthorized' });
+      log.warn({ partnerId, reason: verdict.reason }, 'webhook refused: bad signature');
+      throw unauthorized(`invalid ${SIGNATURE_HEADER}: ${verdict.reason}`);
+    }
+    const report = parse(partnerReportSchema, req.body);
+    const event = toPartnerEvent(partnerId, report, now());
+    const ids = { partnerId, partnerEventId: report.eventId, transactionId: report.transactionId, type: report.type };
+    let outcome;
+    try {
+      outcome = await dedupe.once(event.eventId, () => withTimeout(publisher.publish([event]), publishTimeoutMs));
+    } catch (err) {
+      counted.inc({ partner: partnerId, outcome: 'unavailable' });
+      log.error({ ...ids, err: (err as Error).message }, 'webhook not recorded: answering 503 so the partner retries');
+      throw unavailable('could not record the event now; retry later');
+    }
+    counted.inc({ partner: partnerId, outcome });
+    log.info({ ...ids, outcome }, 'partner webhook');
+    res.status(200).json({ eventId: report.eventId, duplicate: outcome === 'duplicate' });
+  });
+
+  return router;
+}
