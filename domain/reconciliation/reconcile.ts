@@ -1,0 +1,64 @@
+// Reconciliation as a pure fold: our events (grants, redirects, releases) joined with the
+// partner's (payments, refunds) by TransactionID; each disagreement is flagged once. See
+// README.md beside this file for the semantics and the determinism argument.
+import type { FlashsaleEvent } from '../../schemas/events/index.js';
+import { onClaimGranted, onDeadline, onPayment, onRedirect, onRefund, onReleased, onSaleScheduled, onSettled } from './rules.js';
+import type { ReconciliationState } from './state.js';
+import { openWorking, type Reconciled, type Working } from './working.js';
+
+export type ReconcileOptions = {
+  /** How long, in event time, a partner event is held waiting for what would match it. */
+  graceMs: number;
+};
+
+function apply(w: Working, event: FlashsaleEvent): void {
+  switch (event.type) {
+    case 'SaleScheduled':
+      return onSaleScheduled(w, event);
+    case 'ClaimGranted':
+      return onClaimGranted(w, event);
+    case 'PaymentRedirectIssued':
+      return onRedirect(w, event);
+    case 'ReservationReleased':
+      return onReleased(w, event);
+    case 'ReservationSettled':
+      return onSettled(w, event);
+    case 'PartnerPaymentReported':
+      return onPayment(w, event);
+    case 'PartnerRefundReported':
+      return onRefund(w, event);
+    // Not joined, but their time still moves the clock.
+    case 'SaleClosed':
+    case 'ClaimRejected':
+    case 'EntryRecorded':
+    case 'ClaimRequested':
+    case 'MismatchFlagged':
+      return;
+  }
+}
+
+/** Moves event time forward and judges every held partner event whose grace has run out, in deadline order. */
+function advance(w: Working, to: number): void {
+  if (to > w.watermark) w.watermark = to;
+  for (let due = w.nextDue(); due; due = w.nextDue()) onDeadline(w, due.tx, due.report, due.deadline);
+}
+
+/** Applies events in the order given, one at a time: how they were batched makes no difference. */
+export function reconcile(state: ReconciliationState, events: readonly FlashsaleEvent[], opts: ReconcileOptions): Reconciled {
+  const w = openWorking(state, opts.graceMs);
+  for (const event of events) {
+    apply(w, event);
+    advance(w, event.occurredAt);
+  }
+  return w.close();
+}
+
+/**
+ * Moves the clock without an event: what the live consumer does once it has caught up with
+ * every partition (nothing older can still arrive), and what a replay does at its end.
+ */
+export function advanceWatermark(state: ReconciliationState, to: number, opts: ReconcileOptions): Reconciled {
+  const w = openWorking(state, opts.graceMs);
+  advance(w, to);
+  return w.close();
+}

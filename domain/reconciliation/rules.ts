@@ -1,0 +1,142 @@
+// The join rules, one per fact. Each flag is raised at exactly one transition (a payment is
+// judged, a release arrives, an earlier payment turns up), so none is raised twice, and each
+// flag's fields depend only on the events involved, never on the order they came in.
+import type { EventOf } from '../../schemas/events/index.js';
+import { attributeSale } from './attribution.js';
+import { type Figures, type MismatchKind, mismatchId } from './mismatch.js';
+import { byArrival, figuresOf, firstPayment, type PartnerReport, type TransactionState } from './state.js';
+import type { Working } from './working.js';
+
+function flag(w: Working, kind: MismatchKind, r: PartnerReport, detectedAt: number, expected: Figures | null): void {
+  w.flag({
+    mismatchId: mismatchId(kind, r.transactionId, r.eventId),
+    kind,
+    transactionId: r.transactionId,
+    saleId: r.saleId,
+    partnerEventId: r.eventId,
+    expected,
+    actual: figuresOf(r),
+    detectedAt,
+  });
+}
+
+/** A transaction we never granted belongs to whatever sale our other events name, else to the one its time falls in. */
+function saleFor(w: Working, tx: TransactionState, r: PartnerReport): string | null {
+  return tx.saleId ?? attributeSale(w.sales.values(), r.partnerId, r.reportedAt);
+}
+
+/** Judges a payment once: against its grant if we know it, as unknown if its grace ran out first. */
+function judgePayment(w: Working, tx: TransactionState, r: PartnerReport, at: number): void {
+  r.resolvedAt = at;
+  const grant = tx.grant;
+  if (!grant) {
+    r.saleId = saleFor(w, tx, r);
+    flag(w, 'unknown_transaction', r, at, null);
+  } else {
+    r.saleId = tx.saleId;
+    if (r.amountMinor !== grant.amountMinor || r.currency !== grant.currency) flag(w, 'amount_mismatch', r, at, figuresOf(grant));
+    if (r.quantity !== grant.quantity) flag(w, 'quantity_mismatch', r, at, figuresOf(grant));
+  }
+  if (tx.release) flag(w, 'late_payment', r, Math.max(at, tx.release.at), null);
+  if (firstPayment(tx) !== r) flag(w, 'duplicate_payment', r, at, null);
+}
+
+export function onSaleScheduled(w: Working, e: EventOf<'SaleScheduled'>): void {
+  if (w.sales.has(e.saleId)) return;
+  w.addSale({
+    saleId: e.saleId,
+    partnerId: e.partnerId,
+    startsAt: e.startsAt,
+    endsAt: e.endsAt,
+    reservationSeconds: e.reservationSeconds,
+    priceMinor: e.priceMinor,
+    currency: e.currency,
+  });
+}
+
+export function onClaimGranted(w: Working, e: EventOf<'ClaimGranted'>): void {
+  const tx = w.tx(e.transactionId);
+  if (tx.grant) return;
+  tx.grant = { quantity: e.quantity, amountMinor: e.amountMinor, currency: e.currency, at: e.occurredAt };
+  tx.saleId = e.saleId;
+  // Partner events that came before our grant were held, not judged: judge them now.
+  for (const r of [...tx.reports].sort(byArrival)) {
+    if (r.kind === 'payment' && r.resolvedAt === null) judgePayment(w, tx, r, Math.max(r.receivedAt, e.occurredAt));
+    else r.saleId = e.saleId;
+  }
+}
+
+export function onRedirect(w: Working, e: EventOf<'PaymentRedirectIssued'>): void {
+  const tx = w.tx(e.transactionId);
+  tx.redirectedAt ??= e.occurredAt;
+  tx.saleId ??= e.saleId;
+}
+
+export function onReleased(w: Working, e: EventOf<'ReservationReleased'>): void {
+  const tx = w.tx(e.transactionId);
+  if (tx.release) return;
+  tx.release = { reason: e.reason, at: e.occurredAt };
+  tx.saleId ??= e.saleId;
+  // The expiry won the race: every payment already judged was paid for slots that went back.
+  for (const r of [...tx.reports].sort(byArrival))
+    if (r.kind === 'payment' && r.resolvedAt !== null) flag(w, 'late_payment', r, Math.max(r.resolvedAt, e.occurredAt), null);
+}
+
+export function onSettled(w: Working, e: EventOf<'ReservationSettled'>): void {
+  const tx = w.tx(e.transactionId);
+  tx.settledBy ??= e.paymentEventId;
+  tx.saleId ??= e.saleId;
+}
+
+function newReport(e: EventOf<'PartnerPaymentReported'> | EventOf<'PartnerRefundReported'>, tx: TransactionState): PartnerReport {
+  return {
+    eventId: e.eventId,
+    partnerId: e.partnerId,
+    partnerEventId: e.partnerEventId,
+    transactionId: e.transactionId,
+    kind: e.type === 'PartnerPaymentReported' ? 'payment' : 'refund',
+    quantity: e.quantity,
+    amountMinor: e.amountMinor,
+    currency: e.currency,
+    reportedAt: e.reportedAt,
+    receivedAt: e.occurredAt,
+    saleId: tx.grant ? tx.saleId : null,
+    resolvedAt: null,
+  };
+}
+
+export function onPayment(w: Working, e: EventOf<'PartnerPaymentReported'>): void {
+  const tx = w.tx(e.transactionId);
+  // The same partner event again is a redelivery, not a second payment.
+  if (tx.reports.some((r) => r.eventId === e.eventId)) return;
+  const before = firstPayment(tx);
+  const r = newReport(e, tx);
+  tx.reports.push(r);
+  // It was received before the payment we took as first: that one, already judged, is the duplicate.
+  if (before && byArrival(r, before) < 0 && before.resolvedAt !== null) flag(w, 'duplicate_payment', before, before.resolvedAt, null);
+  if (tx.grant) judgePayment(w, tx, r, Math.max(r.receivedAt, tx.grant.at));
+  else w.hold(r);
+  // Refunds held for want of a payment now have one.
+  for (const refund of tx.reports)
+    if (refund.kind === 'refund' && refund.resolvedAt === null) refund.resolvedAt = Math.max(refund.receivedAt, r.receivedAt);
+}
+
+export function onRefund(w: Working, e: EventOf<'PartnerRefundReported'>): void {
+  const tx = w.tx(e.transactionId);
+  if (tx.reports.some((r) => r.eventId === e.eventId)) return;
+  const r = newReport(e, tx);
+  tx.reports.push(r);
+  if (tx.reports.some((p) => p.kind === 'payment')) r.resolvedAt = r.receivedAt;
+  else w.hold(r);
+}
+
+/** A held partner event whose grace ran out: nothing came to match it. */
+export function onDeadline(w: Working, tx: TransactionState, r: PartnerReport, deadline: number): void {
+  if (r.kind === 'payment') {
+    judgePayment(w, tx, r, deadline);
+    return;
+  }
+  r.resolvedAt = deadline;
+  r.saleId = saleFor(w, tx, r);
+  flag(w, 'refund_without_payment', r, deadline, null);
+}

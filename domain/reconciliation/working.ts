@@ -1,0 +1,110 @@
+// The scratch copy a reconcile call works on: transactions are copied on first touch (the
+// caller's state is never mutated), held partner events wait in a queue ordered by
+// deadline, and flags collect in the order they were raised.
+import type { Mismatch } from './mismatch.js';
+import { emptyTransaction, type PartnerReport, type ReconciliationState, type SaleTerms, type TransactionState } from './state.js';
+
+type Held = { deadline: number; eventId: string; transactionId: string };
+
+export type Reconciled = {
+  state: ReconciliationState;
+  /** Mismatches raised by this call, each once. */
+  flagged: Mismatch[];
+  /** What this call changed, so a store writes only those. */
+  changed: { transactions: ReadonlySet<string>; sales: ReadonlySet<string> };
+};
+
+export type Working = {
+  readonly graceMs: number;
+  watermark: number;
+  readonly sales: ReadonlyMap<string, SaleTerms>;
+  addSale(sale: SaleTerms): void;
+  /** The transaction's working copy (created empty if new), marked changed. */
+  tx(transactionId: string): TransactionState;
+  /** Holds a partner event until its grace period ends (or something resolves it first). */
+  hold(report: PartnerReport): void;
+  /** Removes and returns the next held event whose deadline has passed, skipping those resolved meanwhile. */
+  nextDue(): { tx: TransactionState; report: PartnerReport; deadline: number } | undefined;
+  flag(m: Mismatch): void;
+  close(): Reconciled;
+};
+
+function compareHeld(a: Held, b: Held): number {
+  return a.deadline - b.deadline || (a.eventId < b.eventId ? -1 : a.eventId > b.eventId ? 1 : 0);
+}
+
+export function openWorking(state: ReconciliationState, graceMs: number): Working {
+  const transactions = new Map(state.transactions);
+  const sales = new Map(state.sales);
+  const copied = new Set<string>();
+  const changedSales = new Set<string>();
+  const flagged: Mismatch[] = [];
+  const flaggedIds = new Set<string>();
+
+  // Sorted by (deadline, eventId); `head` skips what has been taken, so taking is O(1).
+  const queue: Held[] = [];
+  let head = 0;
+  const enqueue = (h: Held) => {
+    let lo = head;
+    let hi = queue.length;
+    while (lo < hi) {
+      const mid = (lo + hi) >>> 1;
+      if (compareHeld(queue[mid]!, h) <= 0) lo = mid + 1;
+      else hi = mid;
+    }
+    queue.splice(lo, 0, h);
+  };
+  const deadlineOf = (r: PartnerReport) => r.receivedAt + graceMs;
+  const held: Held[] = [];
+  for (const tx of state.transactions.values())
+    for (const r of tx.reports)
+      if (r.resolvedAt === null) held.push({ deadline: deadlineOf(r), eventId: r.eventId, transactionId: tx.transactionId });
+  queue.push(...held.sort(compareHeld));
+
+  const working: Working = {
+    graceMs,
+    watermark: state.watermark,
+    sales,
+    addSale(sale) {
+      sales.set(sale.saleId, sale);
+      changedSales.add(sale.saleId);
+    },
+    tx(transactionId) {
+      let tx = transactions.get(transactionId);
+      if (!copied.has(transactionId)) {
+        tx = tx ? { ...tx, reports: tx.reports.map((r) => ({ ...r })) } : emptyTransaction(transactionId);
+        transactions.set(transactionId, tx);
+        copied.add(transactionId);
+      }
+      return tx!;
+    },
+    hold(report) {
+      enqueue({ deadline: deadlineOf(report), eventId: report.eventId, transactionId: report.transactionId });
+    },
+    nextDue() {
+      while (head < queue.length && queue[head]!.deadline <= working.watermark) {
+        const h = queue[head++]!;
+        const seen = transactions.get(h.transactionId)?.reports.find((r) => r.eventId === h.eventId);
+        if (!seen || seen.resolvedAt !== null) continue;
+        const tx = working.tx(h.transactionId);
+        const report = tx.reports.find((r) => r.eventId === h.eventId)!;
+        return { tx, report, deadline: h.deadline };
+      }
+      return undefined;
+    },
+    flag(m) {
+      // The rules raise each flag at one transition only; this guard keeps that a promise.
+      if (flaggedIds.has(m.mismatchId)) return;
+      flaggedIds.add(m.mismatchId);
+      flagged.push(m);
+    },
+    close() {
+      return {
+        state: { watermark: working.watermark, sales, transactions },
+        flagged,
+        changed: { transactions: copied, sales: changedSales },
+      };
+    },
+  };
+  return working;
+}

@@ -1,0 +1,235 @@
+// Given the events so far, when these arrive, then exactly these mismatches are flagged.
+import { describe, expect, it } from 'vitest';
+import type { Mismatch } from '../../../domain/reconciliation/mismatch.js';
+import { advanceWatermark, reconcile } from '../../../domain/reconciliation/reconcile.js';
+import { initialState, type ReconciliationState } from '../../../domain/reconciliation/state.js';
+import type { EventOf, FlashsaleEvent } from '../../../schemas/events/index.js';
+
+const GRACE = 60_000;
+const T0 = Date.UTC(2026, 10, 25, 12);
+const SALE = 'sale-1';
+const PARTNER = 'demo-pay';
+
+const env = (at: number, eventId: string) => ({ eventId, occurredAt: at, correlationId: 'c', causationId: null });
+
+const scheduled = (saleId = SALE, startsAt = T0, endsAt = T0 + 3_600_000): EventOf<'SaleScheduled'> => ({
+  type: 'SaleScheduled',
+  ...env(T0 - 60_000, `scheduled:${saleId}`),
+  saleId,
+  productId: 'p',
+  partnerId: PARTNER,
+  stock: 10,
+  priceMinor: 1000,
+  currency: 'EUR',
+  startsAt,
+  endsAt,
+  perUserLimit: 1,
+  reservationSeconds: 120,
+  challenge: 'none',
+});
+const granted = (tx: string, at = T0, quantity = 1, amountMinor = 1000): EventOf<'ClaimGranted'> => ({
+  type: 'ClaimGranted',
+  ...env(at, `decision:${tx}`),
+  transactionId: tx,
+  saleId: SALE,
+  userId: 'u',
+  quantity,
+  slotIds: ['s'],
+  amountMinor,
+  currency: 'EUR',
+  expiresAt: at + 120_000,
+});
+const released = (tx: string, at: number): EventOf<'ReservationReleased'> => ({
+  type: 'ReservationReleased',
+  ...env(at, `release:${tx}`),
+  transactionId: tx,
+  saleId: SALE,
+  slotIds: ['s'],
+  reason: 'expired',
+});
+type Money = { quantity?: number; amountMinor?: number; currency?: string };
+const partnerFields = (tx: string, id: string, at: number, figures: Money) => ({
+  ...env(at, `${PARTNER}:${id}`),
+  partnerId: PARTNER,
+  partnerEventId: id,
+  transactionId: tx,
+  quantity: figures.quantity ?? 1,
+  amountMinor: figures.amountMinor ?? 1000,
+  currency: figures.currency ?? 'EUR',
+  reportedAt: at,
+});
+const paid = (tx: string, id: string, at: number, figures: Money = {}): EventOf<'PartnerPaymentReported'> => ({
+  type: 'PartnerPaymentReported',
+  ...partnerFields(tx, id, at, figures),
+});
+const refunded = (tx: string, id: string, at: number): EventOf<'PartnerRefundReported'> => ({
+  type: 'PartnerRefundReported',
+  ...partnerFields(tx, id, at, {}),
+});
+/** Any event later in time: the clock moves on. */
+const tick = (at: number): EventOf<'SaleClosed'> => ({ type: 'SaleClosed', ...env(at, `tick:${at}`), saleId: 'other', closedBy: 'op' });
+
+function given(history: FlashsaleEvent[]) {
+  const before: ReconciliationState = reconcile(initialState, history, { graceMs: GRACE }).state;
+  return {
+    when(...events: FlashsaleEvent[]) {
+      const after = reconcile(before, events, { graceMs: GRACE });
+      return {
+        then(expected: Partial<Mismatch>[]) {
+          expect(after.flagged).toEqual(expected.map((m): unknown => expect.objectContaining(m)));
+        },
+        state: after.state,
+      };
+    },
+  };
+}
+
+describe('reconciling our events with the partner’s', () => {
+  it('flags nothing when the partner takes exactly what we granted', () => {
+    given([scheduled(), granted('tx-1')])
+      .when(paid('tx-1', 'p1', T0 + 5_000), tick(T0 + 10 * GRACE))
+      .then([]);
+  });
+
+  it('flags an amount mismatch against the grant, with both figures', () => {
+    given([scheduled(), granted('tx-1')])
+      .when(paid('tx-1', 'p1', T0 + 5_000, { amountMinor: 900 }))
+      .then([
+        {
+          mismatchId: `mismatch:amount_mismatch:tx-1:${PARTNER}:p1`,
+          kind: 'amount_mismatch',
+          saleId: SALE,
+          partnerEventId: `${PARTNER}:p1`,
+          expected: { quantity: 1, amountMinor: 1000, currency: 'EUR' },
+          actual: { quantity: 1, amountMinor: 900, currency: 'EUR' },
+          detectedAt: T0 + 5_000,
+        },
+      ]);
+  });
+
+  it('counts a payment in another currency as an amount mismatch', () => {
+    given([granted('tx-1')])
+      .when(paid('tx-1', 'p1', T0 + 5_000, { currency: 'USD' }))
+      .then([{ kind: 'amount_mismatch' }]);
+  });
+
+  it('flags a quantity mismatch against the grant', () => {
+    given([granted('tx-1', T0, 2, 2000)])
+      .when(paid('tx-1', 'p1', T0 + 5_000, { quantity: 1, amountMinor: 2000 }))
+      .then([{ kind: 'quantity_mismatch', expected: { quantity: 2, amountMinor: 2000, currency: 'EUR' } }]);
+  });
+
+  it('flags a second distinct payment for one transaction as a duplicate, once', () => {
+    given([granted('tx-1'), paid('tx-1', 'p1', T0 + 5_000)])
+      .when(paid('tx-1', 'p2', T0 + 9_000), paid('tx-1', 'p2', T0 + 9_000))
+      .then([{ kind: 'duplicate_payment', partnerEventId: `${PARTNER}:p2`, detectedAt: T0 + 9_000 }]);
+  });
+
+  it('takes the same partner event twice as a redelivery, not a duplicate', () => {
+    given([granted('tx-1'), paid('tx-1', 'p1', T0 + 5_000)])
+      .when(paid('tx-1', 'p1', T0 + 5_000), tick(T0 + 10 * GRACE))
+      .then([]);
+  });
+
+  it('flags the later-received payment as the duplicate even when it was delivered first', () => {
+    given([granted('tx-1'), paid('tx-1', 'p2', T0 + 9_000)])
+      .when(paid('tx-1', 'p1', T0 + 5_000))
+      .then([{ kind: 'duplicate_payment', partnerEventId: `${PARTNER}:p2`, detectedAt: T0 + 9_000 }]);
+  });
+
+  it('flags a payment for a reservation that was released as late', () => {
+    given([granted('tx-1'), released('tx-1', T0 + 120_000)])
+      .when(paid('tx-1', 'p1', T0 + 125_000))
+      .then([{ kind: 'late_payment', expected: null, detectedAt: T0 + 125_000 }]);
+  });
+
+  it('flags a late payment also when the release is delivered after it', () => {
+    given([granted('tx-1'), paid('tx-1', 'p1', T0 + 125_000)])
+      .when(released('tx-1', T0 + 120_000))
+      .then([{ kind: 'late_payment', detectedAt: T0 + 125_000 }]);
+  });
+
+  it('counts a reservation that expires unpaid as an outcome, not a mismatch', () => {
+    given([scheduled(), granted('tx-1')])
+      .when(released('tx-1', T0 + 120_000), tick(T0 + 10 * GRACE))
+      .then([]);
+  });
+
+  it('holds a payment that arrives before its grant, and judges it when the grant comes', () => {
+    const early = given([scheduled(), paid('tx-1', 'p1', T0 + 5_000, { amountMinor: 1 })]).when(tick(T0 + 5_000 + GRACE - 1));
+    early.then([]);
+    expect(reconcile(early.state, [granted('tx-1')], { graceMs: GRACE }).flagged).toEqual([
+      expect.objectContaining({ kind: 'amount_mismatch', detectedAt: T0 + 5_000 }),
+    ]);
+  });
+
+  it('flags an unmatched payment as unknown only when event time passes its grace period', () => {
+    const history = [scheduled(), paid('tx-x', 'p1', T0 + 5_000)];
+    given(history)
+      .when(tick(T0 + 5_000 + GRACE - 1))
+      .then([]);
+    given(history)
+      .when(tick(T0 + 5_000 + GRACE))
+      .then([
+        {
+          mismatchId: `mismatch:unknown_transaction:tx-x:${PARTNER}:p1`,
+          kind: 'unknown_transaction',
+          saleId: SALE,
+          expected: null,
+          detectedAt: T0 + 5_000 + GRACE,
+        },
+      ]);
+  });
+
+  it('attributes an unknown transaction to the partner’s sale whose window holds the partner’s time, else to none', () => {
+    const later = scheduled('sale-2', T0 + 1_000, T0 + 2_000);
+    given([scheduled(), later])
+      .when(paid('tx-x', 'p1', T0 + 1_500), tick(T0 + 10 * GRACE))
+      .then([{ kind: 'unknown_transaction', saleId: 'sale-2' }]);
+    given([scheduled()])
+      .when(paid('tx-y', 'p2', T0 - 3_600_000), tick(T0 + 10 * GRACE))
+      .then([{ kind: 'unknown_transaction', saleId: null }]);
+  });
+
+  it('flags a refund for a transaction the partner never took a payment for, after the grace period', () => {
+    given([scheduled(), granted('tx-1'), released('tx-1', T0 + 120_000)])
+      .when(refunded('tx-1', 'r1', T0 + 130_000), tick(T0 + 130_000 + GRACE))
+      .then([{ kind: 'refund_without_payment', saleId: SALE, actual: { quantity: 1, amountMinor: 1000, currency: 'EUR' } }]);
+  });
+
+  it('does not flag a refund whose payment is delivered after it, within the grace period', () => {
+    given([granted('tx-1'), refunded('tx-1', 'r1', T0 + 30_000)])
+      .when(paid('tx-1', 'p1', T0 + 5_000), tick(T0 + 10 * GRACE))
+      .then([]);
+  });
+
+  it('treats a payment for a rejected claim as unknown: it was never granted', () => {
+    const rejected: EventOf<'ClaimRejected'> = {
+      type: 'ClaimRejected',
+      ...env(T0, 'decision:tx-r'),
+      transactionId: 'tx-r',
+      saleId: SALE,
+      userId: 'u',
+      quantity: 1,
+      reason: 'sold_out',
+    };
+    given([scheduled(), rejected])
+      .when(paid('tx-r', 'p1', T0 + 1_000), tick(T0 + 10 * GRACE))
+      .then([{ kind: 'unknown_transaction' }]);
+  });
+
+  it('judges held events when the clock alone moves past their grace', () => {
+    const { state } = reconcile(initialState, [scheduled(), paid('tx-x', 'p1', T0)], { graceMs: GRACE });
+    expect(advanceWatermark(state, T0 + GRACE - 1, { graceMs: GRACE }).flagged).toEqual([]);
+    expect(advanceWatermark(state, T0 + GRACE, { graceMs: GRACE }).flagged).toEqual([
+      expect.objectContaining({ kind: 'unknown_transaction', detectedAt: T0 + GRACE }),
+    ]);
+  });
+
+  it('never mutates the state it is given', () => {
+    const { state } = reconcile(initialState, [granted('tx-1')], { graceMs: GRACE });
+    const snapshot = JSON.stringify([...state.transactions]);
+    reconcile(state, [paid('tx-1', 'p1', T0 + 1), released('tx-1', T0 + 2)], { graceMs: GRACE });
+    expect(JSON.stringify([...state.transactions])).toBe(snapshot);
+  });
+});
