@@ -8,7 +8,7 @@ import { Counter, type Registry } from 'prom-client';
 import { partnerReportSchema, toPartnerEvent } from '../../domain/partners/partnerReport.js';
 import type { EventPublisher } from '../../platform/kafka/publisher.js';
 import type { Logger } from '../../platform/log.js';
-import { unauthorized, unavailable } from '../http/errors.js';
+import { type HttpError, unauthorized, unavailable } from '../http/errors.js';
 import { parse } from '../http/validate.js';
 import { SIGNATURE_HEADER, verifyWebhookSignature } from './signature.js';
 import type { WebhookDedupe } from './webhookDedupe.js';
@@ -56,7 +56,8 @@ export function createPartnerWebhookRouter({
   const counted = webhookCounter(metrics);
   const router = Router();
 
-  router.post('/partners/:partnerId/webhooks', async (req: Request<{ partnerId: string }>, res) => {
+  /** Refuses the request (401) unless it carries a valid signature over its raw body. */
+  function authenticate(req: Request<{ partnerId: string }>): HttpError | undefined {
     const { partnerId } = req.params;
     const verdict = verifyWebhookSignature({
       header: req.get(SIGNATURE_HEADER),
@@ -64,11 +65,16 @@ export function createPartnerWebhookRouter({
       secrets: partnerSecrets.get(partnerId) ?? [],
       nowSeconds: Math.floor(now() / 1000),
     });
-    if (!verdict.ok) {
-      counted.inc({ partner: partnerSecrets.has(partnerId) ? partnerId : 'unknown', outcome: 'unauthorized' });
-      log.warn({ partnerId, reason: verdict.reason }, 'webhook refused: bad signature');
-      throw unauthorized(`invalid ${SIGNATURE_HEADER}: ${verdict.reason}`);
-    }
+    if (verdict.ok) return undefined;
+    counted.inc({ partner: partnerSecrets.has(partnerId) ? partnerId : 'unknown', outcome: 'unauthorized' });
+    log.warn({ partnerId, reason: verdict.reason }, 'webhook refused: bad signature');
+    return unauthorized(`invalid ${SIGNATURE_HEADER}: ${verdict.reason}`);
+  }
+
+  router.post('/partners/:partnerId/webhooks', async (req: Request<{ partnerId: string }>, res) => {
+    const { partnerId } = req.params;
+    const refusal = authenticate(req);
+    if (refusal) throw refusal;
     const report = parse(partnerReportSchema, req.body);
     const event = toPartnerEvent(partnerId, report, now());
     const ids = { partnerId, partnerEventId: report.eventId, transactionId: report.transactionId, type: report.type };

@@ -47,10 +47,20 @@ function report(over: Record<string, unknown> = {}) {
   };
 }
 
-type SendOptions = { secret?: string; t?: number; header?: string | null; sendBody?: string; baseUrl?: string; partnerId?: string };
+type SendOptions = {
+  secret?: string;
+  t?: number;
+  header?: string | null;
+  /** Sent instead of the body the signature was computed over. */
+  sendBody?: string;
+  /** Signed and sent instead of JSON.stringify(body). */
+  raw?: string;
+  baseUrl?: string;
+  partnerId?: string;
+};
 
 async function send(body: unknown, opts: SendOptions = {}): Promise<{ status: number; json: Record<string, unknown> }> {
-  const raw = JSON.stringify(body);
+  const raw = opts.raw ?? JSON.stringify(body);
   const header = opts.header === undefined ? signWebhook(opts.secret ?? 'secret-current', raw, opts.t) : opts.header;
   const res = await fetch(`${opts.baseUrl ?? system.baseUrl}/partners/${opts.partnerId ?? 'demo-pay'}/webhooks`, {
     method: 'POST',
@@ -144,6 +154,7 @@ describe('partner webhooks', () => {
     expect(res.status).toBe(400);
     expect((res.json.details as { field: string }[]).map((d) => d.field).sort()).toEqual(['currency', 'quantity']);
     expect(await recordCount()).toBe(before);
+    expect((await send(null, { raw: '{"eventId": not json' })).status).toBe(400);
   });
 
   it('answers a redelivered eventId with 200 {duplicate: true} and records it once', async () => {
