@@ -4,6 +4,8 @@
 import type { Platform } from './platform.js';
 import type { RunningRole } from './role.js';
 import { startApi } from './roles/api.js';
+import { startClaims } from './roles/claims.js';
+import { startExpiry } from './roles/expiry.js';
 import { startProjections } from './roles/projections.js';
 
 export const ROLES = ['api', 'claims', 'projections', 'reconciliation', 'expiry'] as const;
@@ -11,6 +13,8 @@ export type Role = (typeof ROLES)[number];
 
 const starters: Partial<Record<Role, (platform: Platform) => Promise<RunningRole>>> = {
   api: startApi,
+  claims: startClaims,
+  expiry: startExpiry,
   projections: startProjections,
 };
 

@@ -1,5 +1,6 @@
 // The `projections` role: the consumers that keep the read models up to date from the topics.
 // Each is migrated before it consumes, and stopped (finishing its batch in hand) on stop.
+import { startInventoryProjector } from '../../projections/inventory/projector.js';
 import { startTransactionsProjector } from '../../projections/transactions/consumer.js';
 import { createTransactionsProjection } from '../../projections/transactions/projection.js';
 import type { Platform } from '../platform.js';
@@ -14,7 +15,8 @@ export async function startProjections(platform: Platform): Promise<RunningRole>
   await transactions.migrate();
   running.push(await startTransactionsProjector({ kafka, codec, log, topicPrefix: config.topicPrefix, projection: transactions }));
 
-  // Redis inventory (the slot queues) goes here, as its own projector pushed onto `running`.
+  // Redis inventory: the sales' slot queues and transactions' decisions, rebuilt from the topics when flushed.
+  running.push(await startInventoryProjector(platform));
 
   return {
     async stop() {

@@ -1,0 +1,96 @@
+// The decision-maker: owns each sale's claims in order (the `claims` topic is keyed by saleId,
+// so one consumer holds a sale's partition) and decides a whole batch in one Lua call per
+// chunk, atomically in Redis. It publishes the decisions (eventId `decision:<transactionId>`)
+// before the runner commits the offsets; a claim seen again after a crash, a redelivery or a
+// repeated request gets its stored decision back and publishes it again, same eventId, so a
+// transaction has exactly one decision on the topic (possibly more than one copy of it).
+// Then it announces the batch on the store's decisions channel for waiting HTTP requests.
+import type { DecisionEvent } from '../../domain/claiming/inventory.js';
+import type { Delivered } from '../../platform/kafka/consumerRunner.js';
+import type { EventPublisher } from '../../platform/kafka/publisher.js';
+import type { Logger } from '../../platform/log.js';
+import type { Redis } from '../../platform/redis.js';
+import type { EventOf } from '../../schemas/events/index.js';
+import { createInventoryScripts } from '../../projections/inventory/inventoryScripts.js';
+import { inventoryKeys } from '../../projections/inventory/keys.js';
+import { createSaleStore, decisionView } from '../../projections/inventory/saleStore.js';
+import { decisionsMessage } from '../../projections/inventory/signals.js';
+import { createWriterEpoch } from '../../projections/inventory/writerEpoch.js';
+
+/** A claim the edge should never have published (its quantity is not a positive integer): dead-lettered, never decided. */
+export class MalformedClaimError extends Error {
+  override name = 'MalformedClaimError';
+  readonly retriable = false;
+}
+
+export function claimsGroupId(topicPrefix: string): string {
+  return `${topicPrefix ? `${topicPrefix}.` : ''}flashsale.claims.decisions`;
+}
+
+export function createClaimDecider({
+  redis,
+  publisher,
+  log: parentLog,
+  topicPrefix,
+  chunkSize = 1_000,
+}: {
+  redis: Redis;
+  publisher: EventPublisher;
+  log: Logger;
+  topicPrefix: string;
+  chunkSize?: number;
+}) {
+  const log = parentLog.child({ consumer: 'claims' });
+  const scripts = createInventoryScripts(redis, topicPrefix);
+  const store = createSaleStore({ redis, topicPrefix });
+  const writer = createWriterEpoch({ scripts, waitUntilReady: store.waitUntilReady });
+  const channel = inventoryKeys(topicPrefix).decisionsChannel;
+  // Decisions written to Redis and possibly on Kafka already, which a rebuild may lack:
+  // the last published batch, and whatever was decided since (see writerEpoch.ts).
+  let published: readonly DecisionEvent[] = [];
+  const unconfirmed = new Map<string, DecisionEvent>();
+
+  function validate(claim: EventOf<'ClaimRequested'>): void {
+    if (!Number.isInteger(claim.quantity) || claim.quantity < 1 || !claim.transactionId || !claim.saleId || !claim.userId) {
+      throw new MalformedClaimError(
+        `claim ${claim.transactionId} for sale ${claim.saleId}: quantity ${claim.quantity} is not a positive integer`,
+      );
+    }
+  }
+
+  return {
+    async handle(batch: Delivered[]): Promise<void> {
+      const claims = batch.flatMap((d) => (d.event.type === 'ClaimRequested' ? [d.event] : []));
+      if (claims.length === 0) return;
+      claims.forEach(validate);
+      const decided = new Map<string, DecisionEvent>();
+      for (let i = 0; i < claims.length; i += chunkSize) {
+        const chunk = claims.slice(i, i + chunkSize).map((c) => ({
+          transactionId: c.transactionId,
+          saleId: c.saleId,
+          userId: c.userId,
+          quantity: c.quantity,
+          claimEventId: c.eventId,
+        }));
+        const now = Date.now();
+        for (const d of await writer.run((epoch) => scripts.decide(epoch, now, chunk))) {
+          decided.set(d.eventId, d);
+          unconfirmed.set(d.eventId, d);
+        }
+        writer.remember([...published, ...unconfirmed.values()]);
+      }
+      const decisions = [...decided.values()];
+      await publisher.publish(decisions);
+      published = decisions;
+      unconfirmed.clear();
+      writer.remember(published);
+      const granted = decisions.filter((d) => d.type === 'ClaimGranted').length;
+      log.debug({ claims: claims.length, decisions: decisions.length, granted }, 'claims decided');
+      // Waiting requests learn a decision only once it is durable on Kafka.
+      await redis
+        .publish(channel, decisionsMessage(decisions.map((d) => [d.transactionId, decisionView(d)])))
+        .catch((err: Error) => log.warn({ err: err.message }, 'could not announce decisions; waiting requests will time out'));
+    },
+    close: () => store.close(),
+  };
+}

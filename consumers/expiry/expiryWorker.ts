@@ -1,0 +1,113 @@
+// Releases granted reservations left unpaid past their expiresAt: one Lua step per batch
+// frees the slots (back into the sale's queue), marks the transactions released and writes
+// them to the outbox; then ReservationReleased (eventId `release:<transactionId>`) goes to
+// Kafka and the outbox entries are acknowledged. A crash in between loses nothing: the outbox
+// is published again on the next turn, by this process or another (same eventId).
+// A payment racing the release is settled by another Lua step on the same transaction
+// (settlement.ts): Redis runs one after the other, and whichever comes second sees the first.
+import type { EventPublisher } from '../../platform/kafka/publisher.js';
+import { NotReadyError } from '../../platform/kafka/consumerRunner.js';
+import type { Logger } from '../../platform/log.js';
+import type { Redis } from '../../platform/redis.js';
+import type { EventOf } from '../../schemas/events/index.js';
+import { createInventoryScripts } from '../../projections/inventory/inventoryScripts.js';
+import { inventoryKeys } from '../../projections/inventory/keys.js';
+import { createSaleStore } from '../../projections/inventory/saleStore.js';
+import { createWriterEpoch } from '../../projections/inventory/writerEpoch.js';
+
+type Release = EventOf<'ReservationReleased'>;
+
+export function createExpiryWorker({
+  redis,
+  publisher,
+  log: parentLog,
+  topicPrefix,
+  batchSize = 500,
+  maxSleepMs = 1_000,
+}: {
+  redis: Redis;
+  publisher: EventPublisher;
+  log: Logger;
+  topicPrefix: string;
+  batchSize?: number;
+  maxSleepMs?: number;
+}) {
+  const log = parentLog.child({ worker: 'expiry' });
+  const keys = inventoryKeys(topicPrefix);
+  const scripts = createInventoryScripts(redis, topicPrefix);
+  const store = createSaleStore({ redis, topicPrefix });
+  const writer = createWriterEpoch({ scripts, waitUntilReady: store.waitUntilReady });
+  let published: readonly Release[] = [];
+  let unpublished: Release[] = [];
+  let stopping = false;
+  let wake: (() => void) | undefined;
+  let loop: Promise<void> | undefined;
+
+  async function publish(releases: Release[]): Promise<void> {
+    if (releases.length === 0) return;
+    await publisher.publish(releases);
+    await redis.zrem(keys.outbox, ...releases.map((r) => r.transactionId));
+    for (const r of releases) log.info({ transactionId: r.transactionId, saleId: r.saleId, slotIds: r.slotIds }, 'reservation released');
+  }
+
+  /** One turn: publish what is owed, release what is due. Returns how many were released. */
+  async function turn(): Promise<number> {
+    // Owed first: our own unpublished releases, then any other process's left in the outbox.
+    await publish(unpublished);
+    published = unpublished.length > 0 ? unpublished : published;
+    unpublished = [];
+    writer.remember(published);
+    await publish(await scripts.readOutbox(batchSize));
+    const released = await writer.run((epoch) => scripts.releaseDue(epoch, Date.now(), batchSize));
+    unpublished = released;
+    writer.remember([...published, ...unpublished]);
+    await publish(unpublished);
+    if (released.length > 0) published = released;
+    unpublished = [];
+    writer.remember(published);
+    return released.length;
+  }
+
+  async function sleep(ms: number): Promise<void> {
+    await new Promise<void>((resolve) => {
+      const timer = setTimeout(resolve, ms);
+      wake = () => {
+        clearTimeout(timer);
+        resolve();
+      };
+    });
+    wake = undefined;
+  }
+
+  async function untilNextDue(): Promise<number> {
+    const [, score] = await redis.zrange(keys.expiries, 0, 0, 'WITHSCORES');
+    return score === undefined ? maxSleepMs : Math.min(maxSleepMs, Math.max(5, Number(score) - Date.now()));
+  }
+
+  async function run(): Promise<void> {
+    let failures = 0;
+    while (!stopping) {
+      try {
+        const released = await turn();
+        failures = 0;
+        if (released >= batchSize) continue; // more may be due right now
+        await sleep(await untilNextDue());
+      } catch (err) {
+        if (!(err instanceof NotReadyError)) log.error({ err: (err as Error).message }, 'expiry turn failed; retrying');
+        await sleep(Math.min(200 * 2 ** failures++, 5_000));
+      }
+    }
+  }
+
+  return {
+    start(): void {
+      loop ??= run();
+    },
+    async stop(): Promise<void> {
+      stopping = true;
+      wake?.();
+      await loop;
+      await store.close();
+    },
+  };
+}

@@ -1,0 +1,108 @@
+// Typed calls of the store's Lua scripts (registered once per client with ioredis's
+// defineCommand, so each runs by EVALSHA). Knows argument order and result shapes; no rules.
+import type { Redis } from '../../platform/redis.js';
+import { type DecisionEvent, decisionFromTuple, encodeForFold, releaseFromTuple, settlementOf, type StoreEvent } from './encoding.js';
+import { inventoryPrefix } from './keys.js';
+import { type InventoryScriptName, inventoryScripts } from './lua/scripts.js';
+import type { EventOf } from '../../schemas/events/index.js';
+
+type Cell = string | null;
+type Script = (...args: (string | number)[]) => Promise<unknown>;
+
+/** A writer's script ran, or the store refused: still rebuilding, or rebuilt under an epoch the writer has not seen. */
+export type Gated<T> = { kind: 'ok'; value: T } | { kind: 'not_ready' } | { kind: 'epoch'; epoch: string };
+
+export type Claim = { transactionId: string; saleId: string; userId: string; quantity: number; claimEventId: string };
+
+export type SettlementOutcome =
+  | { outcome: 'settled' | 'again'; event: EventOf<'ReservationSettled'> }
+  | { outcome: 'other_payment' | 'released' | 'rejected' | 'unknown'; transactionId: string };
+
+export type FoldMode = { mode: 'live' } | { mode: 'direct' } | { mode: 'rebuild'; token: string };
+export type Positioned = { event: StoreEvent; position?: { topic: string; partition: number; offset: string } };
+
+const defined = new WeakSet<Redis>();
+
+function gated<T>(reply: unknown, read: (rows: unknown[]) => T): Gated<T> {
+  const [status, ...rows] = reply as [string, ...unknown[]];
+  if (status === 'NOT_READY') return { kind: 'not_ready' };
+  if (status === 'EPOCH') return { kind: 'epoch', epoch: String(rows[0]) };
+  if (status !== 'OK') throw new Error(`unexpected reply from the store: ${String(status)}`);
+  return { kind: 'ok', value: read(rows) };
+}
+
+export function createInventoryScripts(redis: Redis, topicPrefix: string) {
+  if (!defined.has(redis)) {
+    for (const [name, lua] of Object.entries(inventoryScripts)) redis.defineCommand(name, { numberOfKeys: 0, lua });
+    defined.add(redis);
+  }
+  const p = inventoryPrefix(topicPrefix);
+  const call = (name: InventoryScriptName, ...args: (string | number)[]) =>
+    (redis as unknown as Record<InventoryScriptName, Script>)[name](p, ...args);
+
+  return {
+    async decide(epoch: string, now: number, claims: readonly Claim[]): Promise<Gated<DecisionEvent[]>> {
+      const args = claims.flatMap((c) => [c.transactionId, c.saleId, c.userId, String(c.quantity), c.claimEventId]);
+      return gated(await call('fsDecide', epoch, String(now), ...args), (rows) => (rows as Cell[][]).map(decisionFromTuple));
+    },
+
+    async settle(epoch: string, now: number, payments: readonly { transactionId: string; paymentEventId: string }[]) {
+      const args = payments.flatMap((x) => [x.transactionId, x.paymentEventId]);
+      return gated(await call('fsSettle', epoch, String(now), ...args), (rows) =>
+        (rows as Cell[][]).map(([outcome, t, s, pay, at]): SettlementOutcome => {
+          if ((outcome === 'settled' || outcome === 'again') && t && s && pay && at) {
+            return { outcome, event: settlementOf(t, s, pay, Number(at)) };
+          }
+          return { outcome: outcome as 'other_payment' | 'released' | 'rejected' | 'unknown', transactionId: t ?? '' };
+        }),
+      );
+    },
+
+    async releaseDue(epoch: string, now: number, limit: number): Promise<Gated<EventOf<'ReservationReleased'>[]>> {
+      return gated(await call('fsReleaseDue', epoch, String(now), limit), (rows) => (rows as Cell[][]).map(releaseFromTuple));
+    },
+
+    async readOutbox(limit: number): Promise<EventOf<'ReservationReleased'>[]> {
+      return ((await call('fsReadOutbox', limit)) as Cell[][]).map(releaseFromTuple);
+    },
+
+    /** Folds events; 'not_ready' (or 'lock_lost' in a rebuild) means nothing was applied. */
+    async apply(mode: FoldMode, events: readonly Positioned[]): Promise<'ok' | 'not_ready' | 'lock_lost'> {
+      const args = events.flatMap(({ event, position }) => [
+        position ? `${position.topic}:${position.partition}` : '',
+        position?.offset ?? '0',
+        encodeForFold(event),
+      ]);
+      const [status] = (await call('fsApply', mode.mode, mode.mode === 'rebuild' ? mode.token : '', ...args)) as [string];
+      if (status === 'OK') return 'ok';
+      if (status === 'NOT_READY') return 'not_ready';
+      if (status === 'LOCK_LOST') return 'lock_lost';
+      throw new Error(`unexpected reply from the store: ${status}`);
+    },
+
+    async clear(token: string): Promise<number> {
+      return Number(await call('fsClear', token));
+    },
+
+    async finishRebuild(token: string, epoch: string): Promise<boolean> {
+      return Number(await call('fsFinishRebuild', token, epoch)) === 1;
+    },
+
+    async readSale(saleId: string): Promise<{ ready: boolean; free: number; terms: Record<string, string> }> {
+      const [ready, free, flat] = (await call('fsReadSale', saleId)) as [number, number, string[]];
+      const terms: Record<string, string> = {};
+      for (let i = 0; i + 1 < flat.length; i += 2) terms[flat[i]!] = flat[i + 1]!;
+      return { ready: ready === 1, free, terms };
+    },
+
+    async recordEntry(transactionId: string, saleId: string, userId: string): Promise<void> {
+      await call('fsRecordEntry', transactionId, saleId, userId);
+    },
+
+    async markPending(transactionId: string, quantity: number): Promise<void> {
+      await call('fsMarkPending', transactionId, String(quantity));
+    },
+  };
+}
+
+export type InventoryScripts = ReturnType<typeof createInventoryScripts>;

@@ -1,0 +1,234 @@
+// The store's Lua scripts. Each runs atomically in Redis: that is where the "never oversell"
+// check lives (one script pops slots only after checking sale window, limit and stock, with
+// no other command in between). ARGV[1] is always the key prefix; see ../keys.ts.
+import { foldLua } from './fold.js';
+
+/**
+ * Decides a batch of claims. ARGV: prefix, expected epoch, now, then per claim
+ * transactionId, saleId, userId, quantity, claim eventId. The rules are those of
+ * domain/claiming/decide.ts; a decided transaction gets its stored decision back.
+ */
+const decide = `${foldLua}
+local gate = writerGate(ARGV[2])
+if gate then return gate end
+local at = ARGV[3]
+local now = tonumber(at)
+local sales = {}
+local function terms(s)
+  local m = sales[s]
+  if m == nil then
+    local f = redis.call('HMGET', saleKey(s), 'startsAt', 'endsAt', 'closed', 'perUserLimit', 'reservationSeconds', 'priceMinor', 'currency')
+    m = false
+    if f[1] then
+      m = { startsAt = tonumber(f[1]), endsAt = tonumber(f[2]), closed = f[3] == '1', limit = tonumber(f[4]),
+            seconds = tonumber(f[5]), price = tonumber(f[6]), currency = f[7] }
+    end
+    sales[s] = m
+  end
+  return m
+end
+local out = {'OK'}
+for i = 4, #ARGV, 5 do
+  local t, s, u, qs, cause = ARGV[i], ARGV[i + 1], ARGV[i + 2], ARGV[i + 3], ARGV[i + 4]
+  local q = tonumber(qs)
+  if redis.call('HEXISTS', txKey(t), 'd') == 1 then
+    out[#out + 1] = storedDecision(t)
+  else
+    local m = terms(s)
+    local sk = saleKey(s)
+    local reason = nil
+    if not m or m.closed or now < m.startsAt or now >= m.endsAt then
+      reason = 'sale_not_open'
+    else
+      local live = redis.call('HGET', sk .. ':live', u)
+      if live and live ~= t then
+        reason = 'duplicate'
+      elseif tonumber(redis.call('HGET', sk .. ':held', u) or '0') + q > m.limit then
+        reason = 'limit_exceeded'
+      elseif redis.call('ZCARD', sk .. ':free') < q then
+        reason = 'sold_out'
+      end
+    end
+    if reason then
+      applyReject(t, s, u, qs, reason, at, cause)
+      out[#out + 1] = {'R', t, s, u, qs, at, cause, reason}
+    else
+      local taken = redis.call('ZRANGE', sk .. ':free', 0, q - 1)
+      local nums = {}
+      for j = 1, #taken do nums[j] = string.match(taken[j], '(%d+)$') end
+      local slots = table.concat(nums, ',')
+      local exp, amount = fmt(now + m.seconds * 1000), fmt(m.price * q)
+      applyGrant(t, s, u, qs, slots, exp, amount, m.currency, at, cause)
+      out[#out + 1] = {'G', t, s, u, qs, at, cause, false, slots, exp, amount, m.currency}
+    end
+  end
+end
+return out
+`;
+
+/**
+ * Settles reservations for reported payments. ARGV: prefix, expected epoch, now, then per
+ * payment transactionId, payment eventId. Settles only a live grant; the same payment again
+ * gets the same settlement back; anything else changes nothing and says why.
+ */
+const settle = `${foldLua}
+local gate = writerGate(ARGV[2])
+if gate then return gate end
+local at = ARGV[3]
+local out = {'OK'}
+for i = 4, #ARGV, 2 do
+  local t, pay = ARGV[i], ARGV[i + 1]
+  local f = redis.call('HMGET', txKey(t), 'd', 'e', 'ePay', 'dSale', 'eSale', 'eAt')
+  if f[2] == 'settled' then
+    if f[3] == pay then out[#out + 1] = {'again', t, f[5], pay, f[6]} else out[#out + 1] = {'other_payment', t} end
+  elseif f[2] == 'released' then
+    out[#out + 1] = {'released', t}
+  elseif f[1] == 'R' then
+    out[#out + 1] = {'rejected', t}
+  elseif f[1] ~= 'G' then
+    out[#out + 1] = {'unknown', t}
+  else
+    applySettle(t, f[4], pay, at, pay)
+    out[#out + 1] = {'settled', t, f[4], pay, at}
+  end
+end
+return out
+`;
+
+/**
+ * Releases live grants whose time is up. ARGV: prefix, expected epoch, now, limit. Each
+ * release is written to the outbox in the same step, so a crash before Kafka has it loses
+ * nothing: the outbox is published again.
+ */
+const releaseDue = `${foldLua}
+local gate = writerGate(ARGV[2])
+if gate then return gate end
+local at = ARGV[3]
+local due = redis.call('ZRANGEBYSCORE', P .. 'expiries', '-inf', at, 'LIMIT', 0, tonumber(ARGV[4]))
+local out = {'OK'}
+for _, t in ipairs(due) do
+  local f = redis.call('HMGET', txKey(t), 'd', 'e', 'dSale', 'slots')
+  if f[1] == 'G' and not f[2] then
+    local cause = 'decision:' .. t
+    applyRelease(t, f[3], f[4], at, cause, 'expired')
+    redis.call('ZADD', P .. 'outbox', at, t)
+    out[#out + 1] = {t, f[3], f[4], at, cause}
+  else
+    redis.call('ZREM', P .. 'expiries', t)
+  end
+end
+return out
+`;
+
+/** The releases still waiting for Kafka's acknowledgement. ARGV: prefix, limit. */
+const readOutbox = `${foldLua}
+local out = {}
+for _, t in ipairs(redis.call('ZRANGE', P .. 'outbox', 0, tonumber(ARGV[2]) - 1)) do
+  local f = redis.call('HMGET', txKey(t), 'eSale', 'eSlots', 'eAt', 'eCause', 'eReason')
+  if f[1] then out[#out + 1] = {t, f[1], f[2], f[3], f[4], f[5]} else redis.call('ZREM', P .. 'outbox', t) end
+end
+return out
+`;
+
+/**
+ * Folds events into the store. ARGV: prefix, mode, token, then per event its position
+ * ("topic:partition", or '' for none), offset, and the event as JSON of strings (see
+ * ../encoding.ts). Modes: 'live' (the projector; needs the ready marker), 'rebuild' (needs
+ * the rebuild lock's token; renews it), 'direct' (a writer re-applying its own last events,
+ * or the edge pre-warming; needs the ready marker). An event at or below the position
+ * already applied for its partition is skipped; the fold itself is idempotent too.
+ */
+const apply = `${foldLua}
+local mode = ARGV[2]
+if mode == 'rebuild' then
+  if redis.call('GET', P .. 'lock') ~= ARGV[3] then return {'LOCK_LOST'} end
+  redis.call('PEXPIRE', P .. 'lock', 30000)
+elseif redis.call('EXISTS', P .. 'ready') == 0 then
+  return {'NOT_READY'}
+end
+local changed = 0
+for i = 4, #ARGV, 3 do
+  local pos, off = ARGV[i], ARGV[i + 1]
+  local last = pos ~= '' and redis.call('HGET', P .. 'pos', pos)
+  if not last or tonumber(last) < tonumber(off) then
+    local e = cjson.decode(ARGV[i + 2])
+    local k = e.k
+    local did = false
+    if k == 'S' then did = applySchedule(e.s, e.f, tonumber(e.stock))
+    elseif k == 'C' then did = applyClose(e.s)
+    elseif k == 'E' then did = applyEntry(e.t, e.s, e.u)
+    elseif k == 'G' then did = applyGrant(e.t, e.s, e.u, e.q, e.slots, e.exp, e.amount, e.cur, e.at, e.cause)
+    elseif k == 'R' then did = applyReject(e.t, e.s, e.u, e.q, e.reason, e.at, e.cause)
+    elseif k == 'X' then did = applyRelease(e.t, e.s, e.slots, e.at, e.cause, e.reason)
+    elseif k == 'P' then did = applySettle(e.t, e.s, e.pay, e.at, e.cause)
+    end
+    if did then changed = changed + 1 end
+    if pos ~= '' then redis.call('HSET', P .. 'pos', pos, off) end
+  end
+end
+return {'OK', changed}
+`;
+
+/** Deletes every key of the store but the rebuild lock, in one atomic step. ARGV: prefix, token. */
+const clear = `
+local P = ARGV[1]
+if redis.call('GET', P .. 'lock') ~= ARGV[2] then return -1 end
+local cursor, n = '0', 0
+repeat
+  local r = redis.call('SCAN', cursor, 'MATCH', P .. '*', 'COUNT', 1000)
+  cursor = r[1]
+  for _, key in ipairs(r[2]) do
+    if key ~= P .. 'lock' then
+      redis.call('DEL', key)
+      n = n + 1
+    end
+  end
+until cursor == '0'
+return n
+`;
+
+/** Marks the rebuilt state complete under a new epoch and announces it. ARGV: prefix, token, epoch. */
+const finishRebuild = `
+local P = ARGV[1]
+if redis.call('GET', P .. 'lock') ~= ARGV[2] then return 0 end
+redis.call('SET', P .. 'ready', ARGV[3])
+redis.call('DEL', P .. 'lock')
+redis.call('PUBLISH', P .. 'ch:ready', ARGV[3])
+return 1
+`;
+
+/** A sale's terms and free-slot count, and whether the store is complete. ARGV: prefix, saleId. */
+const readSale = `
+local P = ARGV[1]
+local sk = P .. 'sale:' .. ARGV[2]
+return {redis.call('EXISTS', P .. 'ready'), redis.call('ZCARD', sk .. ':free'), redis.call('HGETALL', sk)}
+`;
+
+/** The edge's entry: idempotent, and the same fold the projector runs on EntryRecorded. ARGV: prefix, tx, sale, user. */
+const recordEntry = `${foldLua}
+applyEntry(ARGV[2], ARGV[3], ARGV[4])
+return 1
+`;
+
+/** The edge published a claim: the transaction reads pending until decided. ARGV: prefix, tx, quantity. */
+const markPending = `
+local k = ARGV[1] .. 'tx:' .. ARGV[2]
+redis.call('HSETNX', k, 'quantity', ARGV[3])
+redis.call('HSET', k, 'pending', '1')
+return 1
+`;
+
+export const inventoryScripts = {
+  fsDecide: decide,
+  fsSettle: settle,
+  fsReleaseDue: releaseDue,
+  fsReadOutbox: readOutbox,
+  fsApply: apply,
+  fsClear: clear,
+  fsFinishRebuild: finishRebuild,
+  fsReadSale: readSale,
+  fsRecordEntry: recordEntry,
+  fsMarkPending: markPending,
+} as const;
+
+export type InventoryScriptName = keyof typeof inventoryScripts;

@@ -1,0 +1,72 @@
+// The inventory projector: folds `sales` and `entries` into the Redis store. It pre-warms a
+// scheduled sale (terms and one free slot per unit), applies closes, and folds decisions,
+// releases and settlements: a no-op when their writer already applied them, real work after a
+// rebuild or for events another process wrote. Guarded twice: by the last offset applied per
+// partition, and by the fold's own idempotence (a transaction is decided and ended once).
+import type { Kafka } from 'kafkajs';
+import type { Config } from '../../platform/config.js';
+import { type Delivered, NotReadyError, startConsumerRunner } from '../../platform/kafka/consumerRunner.js';
+import type { Logger } from '../../platform/log.js';
+import type { Redis } from '../../platform/redis.js';
+import type { EventCodec } from '../../platform/registry/codec.js';
+import { isStoreEvent } from './encoding.js';
+import { createInventoryScripts, type Positioned } from './inventoryScripts.js';
+import { createInventoryRebuilder } from './rebuild.js';
+import { createSaleStore } from './saleStore.js';
+
+const CHUNK = 500;
+
+export function inventoryGroupId(topicPrefix: string): string {
+  return `${topicPrefix ? `${topicPrefix}.` : ''}flashsale.projection.inventory`;
+}
+
+export async function startInventoryProjector({
+  kafka,
+  codec,
+  log: parentLog,
+  redis,
+  config,
+}: {
+  kafka: Kafka;
+  codec: EventCodec;
+  log: Logger;
+  redis: Redis;
+  config: Pick<Config, 'topicPrefix'>;
+}): Promise<{ stop(): Promise<void> }> {
+  const { topicPrefix } = config;
+  const log = parentLog.child({ projection: 'inventory' });
+  const scripts = createInventoryScripts(redis, topicPrefix);
+  const store = createSaleStore({ redis, topicPrefix });
+  const rebuilder = createInventoryRebuilder({ kafka, codec, log, redis, scripts, topicPrefix });
+  rebuilder.start();
+
+  async function applyLive(events: Positioned[]): Promise<void> {
+    for (let i = 0; i < events.length; i += CHUNK) {
+      const chunk = events.slice(i, i + CHUNK);
+      while ((await scripts.apply({ mode: 'live' }, chunk)) === 'not_ready') {
+        rebuilder.kick();
+        if (!(await store.waitUntilReady(2_000))) throw new NotReadyError('the inventory store is being rebuilt');
+      }
+    }
+  }
+
+  const runner = await startConsumerRunner({
+    kafka,
+    codec,
+    log,
+    groupId: inventoryGroupId(topicPrefix),
+    topicPrefix,
+    topics: ['sales', 'entries'],
+    handle: async (batch: Delivered[]) => {
+      await applyLive(batch.flatMap((d) => (isStoreEvent(d.event) ? [{ event: d.event, position: d.position }] : [])));
+    },
+  });
+
+  return {
+    async stop() {
+      await rebuilder.stop();
+      await runner.stop();
+      await store.close();
+    },
+  };
+}

@@ -1,0 +1,128 @@
+// Rebuilds the store from the topics when its ready marker is gone (Redis flushed, restarted
+// without persistence, or a first start). One process at a time, under a lock with a TTL
+// renewed as it goes: clear the store's own keys, replay `sales` and `entries` from the
+// beginning up to their ends as they were when the replay started, then set the marker under
+// a new epoch. Until then every writer script refuses, so no claim is decided against a state
+// that is still behind.
+import crypto from 'node:crypto';
+import type { Kafka } from 'kafkajs';
+import type { Logger } from '../../platform/log.js';
+import { readTopicRange } from '../../platform/kafka/topicReader.js';
+import type { Redis } from '../../platform/redis.js';
+import type { EventCodec } from '../../platform/registry/codec.js';
+import { isStoreEvent } from './encoding.js';
+import type { InventoryScripts, Positioned } from './inventoryScripts.js';
+import { inventoryKeys } from './keys.js';
+
+const LOCK_TTL_MS = 30_000;
+const CHUNK = 500;
+
+const renewLua = `if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('PEXPIRE', KEYS[1], ARGV[2]) end return 0`;
+const unlockLua = `if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) end return 0`;
+
+class RebuildAborted extends Error {
+  override name = 'RebuildAborted';
+}
+
+export type InventoryRebuilder = {
+  /** Starts watching the ready marker; a missing marker starts a rebuild. */
+  start(): void;
+  /** Looks at the marker now (a writer found the store not ready). */
+  kick(): void;
+  stop(): Promise<void>;
+};
+
+export function createInventoryRebuilder({
+  kafka,
+  codec,
+  log,
+  redis,
+  scripts,
+  topicPrefix,
+  checkEveryMs = 250,
+}: {
+  kafka: Kafka;
+  codec: EventCodec;
+  log: Logger;
+  redis: Redis;
+  scripts: InventoryScripts;
+  topicPrefix: string;
+  checkEveryMs?: number;
+}): InventoryRebuilder {
+  const keys = inventoryKeys(topicPrefix);
+  let timer: NodeJS.Timeout | undefined;
+  let running: Promise<void> | undefined;
+  let stopping = false;
+
+  async function applyChunked(token: string, events: Positioned[]): Promise<void> {
+    for (let i = 0; i < events.length; i += CHUNK) {
+      if (stopping) throw new RebuildAborted('stopping');
+      const outcome = await scripts.apply({ mode: 'rebuild', token }, events.slice(i, i + CHUNK));
+      if (outcome === 'lock_lost') throw new RebuildAborted('the rebuild lock expired; another process may have taken over');
+    }
+  }
+
+  async function rebuild(): Promise<void> {
+    const token = crypto.randomUUID();
+    if ((await redis.set(keys.lock, token, 'PX', LOCK_TTL_MS, 'NX')) !== 'OK') return; // another process is at it
+    const renew = setInterval(() => void redis.eval(renewLua, 1, keys.lock, token, LOCK_TTL_MS).catch(() => undefined), LOCK_TTL_MS / 3);
+    const started = Date.now();
+    try {
+      // Someone may have finished a rebuild between our look at the marker and the lock.
+      if ((await redis.exists(keys.ready)) === 1) return;
+      const cleared = await scripts.clear(token);
+      log.warn({ cleared }, 'inventory store is not ready: rebuilding it from the sales and entries topics');
+      let events = 0;
+      await readTopicRange({
+        kafka,
+        codec,
+        topicPrefix,
+        topics: ['sales', 'entries'],
+        onBatch: async (batch) => {
+          const ours = batch.flatMap((d) => (isStoreEvent(d.event) ? [{ event: d.event, position: d.position }] : []));
+          await applyChunked(token, ours);
+          events += ours.length;
+        },
+      });
+      const epoch = crypto.randomUUID();
+      if (!(await scripts.finishRebuild(token, epoch))) throw new RebuildAborted('the rebuild lock expired before the end');
+      log.info({ events, epoch, ms: Date.now() - started }, 'inventory store rebuilt from the topics');
+    } finally {
+      clearInterval(renew);
+      await redis.eval(unlockLua, 1, keys.lock, token).catch(() => undefined);
+    }
+  }
+
+  async function check(): Promise<void> {
+    if (stopping || running) return;
+    running = (async () => {
+      if ((await redis.exists(keys.ready)) === 1) return;
+      await rebuild();
+    })();
+    try {
+      await running;
+    } catch (err) {
+      if (!(err instanceof RebuildAborted && stopping)) log.error({ err: (err as Error).message }, 'inventory rebuild failed; retrying');
+    } finally {
+      running = undefined;
+    }
+  }
+
+  function schedule(delayMs: number): void {
+    if (stopping) return;
+    clearTimeout(timer);
+    timer = setTimeout(() => void check().finally(() => schedule(checkEveryMs)), delayMs);
+  }
+
+  return {
+    start: () => schedule(0),
+    kick: () => {
+      if (!running) schedule(0);
+    },
+    async stop() {
+      stopping = true;
+      clearTimeout(timer);
+      await running?.catch(() => undefined);
+    },
+  };
+}

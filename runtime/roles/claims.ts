@@ -1,0 +1,26 @@
+// The `claims` role: the decision-maker, one consumer group over `claims`. Scaling it out
+// spreads sales (partitions) over processes; each sale's claims stay with one of them.
+import { claimsGroupId, createClaimDecider } from '../../consumers/claims/decisionMaker.js';
+import { startConsumerRunner } from '../../platform/kafka/consumerRunner.js';
+import type { Platform } from '../platform.js';
+import type { RunningRole } from '../role.js';
+
+export async function startClaims(platform: Platform): Promise<RunningRole> {
+  const { kafka, codec, log, redis, publisher, config } = platform;
+  const decider = createClaimDecider({ redis, publisher, log, topicPrefix: config.topicPrefix });
+  const runner = await startConsumerRunner({
+    kafka,
+    codec,
+    log,
+    groupId: claimsGroupId(config.topicPrefix),
+    topicPrefix: config.topicPrefix,
+    topics: ['claims'],
+    handle: (batch) => decider.handle(batch),
+  });
+  return {
+    async stop() {
+      await runner.stop();
+      await decider.close();
+    },
+  };
+}

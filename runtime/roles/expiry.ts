@@ -1,0 +1,31 @@
+// The `expiry` role: releases unpaid reservations when their time is up, and settles the
+// ones a partner reports paid first (a consumer group over `partner-events`).
+import { createExpiryWorker } from '../../consumers/expiry/expiryWorker.js';
+import { createSettlementHandler, settlementGroupId } from '../../consumers/expiry/settlement.js';
+import { startConsumerRunner } from '../../platform/kafka/consumerRunner.js';
+import type { Platform } from '../platform.js';
+import type { RunningRole } from '../role.js';
+
+export async function startExpiry(platform: Platform): Promise<RunningRole> {
+  const { kafka, codec, log, redis, publisher, config } = platform;
+  const { topicPrefix } = config;
+  const worker = createExpiryWorker({ redis, publisher, log, topicPrefix });
+  const settlement = createSettlementHandler({ redis, publisher, log, topicPrefix });
+  const runner = await startConsumerRunner({
+    kafka,
+    codec,
+    log,
+    groupId: settlementGroupId(topicPrefix),
+    topicPrefix,
+    topics: ['partner-events'],
+    handle: (batch) => settlement.handle(batch),
+  });
+  worker.start();
+  return {
+    async stop() {
+      await worker.stop();
+      await runner.stop();
+      await settlement.close();
+    },
+  };
+}
