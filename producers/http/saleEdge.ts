@@ -17,7 +17,7 @@ import { createClaimMetrics } from './storefront/claimMetrics.js';
 import { createClaimsRouter } from './storefront/claimsRouter.js';
 import { createRedirectRouter } from './storefront/redirectRouter.js';
 import { createStorefrontSalesRouter } from './storefront/salesRouter.js';
-import type { SaleStorePort } from './storefront/saleStorePort.js';
+import { storeAtEdge, type SaleStorePort } from './storefront/saleStorePort.js';
 
 export function createSaleEdgeRouters({
   config,
@@ -26,7 +26,7 @@ export function createSaleEdgeRouters({
   redis,
   publisher,
   metrics,
-  store,
+  store: rawStore,
 }: {
   config: Config;
   log: Logger;
@@ -36,6 +36,7 @@ export function createSaleEdgeRouters({
   metrics: Registry;
   store: SaleStorePort;
 }): Router[] {
+  const store = storeAtEdge(rawStore);
   const verify = createTokenVerifier(config.authSecret);
   const limits = createRateLimits({
     redis,

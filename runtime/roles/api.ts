@@ -2,9 +2,13 @@
 import type { Server } from 'node:http';
 import { createHttpApp } from '../../producers/http/app.js';
 import { createTokenVerifier } from '../../producers/http/auth.js';
+import { createReconciliationRouter } from '../../producers/http/operators/reconciliation.js';
+import { migrateCatalog } from '../../producers/http/operators/catalogDb.js';
+import { createSaleEdgeRouters } from '../../producers/http/saleEdge.js';
 import { createWebhookDedupe } from '../../producers/partners/webhookDedupe.js';
 import { createPartnerWebhookRouter } from '../../producers/partners/webhookRouter.js';
 import { createTransactionRouter } from '../../producers/transactions/transactionRouter.js';
+import { createSaleStore } from '../../projections/inventory/saleStore.js';
 import { createTransactionsProjection } from '../../projections/transactions/projection.js';
 import { keyPrefix } from '../../platform/redis.js';
 import type { Platform } from '../platform.js';
@@ -26,10 +30,19 @@ export async function startApi(platform: Platform): Promise<RunningRole & { port
     verifyToken: createTokenVerifier(config.authSecret),
     readTransaction: (id) => transactions.read(id),
   });
+  // Products and sales: the operators' catalog tables, then the sale routes over the Redis store.
+  await migrateCatalog(db);
+  const saleStore = createSaleStore({ redis, topicPrefix: config.topicPrefix });
+  const saleEdge = createSaleEdgeRouters({ config, log, db, redis, publisher: platform.publisher, metrics, store: saleStore });
   const app = createHttpApp({
     log,
     metrics,
-    routers: [partnerWebhooks, transactionQueries],
+    routers: [
+      partnerWebhooks,
+      transactionQueries,
+      ...saleEdge,
+      createReconciliationRouter({ db, verify: createTokenVerifier(config.authSecret) }),
+    ],
     readiness: async () => {
       const admin = kafka.admin();
       const [kafkaOk, redisOk, dbOk] = await Promise.all([
@@ -64,6 +77,7 @@ export async function startApi(platform: Platform): Promise<RunningRole & { port
     port,
     async stop() {
       await new Promise<void>((resolve) => server.close(() => resolve()));
+      await saleStore.close();
     },
   };
 }

@@ -59,7 +59,8 @@ export function createOperatorSalesRouter({
   async function waitForSale(saleId: string, ready: (sale: SaleView) => boolean): Promise<SaleView | undefined> {
     const deadline = Date.now() + WARM_DEADLINE_MS;
     for (;;) {
-      const sale = await store.readSale(saleId, Date.now());
+      // A store mid-rebuild answers 503: not yet, as far as this wait is concerned.
+      const sale = await store.readSale(saleId, Date.now()).catch(() => undefined);
       if (sale && ready(sale)) return sale;
       if (Date.now() >= deadline) return undefined;
       await new Promise((r) => setTimeout(r, POLL_MS));

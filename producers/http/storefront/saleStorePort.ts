@@ -1,48 +1,34 @@
-// What the HTTP edge needs from the Redis flash-sale store (projections/inventory/saleStore.ts).
-// Written against the agreed interface so the edge depends on the shape, not on the store's internals.
+// What the HTTP edge uses of the Redis flash-sale store (projections/inventory/saleStore.ts),
+// and the store's one retriable refusal (it is being rebuilt from the topics) turned into
+// the edge's: 503 with Retry-After, never a 500.
+import { StoreNotReadyError, type SaleStore } from '../../../projections/inventory/saleStore.js';
+import { unavailable } from '../errors.js';
 
-export type SaleStatus = 'scheduled' | 'open' | 'sold_out' | 'closed';
+export type { Decision, SaleStatus, SaleView, TransactionView } from '../../../projections/inventory/saleStore.js';
 
-export type SaleView = {
-  saleId: string;
-  productId: string;
-  partnerId: string;
-  status: SaleStatus;
-  stockRemaining: number;
-  priceMinor: number;
-  currency: string;
-  /** Epoch ms. */
-  startsAt: number;
-  /** Epoch ms. */
-  endsAt: number;
-  perUserLimit: number;
-  reservationSeconds: number;
-  challenge: 'pow' | 'none';
-};
+export type SaleStorePort = Pick<
+  SaleStore,
+  'readSale' | 'recordEntry' | 'readTransaction' | 'markPending' | 'readDecision' | 'awaitDecision'
+>;
 
-export type TransactionView = {
-  transactionId: string;
-  saleId: string;
-  userId: string;
-  quantity?: number;
-  status: string;
-  reason?: string;
-  slotIds?: string[];
-  /** Epoch ms. */
-  expiresAt?: number;
-  amountMinor?: number;
-  currency?: string;
-};
+function retriable<A extends unknown[], R>(fn: (...args: A) => Promise<R>): (...args: A) => Promise<R> {
+  return async (...args) => {
+    try {
+      return await fn(...args);
+    } catch (err) {
+      if (err instanceof StoreNotReadyError) throw unavailable(err.message);
+      throw err;
+    }
+  };
+}
 
-export type Decision =
-  | { status: 'granted'; slotIds: string[]; expiresAt: number; quantity: number; amountMinor: number; currency: string }
-  | { status: 'rejected'; reason: string };
-
-export type SaleStorePort = {
-  readSale(saleId: string, now: number): Promise<SaleView | undefined>;
-  recordEntry(entry: { transactionId: string; saleId: string; userId: string }): Promise<unknown>;
-  readTransaction(transactionId: string): Promise<TransactionView | undefined>;
-  markPending(transactionId: string, quantity: number): Promise<unknown>;
-  readDecision(transactionId: string): Promise<Decision | undefined>;
-  awaitDecision(transactionId: string, timeoutMs: number): Promise<Decision | undefined>;
-};
+export function storeAtEdge(store: SaleStorePort): SaleStorePort {
+  return {
+    readSale: retriable(store.readSale),
+    recordEntry: retriable(store.recordEntry),
+    readTransaction: retriable(store.readTransaction),
+    markPending: retriable(store.markPending),
+    readDecision: retriable(store.readDecision),
+    awaitDecision: retriable(store.awaitDecision),
+  };
+}

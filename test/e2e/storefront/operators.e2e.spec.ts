@@ -4,7 +4,7 @@ import type { Admin } from 'kafkajs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { signUserToken } from '../../../producers/http/auth.js';
 import { startTestSystem, type TestSystem } from '../../support/system.js';
-import { client, iso, scheduleSale, topicSize, uniqueId, type Call } from './storefrontClient.js';
+import { client, storeReady, iso, scheduleSale, topicSize, uniqueId, type Call } from './storefrontClient.js';
 
 let system: TestSystem;
 let admin: Admin;
@@ -17,6 +17,7 @@ beforeAll(async () => {
   admin = system.platform.kafka.admin();
   await admin.connect();
   call = client(system);
+  await storeReady(system);
   operator = await system.operatorToken();
   user = await system.userToken('shopper-1');
 });

@@ -1,7 +1,7 @@
 // Rate limits per user and per IP, counted in Redis: beyond them, 429 with Retry-After.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestSystem, type TestSystem } from '../../support/system.js';
-import { client, type Call } from './storefrontClient.js';
+import { client, storeReady, type Call } from './storefrontClient.js';
 
 const USER_PER_SEC = 3;
 const IP_PER_SEC = 8;
@@ -10,11 +10,12 @@ let system: TestSystem;
 let call: Call;
 
 beforeAll(async () => {
-  system = await startTestSystem('ratelimit', ['api'], {
+  system = await startTestSystem('ratelimit', ['api', 'projections'], {
     RATE_LIMIT_USER_PER_SEC: String(USER_PER_SEC),
     RATE_LIMIT_IP_PER_SEC: String(IP_PER_SEC),
   });
   call = client(system);
+  await storeReady(system);
 });
 afterAll(async () => {
   await system?.stop();

@@ -6,7 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { signUserToken } from '../../../producers/http/auth.js';
 import { partnerPaymentKey, readPaymentToken } from '../../../producers/http/storefront/paymentToken.js';
 import { startTestSystem, type TestSystem } from '../../support/system.js';
-import { client, iso, scheduleSale, solve, topicSize, type Answer, type Call } from './storefrontClient.js';
+import { client, storeReady, iso, scheduleSale, solve, topicSize, type Answer, type Call } from './storefrontClient.js';
 
 let system: TestSystem;
 let admin: Admin;
@@ -20,6 +20,7 @@ beforeAll(async () => {
   admin = system.platform.kafka.admin();
   await admin.connect();
   call = client(system);
+  await storeReady(system);
   operator = await system.operatorToken();
 });
 afterAll(async () => {

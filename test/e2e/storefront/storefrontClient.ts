@@ -2,6 +2,7 @@
 // Kafka: the summed end offsets of a topic tell whether a refused call wrote anything.
 import { solveChallenge } from 'altcha-lib';
 import type { Admin } from 'kafkajs';
+import { createSaleStore } from '../../../projections/inventory/saleStore.js';
 import { topicName, type TopicName } from '../../../schemas/topics.js';
 import type { TestSystem } from '../../support/system.js';
 
@@ -26,6 +27,16 @@ export function client(system: TestSystem): Call {
     const text = await res.text();
     return { status: res.status, headers: res.headers, body: text ? (JSON.parse(text) as Record<string, unknown>) : {} };
   };
+}
+
+/** Resolves once the Redis store has finished its first build, so reads answer rather than 503. */
+export async function storeReady(system: TestSystem): Promise<void> {
+  const store = createSaleStore({ redis: system.platform.redis, topicPrefix: system.prefix });
+  try {
+    if (!(await store.waitUntilReady(60_000))) throw new Error('the sale store did not become ready within 60 s');
+  } finally {
+    await store.close();
+  }
 }
 
 /** How many records a topic holds in all (the sum of its partitions' end offsets). */

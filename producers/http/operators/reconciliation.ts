@@ -1,0 +1,28 @@
+// GET /reconciliation/sales/:saleId: the reconciliation report of one sale, for operators.
+// Read from the reconciliation projection in Postgres; 404 until reconciliation has seen
+// anything of the sale.
+import { Router } from 'express';
+import type { Db } from '../../../platform/postgres.js';
+import { readReconciliation } from '../../../projections/reconciliation/report.js';
+import type { TokenVerifier } from '../auth.js';
+import { requireOperator } from '../authMiddleware.js';
+import { notFound } from '../errors.js';
+import { saleParams } from '../inputs.js';
+import { parse } from '../validate.js';
+
+const UNDEFINED_TABLE = '42P01';
+
+export function createReconciliationRouter({ db, verify }: { db: Db; verify: TokenVerifier }): Router {
+  const router = Router();
+  router.get('/reconciliation/sales/:saleId', requireOperator(verify), async (req, res) => {
+    const { saleId } = parse(saleParams, req.params);
+    const view = await readReconciliation(db, saleId).catch((err: { code?: string }) => {
+      // The reconciliation role has never run against this database: it has seen nothing.
+      if (err.code === UNDEFINED_TABLE) return undefined;
+      throw err;
+    });
+    if (!view) throw notFound(`reconciliation has seen nothing of sale ${saleId}`);
+    res.json(view.report);
+  });
+  return router;
+}
