@@ -6,7 +6,7 @@ import { type Request, Router } from 'express';
 import type { TransactionView } from '../../domain/transactions/transaction.js';
 import type { TokenVerifier } from '../http/auth.js';
 import { principalOf, requireUser } from '../http/authMiddleware.js';
-import { notFound } from '../http/errors.js';
+import { notFound, unavailable } from '../http/errors.js';
 
 /** What the flash-sale store knows of a transaction before the projection has it. */
 export type EarlyTransactionView = {
@@ -77,7 +77,13 @@ export function createTransactionRouter({
       return;
     }
     // Not projected yet, or so far only the partner's events are (an owner-less row).
-    const early = projected?.userId ? undefined : await readEarly?.(transactionId);
+    const early = projected?.userId
+      ? undefined
+      : await readEarly?.(transactionId).catch((err: unknown) => {
+          // The store is being rebuilt: say "retry shortly" rather than a 404 that may be false.
+          if (err instanceof Error && (err as { retriable?: boolean }).retriable) throw unavailable(err.message);
+          throw err;
+        });
     if (!early || early.userId !== userId) throw notFound('no such transaction');
     res.json(fromStore(early));
   });
