@@ -40,6 +40,7 @@ const schema = z.object({
   PARTNER_SECRETS: partnerSecrets.default('demo-pay:dev-secret'),
   PAYMENT_TOKEN_KEY: z.string().min(16).optional(),
   LOG_LEVEL: z.enum(['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent']).default('info'),
+  RECONCILIATION_GRACE_SECONDS: z.coerce.number().int().min(0).default(60),
   // Generous by default: the demo and the bench send whole crowds from one IP.
   RATE_LIMIT_USER_PER_SEC: z.coerce.number().int().positive().default(20),
   RATE_LIMIT_IP_PER_SEC: z.coerce.number().int().positive().default(2000),
@@ -64,6 +65,8 @@ export type Config = {
   partnerSecrets: Map<string, string[]>;
   paymentTokenKey: string;
   logLevel: string;
+  /** How long (event time) reconciliation holds a partner event before judging it unmatched. */
+  reconciliationGraceMs: number;
   /** Requests per second allowed per storefront user and per client IP (429 beyond). */
   rateLimits: { userPerSec: number; ipPerSec: number };
   /** The partner's payment page; `{partnerId}` stands for the sale's partner. */
@@ -99,6 +102,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     partnerSecrets: c.PARTNER_SECRETS,
     paymentTokenKey: c.PAYMENT_TOKEN_KEY ?? DEV_PAYMENT_TOKEN_KEY,
     logLevel: c.LOG_LEVEL,
+    reconciliationGraceMs: c.RECONCILIATION_GRACE_SECONDS * 1000,
     rateLimits: { userPerSec: c.RATE_LIMIT_USER_PER_SEC, ipPerSec: c.RATE_LIMIT_IP_PER_SEC },
     paymentPageUrl: c.PAYMENT_PAGE_URL,
     challengeMaxNumber: c.CHALLENGE_MAX_NUMBER,

@@ -7,6 +7,7 @@ import { startApi } from './roles/api.js';
 import { startClaims } from './roles/claims.js';
 import { startExpiry } from './roles/expiry.js';
 import { startProjections } from './roles/projections.js';
+import { startReconciliation } from './roles/reconciliation.js';
 
 export const ROLES = ['api', 'claims', 'projections', 'reconciliation', 'expiry'] as const;
 export type Role = (typeof ROLES)[number];
@@ -16,6 +17,7 @@ const starters: Partial<Record<Role, (platform: Platform) => Promise<RunningRole
   claims: startClaims,
   expiry: startExpiry,
   projections: startProjections,
+  reconciliation: startReconciliation,
 };
 
 export function parseRoles(list: string): Role[] {

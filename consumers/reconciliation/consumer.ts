@@ -1,0 +1,102 @@
+// Feeds the reconciliation projection from our topics and the partner's, publishes what it
+// flags, and keeps the event-time clock moving when the topics are quiet. Offsets are
+// committed after the batch's database transaction; a crash in between redelivers records
+// whose positions the projection has already applied, and they change nothing.
+import type { Kafka } from 'kafkajs';
+import { Counter, type Registry } from 'prom-client';
+import type { Mismatch } from '../../domain/reconciliation/mismatch.js';
+import { type ConsumerRunner, startConsumerRunner } from '../../platform/kafka/consumerRunner.js';
+import type { Logger } from '../../platform/log.js';
+import type { EventCodec } from '../../platform/registry/codec.js';
+import type { MismatchOutbox } from '../../projections/reconciliation/outbox.js';
+import type { ReconciliationProjection } from '../../projections/reconciliation/projection.js';
+import type { TopicName } from '../../schemas/topics.js';
+import { startIdleClock } from './idleClock.js';
+
+export const reconciliationTopics = ['sales', 'redirects', 'partner-events'] as const satisfies readonly TopicName[];
+
+export function reconciliationGroupId(topicPrefix: string): string {
+  return `${topicPrefix ? `${topicPrefix}.` : ''}flashsale.reconciliation`;
+}
+
+function mismatchCounter(metrics: Registry): Counter<'kind'> {
+  const name = 'flashsale_reconciliation_mismatches_total';
+  return (
+    (metrics.getSingleMetric(name) as Counter<'kind'> | undefined) ??
+    new Counter({ name, help: 'Mismatches reconciliation flagged, by kind', labelNames: ['kind'], registers: [metrics] })
+  );
+}
+
+export async function startReconciliationConsumer({
+  kafka,
+  codec,
+  log,
+  topicPrefix,
+  projection,
+  outbox,
+  metrics,
+  groupId = reconciliationGroupId(topicPrefix),
+}: {
+  kafka: Kafka;
+  codec: EventCodec;
+  log: Logger;
+  topicPrefix: string;
+  projection: ReconciliationProjection;
+  outbox: MismatchOutbox;
+  metrics: Registry;
+  groupId?: string;
+}): Promise<ConsumerRunner> {
+  const flaggedTotal = mismatchCounter(metrics);
+  const recLog = log.child({ consumer: 'reconciliation' });
+
+  const record = (flagged: readonly Mismatch[]) => {
+    for (const m of flagged) {
+      flaggedTotal.inc({ kind: m.kind });
+      recLog.info({ kind: m.kind, transactionId: m.transactionId, saleId: m.saleId, partnerEventId: m.partnerEventId }, 'mismatch flagged');
+    }
+  };
+  // Publishing failures must not fail the batch (it is applied; dead-lettering it would be wrong):
+  // the flags wait in the outbox and the next tick publishes them.
+  const publish = async () => {
+    try {
+      await outbox.drain();
+    } catch (err) {
+      recLog.warn({ err: (err as Error).message }, 'could not publish mismatches yet; they wait in the outbox');
+    }
+  };
+
+  await publish(); // flags recorded before a crash or a stop
+  const runner = await startConsumerRunner({
+    kafka,
+    codec,
+    log,
+    groupId,
+    topicPrefix,
+    topics: reconciliationTopics,
+    fromBeginning: true,
+    handle: async (batch) => {
+      const outcome = await projection.applyBatch(batch);
+      const first = batch[0]?.position;
+      recLog.debug({ ...first, events: outcome.events, applied: outcome.applied, flagged: outcome.flagged.length }, 'batch applied');
+      record(outcome.flagged);
+      if (outcome.flagged.length) await publish();
+    },
+  });
+  const clock = startIdleClock({
+    kafka,
+    topicPrefix,
+    topics: reconciliationTopics,
+    projection,
+    log: recLog,
+    onTick: async (flagged) => {
+      record(flagged);
+      await publish();
+    },
+  });
+  return {
+    async stop() {
+      await clock.stop();
+      await runner.stop();
+    },
+  };
+}

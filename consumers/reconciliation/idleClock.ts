@@ -1,0 +1,74 @@
+// Moves reconciliation's event-time clock when the topics are quiet. Once every partition
+// has been applied to its end, nothing older than "now" can still arrive, except an event a
+// producer stamped before we looked and had acknowledged after: the allowance covers that.
+// Without this, the last unmatched payment of a quiet night would wait for tomorrow's traffic.
+import type { Admin, Kafka } from 'kafkajs';
+import type { Mismatch } from '../../domain/reconciliation/mismatch.js';
+import type { Logger } from '../../platform/log.js';
+import type { PartitionEnd, ReconciliationProjection } from '../../projections/reconciliation/projection.js';
+import { type TopicName, topicName } from '../../schemas/topics.js';
+
+export const IN_FLIGHT_ALLOWANCE_MS = 5_000;
+
+export type IdleClock = { stop(): Promise<void> };
+
+export function startIdleClock({
+  kafka,
+  topicPrefix,
+  topics,
+  projection,
+  log,
+  onTick,
+  intervalMs = 1_000,
+  allowanceMs = IN_FLIGHT_ALLOWANCE_MS,
+  now = Date.now,
+}: {
+  kafka: Kafka;
+  topicPrefix: string;
+  topics: readonly TopicName[];
+  projection: Pick<ReconciliationProjection, 'advanceClock'>;
+  log: Logger;
+  /** Called after every tick with what it flagged (often nothing): the consumer publishes from here. */
+  onTick: (flagged: Mismatch[]) => Promise<void>;
+  intervalMs?: number;
+  allowanceMs?: number;
+  now?: () => number;
+}): IdleClock {
+  const names = topics.map((t) => topicName(topicPrefix, t));
+  let admin: Admin | undefined;
+  let stopped = false;
+  let timer: NodeJS.Timeout | undefined;
+  let inFlight: Promise<void> = Promise.resolve();
+
+  async function tick(): Promise<void> {
+    const lookedAt = now();
+    if (!admin) {
+      admin = kafka.admin();
+      await admin.connect();
+    }
+    const ends: PartitionEnd[] = [];
+    for (const topic of names)
+      for (const p of await admin.fetchTopicOffsets(topic)) ends.push({ topic, partition: p.partition, low: p.low, high: p.high });
+    const flagged = await projection.advanceClock(lookedAt - allowanceMs, ends);
+    await onTick(flagged ?? []);
+  }
+
+  const schedule = () => {
+    if (stopped) return;
+    timer = setTimeout(() => {
+      inFlight = tick()
+        .catch((err: unknown) => log.warn({ err: (err as Error).message }, 'reconciliation clock tick failed; retrying'))
+        .finally(schedule);
+    }, intervalMs);
+  };
+  schedule();
+
+  return {
+    async stop() {
+      stopped = true;
+      clearTimeout(timer);
+      await inFlight;
+      await admin?.disconnect();
+    },
+  };
+}

@@ -1,0 +1,37 @@
+// Publishes recorded flags as MismatchFlagged. A flag is recorded in Postgres first (in the
+// batch's transaction) with its event in the outbox, then published, then removed from the
+// outbox: a crash in between publishes it again on restart, never loses it, and consumers
+// dedupe on its deterministic eventId. Rows are locked while in flight, so two publishers
+// (the role and the reconcile command) never send the same one at once.
+import type { EventPublisher } from '../../platform/kafka/publisher.js';
+import { type Db, inTransaction } from '../../platform/postgres.js';
+import type { EventOf } from '../../schemas/events/index.js';
+
+export type MismatchOutbox = {
+  /** Publishes everything waiting; returns how many were published. */
+  drain(): Promise<number>;
+};
+
+const CHUNK = 500;
+
+export function createMismatchOutbox({ db, publisher }: { db: Db; publisher: Pick<EventPublisher, 'publish'> }): MismatchOutbox {
+  return {
+    async drain() {
+      let total = 0;
+      for (;;) {
+        const published = await inTransaction(db, async (client) => {
+          const { rows } = await client.query<{ mismatch_id: string; event: EventOf<'MismatchFlagged'> }>(
+            'select mismatch_id, event from reconciliation_outbox order by mismatch_id limit $1 for update skip locked',
+            [CHUNK],
+          );
+          if (rows.length === 0) return 0;
+          await publisher.publish(rows.map((r) => r.event));
+          await client.query('delete from reconciliation_outbox where mismatch_id = any($1::text[])', [rows.map((r) => r.mismatch_id)]);
+          return rows.length;
+        });
+        total += published;
+        if (published < CHUNK) return total;
+      }
+    },
+  };
+}

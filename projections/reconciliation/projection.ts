@@ -1,0 +1,110 @@
+// The reconciliation projection: the pure join (domain/reconciliation) over a slice of state
+// kept in Postgres. One database transaction per batch: lock the clock (one writer at a
+// time, so the join sees every earlier batch), skip positions already applied (a redelivered
+// batch changes nothing), load what the batch touches, fold, write back, record new flags
+// once by their deterministic id. The same code serves the live consumer and a replay.
+import type { Mismatch } from '../../domain/reconciliation/mismatch.js';
+import { advanceWatermark, reconcile } from '../../domain/reconciliation/reconcile.js';
+import type { Reconciled } from '../../domain/reconciliation/working.js';
+import { toMismatchFlagged } from '../../domain/reconciliation/mismatch.js';
+import type { Delivered } from '../../platform/kafka/consumerRunner.js';
+import { type Db, inTransaction } from '../../platform/postgres.js';
+import { migrateReconciliationSchema } from './schema.js';
+import { insertOutboxSql, loadPositions, loadState, lockClock, type NextOffset, saveState } from './store.js';
+import type pg from 'pg';
+
+/** Our default for RECONCILIATION_GRACE_SECONDS; a replay must use the live value to get the live answer. */
+export const DEFAULT_GRACE_MS = 60_000;
+
+export type ApplyOutcome = {
+  /** Records in the batch. */
+  events: number;
+  /** Of those, how many had not been applied before. */
+  applied: number;
+  /** Mismatches recorded for the first time. */
+  flagged: Mismatch[];
+};
+
+/** The end of one partition as the broker saw it: a position at or past it means caught up. */
+export type PartitionEnd = { topic: string; partition: number; low: string; high: string };
+
+export type ReconciliationProjection = {
+  migrate(): Promise<void>;
+  applyBatch(batch: readonly Delivered[]): Promise<ApplyOutcome>;
+  /**
+   * Moves event time to `to` without an event, judging held partner events whose grace has
+   * run out; with `caughtUpWith`, only if every listed partition has been applied to its end.
+   * Returns undefined when it did not move.
+   */
+  advanceClock(to: number, caughtUpWith?: readonly PartitionEnd[]): Promise<Mismatch[] | undefined>;
+};
+
+export function createReconciliationProjection({
+  db,
+  graceMs = DEFAULT_GRACE_MS,
+  outbox = false,
+}: {
+  db: Db;
+  graceMs?: number;
+  /** Queue new flags for publishing (the live consumer); a replay leaves this off. */
+  outbox?: boolean;
+}): ReconciliationProjection {
+  async function save(client: pg.PoolClient, out: Reconciled, positions: NextOffset[]): Promise<Mismatch[]> {
+    const recorded = await saveState(client, out, positions);
+    if (outbox && recorded.length)
+      await client.query(insertOutboxSql, [
+        JSON.stringify(recorded.map((m) => ({ mismatch_id: m.mismatchId, event: toMismatchFlagged(m) }))),
+      ]);
+    return recorded;
+  }
+
+  return {
+    migrate: () => migrateReconciliationSchema(db),
+
+    async applyBatch(batch) {
+      if (batch.length === 0) return { events: 0, applied: 0, flagged: [] };
+      return inTransaction(db, async (client) => {
+        const watermark = await lockClock(client);
+        const applied = await loadPositions(client, [...new Set(batch.map((d) => d.position.topic))]);
+        const fresh = batch.filter((d) => BigInt(d.position.offset) >= (applied.get(`${d.position.topic}:${d.position.partition}`) ?? 0n));
+        if (fresh.length === 0) return { events: batch.length, applied: 0, flagged: [] };
+
+        const events = fresh.map((d) => d.event);
+        let until = watermark;
+        const transactionIds = new Set<string>();
+        const partnerIds = new Set<string>();
+        for (const e of events) {
+          until = Math.max(until, e.occurredAt);
+          if ('transactionId' in e) transactionIds.add(e.transactionId);
+          if ('partnerId' in e) partnerIds.add(e.partnerId);
+        }
+        const state = await loadState(client, { watermark, transactionIds, partnerIds, dueUntil: until - graceMs });
+        const out = reconcile(state, events, { graceMs });
+
+        const next = new Map<string, NextOffset>();
+        for (const { position: p } of fresh) {
+          const offset = (BigInt(p.offset) + 1n).toString();
+          const key = `${p.topic}:${p.partition}`;
+          if (!next.has(key) || BigInt(next.get(key)!.next_offset) < BigInt(offset))
+            next.set(key, { topic: p.topic, partition: p.partition, next_offset: offset });
+        }
+        const flagged = await save(client, out, [...next.values()]);
+        return { events: batch.length, applied: fresh.length, flagged };
+      });
+    },
+
+    async advanceClock(to, caughtUpWith) {
+      return inTransaction(db, async (client) => {
+        const watermark = await lockClock(client);
+        if (to <= watermark) return undefined;
+        if (caughtUpWith) {
+          const applied = await loadPositions(client, [...new Set(caughtUpWith.map((p) => p.topic))]);
+          const behind = caughtUpWith.some((p) => (applied.get(`${p.topic}:${p.partition}`) ?? BigInt(p.low)) < BigInt(p.high));
+          if (behind) return undefined;
+        }
+        const state = await loadState(client, { watermark, transactionIds: [], partnerIds: [], dueUntil: to - graceMs });
+        return save(client, advanceWatermark(state, to, { graceMs }), []);
+      });
+    },
+  };
+}
