@@ -11,6 +11,7 @@ import type { Redis } from '../../platform/redis.js';
 import { createTokenVerifier } from './auth.js';
 import { createProductsRouter } from './operators/productsRouter.js';
 import { createOperatorSalesRouter } from './operators/salesRouter.js';
+import { publisherAtEdge } from './publishAtEdge.js';
 import { createRateLimits } from './rateLimit.js';
 import { createChallengeService } from './storefront/challenge.js';
 import { createClaimMetrics } from './storefront/claimMetrics.js';
@@ -24,7 +25,7 @@ export function createSaleEdgeRouters({
   log,
   db,
   redis,
-  publisher,
+  publisher: rawPublisher,
   metrics,
   store: rawStore,
 }: {
@@ -37,6 +38,7 @@ export function createSaleEdgeRouters({
   store: SaleStorePort;
 }): Router[] {
   const store = storeAtEdge(rawStore);
+  const publisher = publisherAtEdge(rawPublisher, log);
   const verify = createTokenVerifier(config.authSecret);
   const limits = createRateLimits({
     redis,
