@@ -26,14 +26,16 @@ export async function startApi(platform: Platform): Promise<RunningRole & { port
     log,
     metrics,
   });
-  const transactionQueries = createTransactionRouter({
-    verifyToken: createTokenVerifier(config.authSecret),
-    readTransaction: (id) => transactions.read(id),
-  });
   // Products and sales: the operators' catalog tables, then the sale routes over the Redis store.
   await migrateCatalog(db);
   const saleStore = createSaleStore({ redis, topicPrefix: config.topicPrefix });
   const saleEdge = createSaleEdgeRouters({ config, log, db, redis, publisher: platform.publisher, metrics, store: saleStore });
+  // Transactions from the projection; until it has one, the Redis store's fresher view answers.
+  const transactionQueries = createTransactionRouter({
+    verifyToken: createTokenVerifier(config.authSecret),
+    readTransaction: (id) => transactions.read(id),
+    readEarly: (id) => saleStore.readTransaction(id),
+  });
   const app = createHttpApp({
     log,
     metrics,
