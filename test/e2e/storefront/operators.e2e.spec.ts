@@ -186,7 +186,10 @@ describe('POST /sales/:saleId/close', () => {
   });
 
   it('answers 404 for an unknown sale and 403 to a storefront user', async () => {
+    const before = await topicSize(admin, system, 'sales');
     expect((await call('POST', '/sales/never-scheduled/close', { token: operator })).status).toBe(404);
+    expect((await call('POST', '/sales/bad:id/close', { token: operator })).status).toBe(400);
+    expect(await topicSize(admin, system, 'sales')).toBe(before);
     const { saleId } = await scheduleSale(call, operator);
     expect((await call('POST', `/sales/${saleId}/close`, { token: user })).status).toBe(403);
   });

@@ -247,6 +247,8 @@ describe('the proof-of-work challenge', () => {
     expect(a.body.challenge).not.toBe(b.body.challenge);
     expect(a.headers.get('cache-control')).toBe('no-store');
     expect((await call('GET', '/sales/never-scheduled/challenge', { token })).status).toBe(404);
+    expect((await call('GET', '/sales/bad:id/challenge', { token })).status).toBe(400);
+    expect((await call('GET', `/sales/${saleId}/challenge`)).status).toBe(401);
   });
 
   it('refuses a claim without a solution, with a wrong one, or with one for someone else (403), recording nothing', async () => {
