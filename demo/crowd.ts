@@ -52,7 +52,13 @@ export async function runCrowd(
   api: ApiClient,
   shoppers: Shopper[],
   saleId: string,
-  opts: { concurrency: number; withChallenge: boolean; onDone?: (outcome: ClaimOutcome) => void },
+  opts: {
+    concurrency: number;
+    withChallenge: boolean;
+    onDone?: (outcome: ClaimOutcome) => void;
+    /** What a winner does next (go to the payment page, pay...), right after the grant, as a real user would. */
+    afterGrant?: (outcome: Extract<ClaimOutcome, { status: 'granted' }>) => Promise<void>;
+  },
 ): Promise<ClaimOutcome[]> {
   const outcomes: ClaimOutcome[] = [];
   let next = 0;
@@ -65,6 +71,7 @@ export async function runCrowd(
         status: 'failed',
         reason: err instanceof Error ? err.message : 'error',
       }));
+      if (outcome.status === 'granted' && opts.afterGrant) await opts.afterGrant(outcome);
       outcomes.push(outcome);
       opts.onDone?.(outcome);
     }

@@ -29,6 +29,9 @@ export type Planted = { kind: string; transactionId: string; what: string };
 export type DemoResult = {
   outcomes: ClaimOutcome[];
   saleAfter: Record<string, unknown>;
+  /** The sale as it reads once every reservation has been paid or has lapsed. */
+  saleAtEnd: Record<string, unknown>;
+  lateTransactionId: string;
   planted: Planted[];
   abandoned: string[];
   paidOk: number;
@@ -93,79 +96,96 @@ export async function runScenario(plan: DemoPlan, h: Hooks): Promise<DemoResult>
       return { userId, token: await h.userToken(userId) };
     }),
   );
+  // Each winner goes to the payment page and pays at once, as a real user would; a few
+  // plant faults instead. Roles are handed out in the order grants arrive.
+  type Granted = Extract<ClaimOutcome, { status: 'granted' }>;
+  const roles = ['abandon', 'abandon', 'late', 'wrong_amount', 'duplicate', 'redelivered'] as const;
+  let grants = 0;
+  let paidOk = 0;
+  let redeliveredAnsweredDuplicate = false;
+  const abandoned: string[] = [];
+  const planted: Planted[] = [];
+  let late: { granted: Granted; page: PaymentPage } | undefined;
+  const afterGrant = async (g: Granted) => {
+    const role = roles[grants++] ?? 'pay';
+    if (role === 'abandon') {
+      abandoned.push(g.transactionId);
+      return;
+    }
+    const redirect = await api.redirect(g.token, g.transactionId);
+    expect(redirect.status === 303, `redirect for ${g.transactionId} answered ${redirect.status}: ${JSON.stringify(redirect.body)}`);
+    const page = await partner.openPaymentPage(redirect.headers.get('location') ?? '');
+    switch (role) {
+      case 'late':
+        late = { granted: g, page };
+        return;
+      case 'wrong_amount':
+        await partner.pay({ ...page, amountMinor: page.amountMinor - 100 });
+        planted.push({ kind: 'amount_mismatch', transactionId: g.transactionId, what: 'paid 100 minor units short' });
+        return;
+      case 'duplicate':
+        await partner.pay(page);
+        await partner.pay(page);
+        planted.push({ kind: 'duplicate_payment', transactionId: g.transactionId, what: 'paid twice (two distinct partner events)' });
+        return;
+      case 'redelivered': {
+        const once = await partner.pay(page);
+        redeliveredAnsweredDuplicate = (await partner.pay(page, once.eventId)).duplicate;
+        paidOk++;
+        return;
+      }
+      case 'pay':
+        await partner.pay(page);
+        paidOk++;
+        return;
+    }
+  };
+
   let done = 0;
   const outcomes = await runCrowd(api, shoppers, plan.saleId, {
     concurrency: plan.concurrency,
     withChallenge: true,
+    afterGrant,
     onDone: () => h.onShopperDone?.(++done, shoppers.length),
   });
   const saleAfter = (await api.sale(shoppers[0]!.token, plan.saleId)).body;
+  expect(late !== undefined && planted.length === 2, `only ${grants} grants: the demo needs at least ${roles.length} to plant its faults`);
+  const lateOne = late!;
 
-  const granted = outcomes.filter((o): o is Extract<ClaimOutcome, { status: 'granted' }> => o.status === 'granted');
-  expect(granted.length >= 6, `only ${granted.length} grants: the demo needs at least 6 to plant its faults`);
-
-  // The winners go to the payment page; the partner opens each token.
-  const [abandonedA, abandonedB, late, wrongAmount, duplicate, redelivered, ...rest] = granted;
-  const abandoned = [abandonedA!, abandonedB!];
-  const pages = new Map<string, PaymentPage>();
-  await Promise.all(
-    granted
-      .filter((g) => !abandoned.includes(g))
-      .map(async (g) => {
-        const redirect = await api.redirect(g.token, g.transactionId);
-        expect(redirect.status === 303, `redirect for ${g.transactionId} answered ${redirect.status}`);
-        pages.set(g.transactionId, await partner.openPaymentPage(redirect.headers.get('location') ?? ''));
-      }),
-  );
-  const page = (g: { transactionId: string }) => pages.get(g.transactionId)!;
-
-  h.say(`partner: paying ${rest.length + 3} reservations through signed webhooks, with planted faults`);
-  let paidOk = 0;
-  for (const g of rest) {
-    await partner.pay(page(g));
-    paidOk++;
-  }
-  const planted: Planted[] = [];
-  await partner.pay({ ...page(wrongAmount!), amountMinor: page(wrongAmount!).amountMinor - 100 });
-  planted.push({ kind: 'amount_mismatch', transactionId: wrongAmount!.transactionId, what: 'paid 100 minor units short' });
-  await partner.pay(page(duplicate!));
-  await partner.pay(page(duplicate!));
-  planted.push({ kind: 'duplicate_payment', transactionId: duplicate!.transactionId, what: 'paid twice (two distinct partner events)' });
-  const once = await partner.pay(page(redelivered!));
-  const again = await partner.pay(page(redelivered!), once.eventId);
-  paidOk++;
   const unknownTx = crypto.randomUUID();
   await partner.pay({ transactionId: unknownTx, quantity: 1, amountMinor: plan.priceMinor, currency: plan.currency });
   planted.push({ kind: 'unknown_transaction', transactionId: unknownTx, what: 'a payment for a transaction we never opened' });
 
   h.say(`waiting for the late payer's reservation to expire (${plan.reservationSeconds} s), then it pays anyway`);
   await until('the late reservation to expire', (plan.reservationSeconds + 30) * 1000, async () => {
-    const tx = await api.transaction(late!.token, late!.transactionId);
+    const tx = await api.transaction(lateOne.granted.token, lateOne.granted.transactionId);
     return (tx.body as { status?: string }).status === 'expired' ? true : undefined;
   });
-  await partner.pay(page(late!));
+  await partner.pay(lateOne.page);
   planted.push({
     kind: 'late_payment',
-    transactionId: late!.transactionId,
+    transactionId: lateOne.granted.transactionId,
     what: 'paid after its reservation expired and the slot went back',
   });
 
   h.say('waiting for reconciliation to see everything');
-  const expectedMismatches = planted.length;
   const report = await until('the reconciliation report', 90_000, async () => {
     const r = await api.reconciliation(op, plan.saleId);
     if (r.status !== 200) return undefined;
     const body = r.body as unknown as Report;
-    const settled = body.partner.paid >= paidOk + 3 && body.internal.expired >= 3 && body.mismatches.length >= expectedMismatches;
+    const everyPlantedFound = planted.every((p) => body.mismatches.some((m) => m.kind === p.kind && m.transactionId === p.transactionId));
+    const settled = everyPlantedFound && body.internal.expired >= abandoned.length + 1;
     return settled ? body : undefined;
   });
   return {
     outcomes,
     saleAfter,
     planted,
-    abandoned: abandoned.map((a) => a.transactionId),
+    saleAtEnd: (await api.sale(shoppers[0]!.token, plan.saleId)).body,
+    lateTransactionId: lateOne.granted.transactionId,
+    abandoned,
     paidOk,
-    redeliveredAnsweredDuplicate: again.duplicate,
+    redeliveredAnsweredDuplicate,
     report,
   };
 }

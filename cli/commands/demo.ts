@@ -36,7 +36,8 @@ export function registerDemoCommand(program: Command): void {
       const stamp = new Date().toISOString().replace(/\D/g, '').slice(0, 14);
       const prefix = `demo-${stamp}`;
       const schema = `demo_${stamp}`;
-      const config = { ...loadConfig({ ...process.env, TOPIC_PREFIX: prefix }), port: 0 };
+      // A short grace period: the planted unknown payment is flagged within seconds, not a minute.
+      const config = { ...loadConfig({ RECONCILIATION_GRACE_SECONDS: '5', ...process.env, TOPIC_PREFIX: prefix }), port: 0 };
       const log = createLogger(process.env.LOG_LEVEL ?? 'warn');
       const admin = createDb(config.databaseUrl);
       await ensureSchema(admin, schema);
@@ -57,7 +58,7 @@ export function registerDemoCommand(program: Command): void {
           concurrency: 50,
           priceMinor: 12_900,
           currency: 'EUR',
-          reservationSeconds: 8,
+          reservationSeconds: 15,
           partnerId,
         };
         const progress = createProgress('shoppers');

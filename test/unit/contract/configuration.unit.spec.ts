@@ -20,7 +20,7 @@ describe('configuration', () => {
 
   it.each(variables)('%s is read by the config and documented in the README', (name) => {
     expect(configSource).toContain(`${name}:`);
-    expect(readme).toMatch(new RegExp(`\\| \`${name}\` \\|`));
+    expect(readme).toMatch(new RegExp(`\\|\\s*\`${name}\`\\s*\\|`));
   });
 
   it('works with no variable set at all, warning about the development secrets', () => {
