@@ -43,7 +43,8 @@ async function payByWebhook(transactionId: string, amountMinor: number): Promise
 
 describe('GET /transactions/:transactionId', () => {
   it('shows the owner their transaction from entry to payment, in the contract’s shape', async () => {
-    const s = newStory({ userId: `u-${crypto.randomUUID()}`, t0: Date.now() });
+    // The story happened a minute ago; the payment is received now, so it comes last in the history.
+    const s = newStory({ userId: `u-${crypto.randomUUID()}`, t0: Date.now() - 60_000 });
     const b = story(s);
     // The payment reaches the projection through its own topic, possibly before the redirect.
     await payByWebhook(s.transactionId, s.priceMinor);
