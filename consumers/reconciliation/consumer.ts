@@ -6,6 +6,7 @@ import type { Kafka } from 'kafkajs';
 import { Counter, type Registry } from 'prom-client';
 import type { Mismatch } from '../../domain/reconciliation/mismatch.js';
 import { type ConsumerRunner, startConsumerRunner } from '../../platform/kafka/consumerRunner.js';
+import { readTopicRange } from '../../platform/kafka/topicReader.js';
 import type { Logger } from '../../platform/log.js';
 import type { EventCodec } from '../../platform/registry/codec.js';
 import type { MismatchOutbox } from '../../projections/reconciliation/outbox.js';
@@ -25,6 +26,42 @@ function mismatchCounter(metrics: Registry): Counter<'kind'> {
     (metrics.getSingleMetric(name) as Counter<'kind'> | undefined) ??
     new Counter({ name, help: 'Mismatches reconciliation flagged, by kind', labelNames: ['kind'], registers: [metrics] })
   );
+}
+
+/**
+ * A crash between Kafka's acknowledgement and the outbox delete leaves published flags in the
+ * outbox. Their records carry the flag's time (occurredAt = detectedAt), so reading the topic
+ * from the oldest one finds every one that got through; those are not published again.
+ */
+async function forgetPublished({
+  kafka,
+  codec,
+  topicPrefix,
+  outbox,
+  log,
+}: {
+  kafka: Kafka;
+  codec: EventCodec;
+  topicPrefix: string;
+  outbox: MismatchOutbox;
+  log: Logger;
+}): Promise<void> {
+  const { ids, oldest } = await outbox.pending();
+  if (oldest === null) return;
+  const waiting = new Set(ids);
+  const seen: string[] = [];
+  await readTopicRange({
+    kafka,
+    codec,
+    topicPrefix,
+    topics: ['reconciliation'],
+    from: oldest,
+    onBatch: (batch) => {
+      for (const d of batch) if (waiting.has(d.event.eventId)) seen.push(d.event.eventId);
+    },
+  });
+  const forgotten = await outbox.forget(seen);
+  log.info({ waiting: ids.length, alreadyPublished: forgotten }, 'outbox checked against the reconciliation topic');
 }
 
 export async function startReconciliationConsumer({
@@ -65,6 +102,7 @@ export async function startReconciliationConsumer({
     }
   };
 
+  await forgetPublished({ kafka, codec, topicPrefix, outbox, log: recLog });
   await publish(); // flags recorded before a crash or a stop
   const runner = await startConsumerRunner({
     kafka,

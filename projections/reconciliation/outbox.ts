@@ -1,8 +1,9 @@
 // Publishes recorded flags as MismatchFlagged. A flag is recorded in Postgres first (in the
 // batch's transaction) with its event in the outbox, then published, then removed from the
-// outbox: a crash in between publishes it again on restart, never loses it, and consumers
-// dedupe on its deterministic eventId. Rows are locked while in flight, so two publishers
-// (the role and the reconcile command) never send the same one at once.
+// outbox: a crash in between leaves it in the outbox, never loses it. On start the consumer
+// asks the topic which of those did get through (`pending`, `forget`) before publishing the
+// rest, so a restart publishes nothing twice. Rows are locked while in flight, so two
+// publishers (the role and the reconcile command) never send the same one at once.
 import type { EventPublisher } from '../../platform/kafka/publisher.js';
 import { type Db, inTransaction } from '../../platform/postgres.js';
 import type { EventOf } from '../../schemas/events/index.js';
@@ -10,6 +11,10 @@ import type { EventOf } from '../../schemas/events/index.js';
 export type MismatchOutbox = {
   /** Publishes everything waiting; returns how many were published. */
   drain(): Promise<number>;
+  /** What waits: the ids, and the earliest event time among them (where to look for them on the topic). */
+  pending(): Promise<{ ids: string[]; oldest: number | null }>;
+  /** Removes entries known to be on the topic already; returns how many. */
+  forget(ids: readonly string[]): Promise<number>;
 };
 
 const CHUNK = 500;
@@ -32,6 +37,20 @@ export function createMismatchOutbox({ db, publisher }: { db: Db; publisher: Pic
         total += published;
         if (published < CHUNK) return total;
       }
+    },
+
+    async pending() {
+      const { rows } = await db.query<{ mismatch_id: string; occurred_at: string }>(
+        `select mismatch_id, event->>'occurredAt' as occurred_at from reconciliation_outbox`,
+      );
+      const times = rows.map((r) => Number(r.occurred_at));
+      return { ids: rows.map((r) => r.mismatch_id), oldest: times.length ? Math.min(...times) : null };
+    },
+
+    async forget(ids) {
+      if (ids.length === 0) return 0;
+      const { rowCount } = await db.query('delete from reconciliation_outbox where mismatch_id = any($1::text[])', [ids]);
+      return rowCount ?? 0;
     },
   };
 }
