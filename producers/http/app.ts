@@ -31,6 +31,24 @@ export function createHttpApp({
   const app = express();
   app.disable('x-powered-by');
   app.set('trust proxy', 'loopback');
+  // Partner webhooks are authenticated over the exact bytes before anything reads them: a
+  // malformed body without a valid signature is a 401, like any unsigned request. Their
+  // body is kept raw here (body-parser then skips the JSON parser below) and parsed after.
+  app.use(
+    '/partners',
+    express.raw({ limit: BODY_LIMIT, type: () => true }),
+    (req: express.Request, res: express.Response, next: express.NextFunction) => {
+      const raw = Buffer.isBuffer(req.body) ? req.body : Buffer.alloc(0);
+      req.rawBody = raw;
+      try {
+        req.body = raw.length ? (JSON.parse(raw.toString('utf8')) as unknown) : undefined;
+      } catch (err) {
+        req.body = undefined;
+        res.locals.malformedJson = (err as Error).message;
+      }
+      next();
+    },
+  );
   app.use(
     express.json({
       limit: BODY_LIMIT,

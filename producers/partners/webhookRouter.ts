@@ -8,7 +8,7 @@ import { Counter, type Registry } from 'prom-client';
 import { partnerReportSchema, toPartnerEvent } from '../../domain/partners/partnerReport.js';
 import type { EventPublisher } from '../../platform/kafka/publisher.js';
 import type { Logger } from '../../platform/log.js';
-import { type HttpError, unauthorized, unavailable } from '../http/errors.js';
+import { badRequest, type HttpError, unauthorized, unavailable } from '../http/errors.js';
 import { parse } from '../http/validate.js';
 import { SIGNATURE_HEADER, verifyWebhookSignature } from './signature.js';
 import type { WebhookDedupe } from './webhookDedupe.js';
@@ -75,6 +75,8 @@ export function createPartnerWebhookRouter({
     const { partnerId } = req.params;
     const refusal = authenticate(req);
     if (refusal) throw refusal;
+    if (typeof res.locals.malformedJson === 'string')
+      throw badRequest('malformed JSON body', [{ field: '(body)', message: res.locals.malformedJson }]);
     const report = parse(partnerReportSchema, req.body);
     const event = toPartnerEvent(partnerId, report, now());
     const ids = { partnerId, partnerEventId: report.eventId, transactionId: report.transactionId, type: report.type };

@@ -134,6 +134,8 @@ describe('partner webhooks', () => {
       send(body, { header: `t=${now},v1=${'0'.repeat(64)}` }),
       send(body, { partnerId: 'nobody-pay' }),
       send(body, { partnerId: 'other-pay' }),
+      // Unsigned garbage is refused for its missing signature before anything reads it.
+      send(null, { raw: '{"eventId": not json', header: null }),
     ]);
     expect(refusals.map((r) => r.status)).toEqual(Array(refusals.length).fill(401));
     expect(refusals[1].json.error).toMatch(/stale/);
