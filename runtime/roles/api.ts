@@ -12,10 +12,11 @@ import { createSaleStore } from '../../projections/inventory/saleStore.js';
 import { createTransactionsProjection } from '../../projections/transactions/projection.js';
 import { keyPrefix } from '../../platform/redis.js';
 import type { Platform } from '../platform.js';
+import { createReadinessCheck } from '../readiness.js';
 import type { RunningRole } from '../role.js';
 
 export async function startApi(platform: Platform): Promise<RunningRole & { port: number }> {
-  const { log, redis, db, kafka, metrics, config } = platform;
+  const { log, redis, db, metrics, config } = platform;
   // The API reads the transactions projection; its tables must exist even before the projections role ran.
   const transactions = createTransactionsProjection({ db });
   await transactions.migrate();
@@ -45,29 +46,7 @@ export async function startApi(platform: Platform): Promise<RunningRole & { port
       ...saleEdge,
       createReconciliationRouter({ db, verify: createTokenVerifier(config.authSecret) }),
     ],
-    readiness: async () => {
-      const admin = kafka.admin();
-      const [kafkaOk, redisOk, dbOk] = await Promise.all([
-        admin
-          .connect()
-          .then(() => admin.describeCluster())
-          .then(
-            () => true,
-            () => false,
-          )
-          .finally(() => admin.disconnect()),
-        redis.ping().then(
-          () => true,
-          () => false,
-        ),
-        db.query('select 1').then(
-          () => true,
-          () => false,
-        ),
-      ]);
-      const parts = { kafka: kafkaOk, redis: redisOk, postgres: dbOk };
-      return { ready: Object.values(parts).every(Boolean), parts };
-    },
+    readiness: createReadinessCheck(platform),
   });
   const server: Server = await new Promise((resolve) => {
     const s = app.listen(config.port, '0.0.0.0', () => resolve(s));

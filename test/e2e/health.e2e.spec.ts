@@ -1,5 +1,7 @@
 // The running system answers liveness, readiness and metrics.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { CAUGHT_UP_LAG } from '../../runtime/readiness.js';
+import { sampleEvents } from '../support/sampleEvents.js';
 import { startTestSystem, type TestSystem } from '../support/system.js';
 
 let system: TestSystem;
@@ -15,6 +17,21 @@ describe('health, readiness and metrics', () => {
     expect((await fetch(`${system.baseUrl}/healthz`)).status).toBe(200);
     const ready = await fetch(`${system.baseUrl}/readyz`);
     expect(ready.status).toBe(200);
+  });
+
+  it('is not ready while the projections are behind their topics', async () => {
+    // Only the api role runs here, so nothing projects what is published.
+    const entry = sampleEvents('sale-lag').EntryRecorded;
+    await Promise.all(
+      Array.from({ length: CAUGHT_UP_LAG + 50 }, (_, i) =>
+        system.platform.publisher.publish([{ ...entry, eventId: `lag-${i}`, transactionId: `tx-lag-${i}` }]),
+      ),
+    );
+    const res = await fetch(`${system.baseUrl}/readyz`);
+    expect(res.status).toBe(503);
+    const body = (await res.json()) as { parts: Record<string, unknown> };
+    expect(body.parts).toMatchObject({ kafka: true, registry: true, redis: true, postgres: true });
+    expect(body.parts['projection:inventory']).toMatch(/behind by \d+ events/);
   });
 
   it('serves Prometheus metrics', async () => {
