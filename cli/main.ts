@@ -2,6 +2,7 @@
 import { Command, CommanderError } from 'commander';
 import { registerAuditCommand } from './commands/audit.js';
 import { registerDemoCommand } from './commands/demo.js';
+import { registerReconcileCommand } from './commands/reconcile.js';
 import { registerReplayCommand } from './commands/replay.js';
 import { registerStackCommands } from './commands/stack.js';
 import { registerStartCommand } from './commands/start.js';
@@ -21,6 +22,7 @@ registerTopicsCommand(program);
 registerTokenCommand(program);
 registerAuditCommand(program);
 registerReplayCommand(program);
+registerReconcileCommand(program);
 registerDemoCommand(program);
 
 try {
