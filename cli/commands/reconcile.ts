@@ -3,6 +3,7 @@
 // with a partner's settlement file, first compared against it (findings recorded once and
 // published as MismatchFlagged). Settlement file columns: see domain/reconciliation/README.md.
 import fs from 'node:fs';
+import { Transform } from 'node:stream';
 import { type Command, InvalidArgumentError } from 'commander';
 import cliProgress from 'cli-progress';
 import { loadConfig } from '../../platform/config.js';
@@ -51,9 +52,18 @@ async function applyFile(db: Db, saleId: string, file: string): Promise<Settleme
       )
     : undefined;
   bar?.start(size, 0);
-  input.on('data', (chunk) => bar?.increment(chunk.length));
+  // Counting in a pass-through, not a 'data' listener: that would let bytes flow before the parser is attached.
+  const counted = input.pipe(
+    new Transform({
+      transform(chunk: Buffer, _encoding, done) {
+        bar?.increment(chunk.length);
+        done(null, chunk);
+      },
+    }),
+  );
+  input.on('error', (err) => counted.destroy(err));
   try {
-    return await applySettlementFile({ db, saleId, rows: readSettlementRows(input) });
+    return await applySettlementFile({ db, saleId, rows: readSettlementRows(counted) });
   } finally {
     bar?.stop();
     input.destroy();
