@@ -1,0 +1,212 @@
+// The Redis scripts implement the same rules as the pure decider: the same random command
+// sequences, run through both, give the same events and the same inventory.
+import crypto from 'node:crypto';
+import fc from 'fast-check';
+import { Redis } from 'ioredis';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { decide } from '../../../domain/claiming/decide.js';
+import { evolve, foldInventory, type InventoryEvent, type SaleInventory } from '../../../domain/claiming/inventory.js';
+import { loadConfig } from '../../../platform/config.js';
+import { decisionFromTuple } from '../../../projections/inventory/encoding.js';
+import { createInventoryScripts, type InventoryScripts } from '../../../projections/inventory/inventoryScripts.js';
+import { inventoryKeys } from '../../../projections/inventory/keys.js';
+import { eventsOf, saleClosed } from '../../support/claimingFixtures.js';
+import { type Scenario, scenarioArbitrary } from '../../support/claimingArbitraries.js';
+import { flushPrefix } from '../../support/redisPrefix.js';
+
+let redis: Redis;
+beforeAll(() => {
+  redis = new Redis(loadConfig().redisUrl);
+});
+afterAll(() => redis.disconnect());
+
+const EPOCH = 'epoch-1';
+
+/** The Redis store's inventory of one sale, in the domain's shape. */
+async function readInventory(scripts: InventoryScripts, topicPrefix: string, saleId: string, txIds: string[]) {
+  const keys = inventoryKeys(topicPrefix);
+  const free = (await redis.zrange(keys.free(saleId), 0, -1, 'WITHSCORES')).filter((_, i) => i % 2 === 1).map(Number);
+  const holders = new Map(Object.entries(await redis.hgetall(keys.holders(saleId))).map(([n, tx]) => [Number(n), tx]));
+  const held = new Map(Object.entries(await redis.hgetall(keys.held(saleId))).map(([u, q]) => [u, Number(q)]));
+  const live = new Map(Object.entries(await redis.hgetall(keys.live(saleId))));
+  const transactions = new Map<string, { decision?: InventoryEvent; ending?: string }>();
+  for (const t of txIds) {
+    const f = await redis.hmget(
+      keys.transaction(t),
+      'd',
+      'dSale',
+      'dUser',
+      'dQty',
+      'dAt',
+      'dCause',
+      'reason',
+      'slots',
+      'expiresAt',
+      'amount',
+      'currency',
+      'e',
+      'ePay',
+    );
+    const [d, ...rest] = f;
+    const entry: { decision?: InventoryEvent; ending?: string } = {};
+    if (d) entry.decision = decisionFromTuple([d, t, ...rest.slice(0, 10)]);
+    if (f[11]) entry.ending = `${f[11]}${f[12] ? `:${f[12]}` : ''}`;
+    if (entry.decision || entry.ending) transactions.set(t, entry);
+  }
+  void scripts;
+  return { free, holders, held, live, transactions };
+}
+
+function domainView(state: SaleInventory) {
+  const transactions = new Map<string, { decision?: InventoryEvent; ending?: string }>();
+  for (const [t, tx] of state.transactions) {
+    const ending =
+      tx.ending?.type === 'ReservationReleased'
+        ? 'released'
+        : tx.ending?.type === 'ReservationSettled'
+          ? `settled:${tx.ending.paymentEventId}`
+          : undefined;
+    transactions.set(t, { ...(tx.decision && { decision: tx.decision }), ...(ending && { ending }) });
+  }
+  return { free: [...state.free], holders: state.holders, held: state.held, live: state.live, transactions };
+}
+
+async function runBoth({ sale, steps: given }: Scenario): Promise<void> {
+  // The store's expiry releases everything due at once: a single release becomes that.
+  const steps = given.map((s) => ('command' in s && s.command.type === 'ReleaseExpired' ? { expireDue: s.command.now } : s));
+  const topicPrefix = `tagree-${crypto.randomBytes(4).toString('hex')}`;
+  const keys = inventoryKeys(topicPrefix);
+  const scripts = createInventoryScripts(redis, topicPrefix);
+  await redis.set(keys.ready, EPOCH);
+  try {
+    await scripts.apply({ mode: 'direct' }, [{ event: sale }]);
+    let state = evolve(foldInventory([]), sale);
+    const txIds = new Set<string>();
+    for (const step of steps) {
+      const expected = eventsOf(step, state, sale.saleId);
+      for (const e of expected) state = evolve(state, e);
+      let actual: InventoryEvent[];
+      if ('close' in step) {
+        await scripts.apply({ mode: 'direct' }, [{ event: saleClosed(sale.saleId) }]);
+        continue;
+      } else if ('expireDue' in step) {
+        const r = await scripts.releaseDue(EPOCH, step.expireDue, 1_000);
+        if (r.kind !== 'ok') throw new Error(r.kind);
+        actual = r.value;
+      } else {
+        const c = step.command;
+        txIds.add(c.transactionId);
+        if (c.type === 'RequestClaim') {
+          const r = await scripts.decide(EPOCH, c.now, [c]);
+          if (r.kind !== 'ok') throw new Error(r.kind);
+          actual = r.value;
+        } else if (c.type === 'SettleReservation') {
+          const r = await scripts.settle(EPOCH, c.now, [c]);
+          if (r.kind !== 'ok') throw new Error(r.kind);
+          actual = r.value.flatMap((o) => ('event' in o ? [o.event] : []));
+        } else {
+          throw new Error('the store releases only what is due (expireDue)');
+        }
+      }
+      expect(actual).toEqual(expected);
+    }
+    expect(await readInventory(scripts, topicPrefix, sale.saleId, [...txIds])).toEqual(domainView(state));
+  } finally {
+    await flushPrefix(redis, keys.prefix);
+  }
+}
+
+/** The events of a scenario as the decider makes them, and the ids of its transactions. */
+function play({ sale, steps }: Scenario) {
+  let state = evolve(foldInventory([]), sale);
+  const events: InventoryEvent[] = [sale];
+  for (const step of steps) {
+    for (const e of eventsOf(step, state, sale.saleId)) {
+      state = evolve(state, e);
+      events.push(e);
+    }
+  }
+  const txIds = [...new Set(events.flatMap((e) => ('transactionId' in e ? [e.transactionId] : [])))];
+  return { events, txIds };
+}
+
+/** Each producer's events in their own order, the three producers interleaved at random. */
+function interleave(events: InventoryEvent[], picks: number[]): InventoryEvent[] {
+  const lanes = [
+    events.filter((e) => e.type !== 'ReservationReleased' && e.type !== 'ReservationSettled'),
+    events.filter((e) => e.type === 'ReservationReleased'),
+    events.filter((e) => e.type === 'ReservationSettled'),
+  ];
+  const out: InventoryEvent[] = [lanes[0]!.shift()!];
+  let i = 0;
+  while (lanes.some((l) => l.length > 0)) {
+    const pick = picks[i++ % picks.length]!;
+    // The picked lane, or the next one that still has events.
+    const lane = [0, 1, 2].map((k) => lanes[(pick + k) % 3]!).find((l) => l.length > 0)!;
+    out.push(lane.shift()!);
+  }
+  return out;
+}
+
+describe('the Redis fold', () => {
+  it('folds any interleaving of decisions, releases and settlements, each applied twice, as the pure fold does', async () => {
+    await fc.assert(
+      fc.asyncProperty(scenarioArbitrary(), fc.array(fc.nat(2), { minLength: 1, maxLength: 30 }), async (scenario, picks) => {
+        const { events, txIds } = play(scenario);
+        const interleaved = interleave(events, picks);
+        const topicPrefix = `tagree-${crypto.randomBytes(4).toString('hex')}`;
+        const scripts = createInventoryScripts(redis, topicPrefix);
+        await redis.set(inventoryKeys(topicPrefix).ready, EPOCH);
+        try {
+          await scripts.apply(
+            { mode: 'direct' },
+            [...interleaved, ...interleaved].map((event) => ({ event })),
+          );
+          const expected = domainView(foldInventory(interleaved));
+          expect(await readInventory(scripts, topicPrefix, scenario.sale.saleId, txIds)).toEqual(expected);
+        } finally {
+          await flushPrefix(redis, inventoryKeys(topicPrefix).prefix);
+        }
+      }),
+      { numRuns: 150 },
+    );
+  });
+});
+
+describe('the Redis decision scripts', () => {
+  it('decide, release and settle exactly as the pure decider does', async () => {
+    await fc.assert(
+      fc.asyncProperty(scenarioArbitrary(), (scenario) => runBoth(scenario)),
+      { numRuns: 150 },
+    );
+  });
+
+  it('decide a batch of claims at one instant as the decider does one after the other', async () => {
+    await fc.assert(
+      fc.asyncProperty(scenarioArbitrary(), async ({ sale, steps }) => {
+        const claims = steps.flatMap((s) =>
+          'command' in s && s.command.type === 'RequestClaim' ? [{ ...s.command, now: sale.startsAt + 1 }] : [],
+        );
+        await runBoth({ sale, steps: claims.map((command) => ({ command })) });
+        // And as one script call:
+        const topicPrefix = `tagree-${crypto.randomBytes(4).toString('hex')}`;
+        const scripts = createInventoryScripts(redis, topicPrefix);
+        await redis.set(inventoryKeys(topicPrefix).ready, EPOCH);
+        try {
+          await scripts.apply({ mode: 'direct' }, [{ event: sale }]);
+          const r = await scripts.decide(EPOCH, sale.startsAt + 1, claims);
+          let state = evolve(foldInventory([]), sale);
+          const expected = claims.map((c) => {
+            const [e] = decide(c, state);
+            state = evolve(state, e);
+            return e;
+          });
+          expect(r).toEqual({ kind: 'ok', value: expected });
+        } finally {
+          await flushPrefix(redis, inventoryKeys(topicPrefix).prefix);
+        }
+      }),
+      { numRuns: 50 },
+    );
+  });
+});
