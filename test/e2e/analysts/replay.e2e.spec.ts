@@ -77,6 +77,30 @@ describe('flashsale replay', () => {
     expect(result.stdout).toMatch(/replayed \d+ events/);
   });
 
+  it('replays exactly the events of a time window, and finds them equal to the live ones', async () => {
+    const db = system.platform.db;
+    const { rows } = await db.query<{ t: Date }>('select occurred_at as t from transaction_events order by occurred_at');
+    const from = rows[Math.floor(rows.length / 2)]!.t;
+    const to = rows.at(-2)!.t;
+    const result = replay(`${system.dbSchema}_w`, ['--from', from.toISOString(), '--to', to.toISOString()]);
+    expect(result.status, result.stderr).toBe(0);
+    expect(result.stdout).toMatch(/^equal$/m);
+    const count = async (schema: string) =>
+      (
+        await db.query<{ n: string; min: Date; max: Date }>(
+          `select count(*) as n, min(occurred_at) as min, max(occurred_at) as max from ${schema}.transaction_events`,
+        )
+      ).rows[0]!;
+    const inWindow = await db.query<{ n: string }>(
+      'select count(*) as n from transaction_events where occurred_at >= $1 and occurred_at < $2',
+      [from, to],
+    );
+    const replayed = await count(`${system.dbSchema}_w`);
+    expect(Number(replayed.n)).toBe(Number(inWindow.rows[0]!.n));
+    expect(replayed.min.getTime()).toBeGreaterThanOrEqual(from.getTime());
+    expect(replayed.max.getTime()).toBeLessThan(to.getTime());
+  });
+
   it('names the rows that differ and exits non-zero when the live projection drifted', async () => {
     await system.platform.db.query(
       "update transactions set status = 'refunded' where transaction_id = (select min(transaction_id) from transactions where status = 'paid')",
