@@ -4,9 +4,18 @@ import pg from 'pg';
 
 export type Db = pg.Pool;
 
-export function createDb(databaseUrl: string, schema = 'public', max = 10): Db {
-  if (!/^[a-z_][a-z0-9_]*$/.test(schema)) throw new Error(`invalid schema name "${schema}": lowercase letters, digits and _ only`);
-  const pool = new pg.Pool({ connectionString: databaseUrl, max, options: `-c search_path=${schema}` });
+/**
+ * A pool whose connections use `schema` as their search_path; without one, the URL decides
+ * (PostgreSQL's default, `public`, or `?options=-c search_path=...` in DATABASE_URL).
+ */
+export function createDb(databaseUrl: string, schema?: string, max = 10): Db {
+  if (schema !== undefined && !/^[a-z_][a-z0-9_]*$/.test(schema))
+    throw new Error(`invalid schema name "${schema}": lowercase letters, digits and _ only`);
+  const pool = new pg.Pool({
+    connectionString: databaseUrl,
+    max,
+    ...(schema === undefined ? {} : { options: `-c search_path=${schema}` }),
+  });
   // An idle client's error (the server restarted) must not crash the process; the next query reconnects.
   pool.on('error', () => undefined);
   return pool;

@@ -23,8 +23,7 @@ export function freshPrefix(label: string): string {
   return `t${Date.now().toString(36)}-${label}-${crypto.randomBytes(3).toString('hex')}`;
 }
 
-export async function openTestStack(label: string): Promise<TestStack> {
-  const prefix = freshPrefix(label);
+export async function openTestStack(label: string, prefix = freshPrefix(label)): Promise<TestStack> {
   const config = { ...loadConfig(), topicPrefix: prefix };
   const log = createLogger(process.env.TEST_LOG_LEVEL ?? 'warn');
   const kafka = createKafka(config, `test-${label}`, log);
