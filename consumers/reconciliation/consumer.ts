@@ -122,6 +122,7 @@ export async function startReconciliationConsumer({
   });
   const clock = startIdleClock({
     kafka,
+    groupId,
     topicPrefix,
     topics: reconciliationTopics,
     projection,

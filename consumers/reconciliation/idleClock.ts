@@ -1,11 +1,12 @@
-// Moves reconciliation's event-time clock when the topics are quiet. Once every partition
-// has been applied to its end, nothing older than "now" can still arrive, except an event a
-// producer stamped before we looked and had acknowledged after: the allowance covers that.
-// Without this, the last unmatched payment of a quiet night would wait for tomorrow's traffic.
+// Moves reconciliation's event-time clock when the topics are quiet. Once the consumer group
+// has committed every partition to its end (committed means applied, or dead-lettered),
+// nothing older than "now" can still arrive, except an event a producer stamped before we
+// looked and had acknowledged after: the allowance covers that. Without this, the last
+// unmatched payment of a quiet night would wait for tomorrow's traffic.
 import type { Admin, Kafka } from 'kafkajs';
 import type { Mismatch } from '../../domain/reconciliation/mismatch.js';
 import type { Logger } from '../../platform/log.js';
-import type { PartitionEnd, ReconciliationProjection } from '../../projections/reconciliation/projection.js';
+import type { ReconciliationProjection } from '../../projections/reconciliation/projection.js';
 import { type TopicName, topicName } from '../../schemas/topics.js';
 
 export const IN_FLIGHT_ALLOWANCE_MS = 5_000;
@@ -14,6 +15,7 @@ export type IdleClock = { stop(): Promise<void> };
 
 export function startIdleClock({
   kafka,
+  groupId,
   topicPrefix,
   topics,
   projection,
@@ -24,6 +26,8 @@ export function startIdleClock({
   now = Date.now,
 }: {
   kafka: Kafka;
+  /** The consumer group whose committed offsets say how far the projection has come. */
+  groupId: string;
   topicPrefix: string;
   topics: readonly TopicName[];
   projection: Pick<ReconciliationProjection, 'advanceClock'>;
@@ -46,10 +50,18 @@ export function startIdleClock({
       admin = kafka.admin();
       await admin.connect();
     }
-    const ends: PartitionEnd[] = [];
+    const committed = new Map(
+      (await admin.fetchOffsets({ groupId, topics: names })).flatMap((t) =>
+        t.partitions.map((p) => [`${t.topic}:${p.partition}`, BigInt(p.offset)] as const),
+      ),
+    );
     for (const topic of names)
-      for (const p of await admin.fetchTopicOffsets(topic)) ends.push({ topic, partition: p.partition, low: p.low, high: p.high });
-    const flagged = await projection.advanceClock(lookedAt - allowanceMs, ends);
+      for (const p of await admin.fetchTopicOffsets(topic)) {
+        const at = committed.get(`${topic}:${p.partition}`) ?? -1n;
+        // Nothing committed yet is caught up only where there is nothing to read.
+        if ((at < 0n ? BigInt(p.low) : at) < BigInt(p.high)) return onTick([]);
+      }
+    const flagged = await projection.advanceClock(lookedAt - allowanceMs);
     await onTick(flagged ?? []);
   }
 

@@ -25,18 +25,15 @@ export type ApplyOutcome = {
   flagged: Mismatch[];
 };
 
-/** The end of one partition as the broker saw it: a position at or past it means caught up. */
-export type PartitionEnd = { topic: string; partition: number; low: string; high: string };
-
 export type ReconciliationProjection = {
   migrate(): Promise<void>;
   applyBatch(batch: readonly Delivered[]): Promise<ApplyOutcome>;
   /**
    * Moves event time to `to` without an event, judging held partner events whose grace has
-   * run out; with `caughtUpWith`, only if every listed partition has been applied to its end.
-   * Returns undefined when it did not move.
+   * run out: the live consumer's clock once it has caught up, a replay's at its end.
+   * Returns undefined when the clock was already there.
    */
-  advanceClock(to: number, caughtUpWith?: readonly PartitionEnd[]): Promise<Mismatch[] | undefined>;
+  advanceClock(to: number): Promise<Mismatch[] | undefined>;
 };
 
 export function createReconciliationProjection({
@@ -93,15 +90,10 @@ export function createReconciliationProjection({
       });
     },
 
-    async advanceClock(to, caughtUpWith) {
+    async advanceClock(to) {
       return inTransaction(db, async (client) => {
         const watermark = await lockClock(client);
         if (to <= watermark) return undefined;
-        if (caughtUpWith) {
-          const applied = await loadPositions(client, [...new Set(caughtUpWith.map((p) => p.topic))]);
-          const behind = caughtUpWith.some((p) => (applied.get(`${p.topic}:${p.partition}`) ?? BigInt(p.low)) < BigInt(p.high));
-          if (behind) return undefined;
-        }
         const state = await loadState(client, { watermark, transactionIds: [], partnerIds: [], dueUntil: to - graceMs });
         return save(client, advanceWatermark(state, to, { graceMs }), []);
       });
