@@ -64,6 +64,21 @@ export function createClaimDecider({
       if (claims.length === 0) return;
       claims.forEach(validate);
       const decided = new Map<string, DecisionEvent>();
+      // Each chunk is published while the next one is decided, with at most one publish in
+      // flight: one produce request per chunk (a whole fetched batch of decisions can exceed
+      // the broker's 1 MB record-batch limit), in order, so a sale's decisions keep their order.
+      let inFlight: Promise<Error | undefined> = Promise.resolve(undefined);
+      const publishInOrder = async (events: DecisionEvent[]) => {
+        const failure = await inFlight;
+        if (failure) throw failure;
+        inFlight =
+          events.length === 0
+            ? Promise.resolve(undefined)
+            : publisher.publish(events).then(
+                () => undefined,
+                (err: Error) => err,
+              );
+      };
       for (let i = 0; i < claims.length; i += chunkSize) {
         const chunk = claims.slice(i, i + chunkSize).map((c) => ({
           transactionId: c.transactionId,
@@ -72,15 +87,19 @@ export function createClaimDecider({
           quantity: c.quantity,
           claimEventId: c.eventId,
         }));
-        const now = Date.now();
-        for (const d of await writer.run((epoch) => scripts.decide(epoch, now, chunk))) {
+        const fresh: DecisionEvent[] = [];
+        // The time is taken at each attempt: a claim that waited out a rebuild is decided when it is decided.
+        for (const d of await writer.run((epoch) => scripts.decide(epoch, Date.now(), chunk))) {
+          if (decided.has(d.eventId)) continue; // the same transaction twice in one batch: one decision, published once
           decided.set(d.eventId, d);
           unconfirmed.set(d.eventId, d);
+          fresh.push(d);
         }
         writer.remember([...published, ...unconfirmed.values()]);
+        await publishInOrder(fresh);
       }
+      await publishInOrder([]);
       const decisions = [...decided.values()];
-      await publisher.publish(decisions);
       published = decisions;
       unconfirmed.clear();
       writer.remember(published);

@@ -186,7 +186,7 @@ export function createSaleStore({ redis, topicPrefix }: { redis: Redis; topicPre
       await signals.subscribed();
       return new Promise<DecisionView | undefined>((resolve) => {
         let done = false;
-        const stopDecisions = signals.onDecision((tx, decision) => tx === transactionId && finish(decision));
+        const stopDecisions = signals.onDecision(transactionId, finish);
         // After a rebuild the decision may be back without any announcement: look again.
         const stopReady = signals.onReady(() => void check());
         const timer = setTimeout(() => finish(undefined), timeoutMs);

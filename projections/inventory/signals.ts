@@ -11,14 +11,16 @@ export type DecisionView =
 export type StoreSignals = {
   /** Resolves once subscribed: from then on nothing published is missed. */
   subscribed(): Promise<void>;
-  onDecision(listener: (transactionId: string, decision: DecisionView) => void): () => void;
+  /** Calls listener with the decision on one transaction, when announced. */
+  onDecision(transactionId: string, listener: (decision: DecisionView) => void): () => void;
   onReady(listener: (epoch: string) => void): () => void;
   close(): Promise<void>;
 };
 
 export function createStoreSignals(redis: Redis, topicPrefix: string): StoreSignals {
   const keys = inventoryKeys(topicPrefix);
-  const decisionListeners = new Set<(transactionId: string, decision: DecisionView) => void>();
+  // Keyed by transaction: an API process may hold thousands of waiting requests.
+  const decisionListeners = new Map<string, Set<(decision: DecisionView) => void>>();
   const readyListeners = new Set<(epoch: string) => void>();
   let subscriber: Redis | undefined;
   let subscribing: Promise<void> | undefined;
@@ -30,7 +32,10 @@ export function createStoreSignals(redis: Redis, topicPrefix: string): StoreSign
     }
     if (channel !== keys.decisionsChannel) return;
     const decisions = JSON.parse(message) as [string, DecisionView][];
-    for (const [transactionId, decision] of decisions) for (const l of decisionListeners) l(transactionId, decision);
+    for (const [transactionId, decision] of decisions) {
+      const listeners = decisionListeners.get(transactionId);
+      if (listeners) for (const l of [...listeners]) l(decision);
+    }
   }
 
   return {
@@ -42,9 +47,14 @@ export function createStoreSignals(redis: Redis, topicPrefix: string): StoreSign
       })();
       return subscribing;
     },
-    onDecision(listener) {
-      decisionListeners.add(listener);
-      return () => decisionListeners.delete(listener);
+    onDecision(transactionId, listener) {
+      const listeners = decisionListeners.get(transactionId) ?? new Set();
+      listeners.add(listener);
+      decisionListeners.set(transactionId, listeners);
+      return () => {
+        listeners.delete(listener);
+        if (listeners.size === 0) decisionListeners.delete(transactionId);
+      };
     },
     onReady(listener) {
       readyListeners.add(listener);

@@ -5,13 +5,13 @@ import fc from 'fast-check';
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { decide } from '../../../domain/claiming/decide.js';
-import { evolve, foldInventory, type InventoryEvent, type SaleInventory } from '../../../domain/claiming/inventory.js';
+import { evolve, foldInventory, type InventoryEvent } from '../../../domain/claiming/inventory.js';
 import { loadConfig } from '../../../platform/config.js';
-import { decisionFromTuple } from '../../../projections/inventory/encoding.js';
-import { createInventoryScripts, type InventoryScripts } from '../../../projections/inventory/inventoryScripts.js';
+import { createInventoryScripts } from '../../../projections/inventory/inventoryScripts.js';
 import { inventoryKeys } from '../../../projections/inventory/keys.js';
 import { eventsOf, saleClosed } from '../../support/claimingFixtures.js';
 import { type Scenario, scenarioArbitrary } from '../../support/claimingArbitraries.js';
+import { domainView, readInventory } from '../../support/inventoryState.js';
 import { flushPrefix } from '../../support/redisPrefix.js';
 
 let redis: Redis;
@@ -21,55 +21,6 @@ beforeAll(() => {
 afterAll(() => redis.disconnect());
 
 const EPOCH = 'epoch-1';
-
-/** The Redis store's inventory of one sale, in the domain's shape. */
-async function readInventory(scripts: InventoryScripts, topicPrefix: string, saleId: string, txIds: string[]) {
-  const keys = inventoryKeys(topicPrefix);
-  const free = (await redis.zrange(keys.free(saleId), 0, -1, 'WITHSCORES')).filter((_, i) => i % 2 === 1).map(Number);
-  const holders = new Map(Object.entries(await redis.hgetall(keys.holders(saleId))).map(([n, tx]) => [Number(n), tx]));
-  const held = new Map(Object.entries(await redis.hgetall(keys.held(saleId))).map(([u, q]) => [u, Number(q)]));
-  const live = new Map(Object.entries(await redis.hgetall(keys.live(saleId))));
-  const transactions = new Map<string, { decision?: InventoryEvent; ending?: string }>();
-  for (const t of txIds) {
-    const f = await redis.hmget(
-      keys.transaction(t),
-      'd',
-      'dSale',
-      'dUser',
-      'dQty',
-      'dAt',
-      'dCause',
-      'reason',
-      'slots',
-      'expiresAt',
-      'amount',
-      'currency',
-      'e',
-      'ePay',
-    );
-    const [d, ...rest] = f;
-    const entry: { decision?: InventoryEvent; ending?: string } = {};
-    if (d) entry.decision = decisionFromTuple([d, t, ...rest.slice(0, 10)]);
-    if (f[11]) entry.ending = `${f[11]}${f[12] ? `:${f[12]}` : ''}`;
-    if (entry.decision || entry.ending) transactions.set(t, entry);
-  }
-  void scripts;
-  return { free, holders, held, live, transactions };
-}
-
-function domainView(state: SaleInventory) {
-  const transactions = new Map<string, { decision?: InventoryEvent; ending?: string }>();
-  for (const [t, tx] of state.transactions) {
-    const ending =
-      tx.ending?.type === 'ReservationReleased'
-        ? 'released'
-        : tx.ending?.type === 'ReservationSettled'
-          ? `settled:${tx.ending.paymentEventId}`
-          : undefined;
-    transactions.set(t, { ...(tx.decision && { decision: tx.decision }), ...(ending && { ending }) });
-  }
-  return { free: [...state.free], holders: state.holders, held: state.held, live: state.live, transactions };
-}
 
 async function runBoth({ sale, steps: given }: Scenario): Promise<void> {
   // The store's expiry releases everything due at once: a single release becomes that.
@@ -110,7 +61,7 @@ async function runBoth({ sale, steps: given }: Scenario): Promise<void> {
       }
       expect(actual).toEqual(expected);
     }
-    expect(await readInventory(scripts, topicPrefix, sale.saleId, [...txIds])).toEqual(domainView(state));
+    expect(await readInventory(redis, topicPrefix, sale.saleId, [...txIds])).toEqual(domainView(state));
   } finally {
     await flushPrefix(redis, keys.prefix);
   }
@@ -163,7 +114,7 @@ describe('the Redis fold', () => {
             [...interleaved, ...interleaved].map((event) => ({ event })),
           );
           const expected = domainView(foldInventory(interleaved));
-          expect(await readInventory(scripts, topicPrefix, scenario.sale.saleId, txIds)).toEqual(expected);
+          expect(await readInventory(redis, topicPrefix, scenario.sale.saleId, txIds)).toEqual(expected);
         } finally {
           await flushPrefix(redis, inventoryKeys(topicPrefix).prefix);
         }
