@@ -14,6 +14,7 @@ import {
   waitCaughtUp,
 } from '../../support/reconciliationStack.js';
 import { startTestSystem, type TestSystem } from '../../support/system.js';
+import { waitFor } from '../../support/waitFor.js';
 
 // Longer than the generated sale: nothing is judged unknown until the clock has moved past
 // all of it, however unevenly Kafka hands out the partitions. (heldEvents.int.spec.ts
@@ -68,12 +69,14 @@ describe('reconciliation of a generated sale on the real stack', () => {
     expect(found.every((f) => f.sale_id === s.sale.saleId)).toBe(true);
 
     // Published once each: every flag is on the topic, and nothing else, and nothing twice.
-    let published = await publishedFlags(platform.kafka, platform.codec, prefix);
-    if (published.length < found.length) {
-      // The outbox publishes right after each batch; give the last one a moment.
-      await new Promise((r) => setTimeout(r, 2000));
-      published = await publishedFlags(platform.kafka, platform.codec, prefix);
-    }
+    // The outbox publishes right after each batch; the last one may still be on its way.
+    const published = await waitFor(
+      async () => {
+        const records = await publishedFlags(platform.kafka, platform.codec, prefix);
+        return records.length >= found.length ? records : undefined;
+      },
+      { timeoutMs: 30_000, intervalMs: 500, what: 'every flag on the reconciliation topic' },
+    );
     expect(published.map((e) => e.eventId).sort()).toEqual(found.map((f) => f.mismatch_id).sort());
 
     const view = await readReconciliation(platform.db, s.sale.saleId);
