@@ -1,0 +1,171 @@
+// Expiry and settlement on the real stack: an unpaid reservation is released when its time
+// is up (an event, and its slot goes back into the queue), a paid one is settled and never
+// released, a payment after the release settles nothing, and a release that reached Redis but
+// not Kafka before a crash is published from the outbox.
+import crypto from 'node:crypto';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createExpiryWorker } from '../../../consumers/expiry/expiryWorker.js';
+import { settlementGroupId } from '../../../consumers/expiry/settlement.js';
+import { createInventoryScripts } from '../../../projections/inventory/inventoryScripts.js';
+import { inventoryKeys } from '../../../projections/inventory/keys.js';
+import { createSaleStore, type SaleStore } from '../../../projections/inventory/saleStore.js';
+import type { EventOf } from '../../../schemas/events/index.js';
+import { topicName } from '../../../schemas/topics.js';
+import { type Claim, salesEvents } from '../../support/claimStorm.js';
+import { saleScheduled } from '../../support/claimingFixtures.js';
+import { startTestSystem, type TestSystem } from '../../support/system.js';
+import { waitFor } from '../../support/waitFor.js';
+
+let system: TestSystem;
+let store: SaleStore;
+
+beforeAll(async () => {
+  system = await startTestSystem('expiry', ['projections', 'claims', 'expiry']);
+  store = createSaleStore({ redis: system.platform.redis, topicPrefix: system.prefix });
+});
+afterAll(async () => {
+  await store?.close();
+  await system?.stop();
+});
+
+async function schedule(saleId: string, stock: number): Promise<EventOf<'SaleScheduled'>> {
+  const now = Date.now();
+  const sale = saleScheduled({
+    saleId,
+    occurredAt: now,
+    startsAt: now - 1_000,
+    endsAt: now + 3_600_000,
+    stock,
+    perUserLimit: 1,
+    reservationSeconds: 3,
+  });
+  await system.platform.publisher.publish([sale]);
+  await waitFor(() => store.readSale(saleId, Date.now()), { what: `sale ${saleId} pre-warmed` });
+  return sale;
+}
+
+async function claim(saleId: string, userId: string) {
+  const transactionId = crypto.randomUUID();
+  const event: Claim = {
+    type: 'ClaimRequested',
+    eventId: crypto.randomUUID(),
+    occurredAt: Date.now(),
+    correlationId: transactionId,
+    causationId: null,
+    transactionId,
+    saleId,
+    userId,
+    quantity: 1,
+  };
+  await system.platform.publisher.publish([event]);
+  return { transactionId, decision: await store.awaitDecision(transactionId, 30_000) };
+}
+
+async function pay(transactionId: string, partnerEventId: string): Promise<EventOf<'PartnerPaymentReported'>> {
+  const payment: EventOf<'PartnerPaymentReported'> = {
+    type: 'PartnerPaymentReported',
+    eventId: `demo-pay:${partnerEventId}`,
+    occurredAt: Date.now(),
+    correlationId: transactionId,
+    causationId: null,
+    partnerId: 'demo-pay',
+    partnerEventId,
+    transactionId,
+    quantity: 1,
+    amountMinor: 1999,
+    currency: 'EUR',
+    reportedAt: Date.now(),
+  };
+  await system.platform.publisher.publish([payment]);
+  return payment;
+}
+
+/** Waits until the settlement consumer has handled (and committed) everything on partner-events. */
+async function settlementCaughtUp(): Promise<void> {
+  const admin = system.platform.kafka.admin();
+  await admin.connect();
+  try {
+    const topic = topicName(system.prefix, 'partner-events');
+    const ends = new Map((await admin.fetchTopicOffsets(topic)).map((p) => [p.partition, Number(p.high)]));
+    await waitFor(
+      async () => {
+        const [committed] = await admin.fetchOffsets({ groupId: settlementGroupId(system.prefix), topics: [topic] });
+        return committed!.partitions.every((p) => (ends.get(p.partition) ?? 0) === 0 || Number(p.offset) >= ends.get(p.partition)!);
+      },
+      { what: 'the settlement consumer caught up' },
+    );
+  } finally {
+    await admin.disconnect();
+  }
+}
+
+describe('reservations ending', () => {
+  it('releases the unpaid one when its time is up and settles the paid one; the late payment settles nothing', async () => {
+    await schedule('exp-1', 2);
+    const unpaid = await claim('exp-1', 'u-1');
+    const paid = await claim('exp-1', 'u-2');
+    expect(unpaid.decision).toMatchObject({ status: 'granted', slotIds: ['exp-1:1'] });
+    expect(paid.decision).toMatchObject({ status: 'granted', slotIds: ['exp-1:2'] });
+    expect(await store.readSale('exp-1', Date.now())).toMatchObject({ status: 'sold_out' });
+
+    const payment = await pay(paid.transactionId, 'evt-paid');
+    await waitFor(async () => (await store.readTransaction(paid.transactionId))?.status === 'paid', {
+      what: 'the paid reservation settled',
+    });
+    await waitFor(async () => (await store.readTransaction(unpaid.transactionId))?.status === 'expired', {
+      what: 'the unpaid one released',
+    });
+    expect(await store.readSale('exp-1', Date.now())).toMatchObject({ status: 'open', stockRemaining: 1 });
+
+    const late = await pay(unpaid.transactionId, 'evt-late');
+    const second = await pay(paid.transactionId, 'evt-second');
+    await settlementCaughtUp();
+    expect(await store.readTransaction(unpaid.transactionId)).toMatchObject({ status: 'expired' });
+    expect(await store.readTransaction(paid.transactionId)).toMatchObject({ status: 'paid' });
+
+    // The slot that went back is handed out again; the paid one stays sold.
+    const again = await claim('exp-1', 'u-1');
+    expect(again.decision).toMatchObject({ status: 'granted', slotIds: ['exp-1:1'] });
+
+    const endings = (await salesEvents(system)).filter((e) => e.type === 'ReservationReleased' || e.type === 'ReservationSettled');
+    expect(endings.filter((e) => e.transactionId === unpaid.transactionId)).toMatchObject([
+      { type: 'ReservationReleased', eventId: `release:${unpaid.transactionId}`, slotIds: ['exp-1:1'], reason: 'expired' },
+    ]);
+    expect(endings.filter((e) => e.transactionId === paid.transactionId)).toEqual([
+      expect.objectContaining({ type: 'ReservationSettled', eventId: `settle:${paid.transactionId}`, paymentEventId: payment.eventId }),
+    ]);
+    expect(endings.some((e) => e.causationId === late.eventId || e.causationId === second.eventId)).toBe(false);
+  });
+
+  it('publishes from the outbox a release that reached Redis but not Kafka before a crash', async () => {
+    await schedule('exp-2', 1);
+    const { transactionId, decision } = await claim('exp-2', 'u-9');
+    expect(decision).toMatchObject({ status: 'granted' });
+    const expiresAt = (decision as { expiresAt: number }).expiresAt;
+    // The Redis half of an expiry, as a crashed worker left it: released, in the outbox, never published.
+    const scripts = createInventoryScripts(system.platform.redis, system.prefix);
+    const keys = inventoryKeys(system.prefix);
+    const epoch = (await system.platform.redis.get(keys.ready))!;
+    const crashed = await scripts.releaseDue(epoch, expiresAt + 60_000, 1_000);
+    expect(crashed).toMatchObject({ kind: 'ok', value: expect.arrayContaining([expect.objectContaining({ transactionId })]) });
+    expect(await system.platform.redis.zscore(keys.outbox, transactionId)).not.toBeNull();
+
+    // The running expiry worker (or a restarted one) owes it to Kafka, with the same eventId.
+    const worker = createExpiryWorker({
+      redis: system.platform.redis,
+      publisher: system.platform.publisher,
+      log: system.platform.log,
+      topicPrefix: system.prefix,
+    });
+    worker.start();
+    try {
+      await waitFor(async () => (await system.platform.redis.zscore(keys.outbox, transactionId)) === null, { what: 'the outbox drained' });
+    } finally {
+      await worker.stop();
+    }
+    const releases = (await salesEvents(system)).filter((e) => e.type === 'ReservationReleased' && e.transactionId === transactionId);
+    expect(releases.length).toBeGreaterThanOrEqual(1);
+    expect(new Set(releases.map((r) => r.eventId))).toEqual(new Set([`release:${transactionId}`]));
+    expect(await store.readSale('exp-2', Date.now())).toMatchObject({ status: 'open', stockRemaining: 1 });
+  });
+});
