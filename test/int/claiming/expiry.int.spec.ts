@@ -147,7 +147,7 @@ describe('reservations ending', () => {
     const keys = inventoryKeys(system.prefix);
     const epoch = (await system.platform.redis.get(keys.ready))!;
     const crashed = await scripts.releaseDue(epoch, expiresAt + 60_000, 1_000);
-    expect(crashed).toMatchObject({ kind: 'ok', value: expect.arrayContaining([expect.objectContaining({ transactionId })]) });
+    expect(crashed.kind === 'ok' && crashed.value.map((r) => r.transactionId)).toContain(transactionId);
     expect(await system.platform.redis.zscore(keys.outbox, transactionId)).not.toBeNull();
 
     // The running expiry worker (or a restarted one) owes it to Kafka, with the same eventId.
