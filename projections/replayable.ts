@@ -17,5 +17,7 @@ export type ReplayableProjection = {
   liveGroupId(topicPrefix: string): string;
   migrate(db: Db): Promise<void>;
   applyBatch(db: Db, batch: Delivered[]): Promise<void>;
+  /** After the last batch: whatever the live consumer does between batches (e.g. move a clock). */
+  finish?(db: Db, window: { from?: number | undefined; to?: number | undefined }): Promise<void>;
   tables: readonly ComparedTable[];
 };

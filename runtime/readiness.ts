@@ -22,7 +22,7 @@ function within<T>(promise: Promise<T>, fallback: T): Promise<T> {
 export function createReadinessCheck({ kafka, redis, db, config }: Platform): ReadinessCheck {
   const projections: { name: string; groupId: string; topics: readonly TopicName[] }[] = [
     { name: 'inventory', groupId: inventoryGroupId(config.topicPrefix), topics: ['sales', 'entries'] },
-    ...replayableProjections.map((p) => ({ name: p.name, groupId: p.liveGroupId(config.topicPrefix), topics: p.topics })),
+    ...replayableProjections(config).map((p) => ({ name: p.name, groupId: p.liveGroupId(config.topicPrefix), topics: p.topics })),
   ];
   return async () => {
     const admin = kafka.admin();

@@ -87,7 +87,7 @@ export function registerDemoCommand(program: Command): void {
           topicPrefix: prefix,
           liveSchema: schema,
           intoSchema: `${schema}_replay`,
-          projections: replayableProjections,
+          projections: replayableProjections(config),
           window: {},
         });
         const replayEqual = replay.liveBehind.length === 0 && replay.differences.length === 0;

@@ -40,7 +40,7 @@ export function registerReplayCommand(program: Command): void {
         topicPrefix: config.topicPrefix,
         liveSchema: opts.live,
         intoSchema: opts.into,
-        projections: replayableProjections,
+        projections: replayableProjections(config),
         window: { from: opts.from, to: opts.to },
         onRanges: (total) => progress.start(total),
         onProgress: (n) => progress.increment(n),

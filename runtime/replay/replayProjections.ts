@@ -95,6 +95,7 @@ export async function replayProjections(opts: ReplayOptions): Promise<ReplayResu
       },
     });
 
+    for (const p of opts.projections) await p.finish?.(into, opts.window);
     const liveBehind = await waitForLive(opts.kafka, opts.projections, opts.topicPrefix, ranges, opts.catchUpTimeoutMs ?? 30_000);
     const differences: TableDifference[] = [];
     for (const p of opts.projections)
