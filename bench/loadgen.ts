@@ -1,8 +1,13 @@
 // The load generator, in its own process so it never shares an event loop with the server
 // under test: autocannon against one route, each request taking the next prepared claim
-// (user token + transaction) from a file. Prints autocannon's figures as JSON on stdout and,
-// if asked, writes when each transaction's request was sent (for claim-to-decision latency).
+// (user token + transaction) from a file. Prints its figures as JSON on stdout and, if
+// asked, writes when each transaction's request was sent (for claim-to-decision latency).
 //   tsx bench/loadgen.ts '<json options>'
+//
+// A fixed offered rate: autocannon paces each connection by a quota per second, which it
+// spends back to back at the start of every second, so one instance offers its whole
+// second's load as one burst. `phases` autocannon instances, started 1000/phases ms apart
+// and each offering rate/phases, spread that burst evenly over the second instead.
 import fs from 'node:fs';
 import autocannon from 'autocannon';
 
@@ -11,54 +16,113 @@ type Options = {
   path: string;
   claimsFile: string;
   connections: number;
-  durationSeconds?: number;
-  amount?: number;
+  /** Requests to send in all (each claim at most once while amount <= claims). */
+  amount: number;
+  /** Requests per second offered in all; omitted: as fast as the server answers (saturation). */
   overallRate?: number;
+  phases?: number;
   sendTimesFile?: string;
-  preferWait?: boolean;
+  /** Stop after this long whatever is left (a server far slower than offered). */
+  maxSeconds?: number;
 };
 
 type PreparedClaim = { token: string; transactionId: string };
 
+export type LoadgenResult = {
+  requests: number;
+  rps: number;
+  durationSeconds: number;
+  latencyMs: { p50: number; p90: number; p99: number; max: number };
+  statusCodes: Record<string, number>;
+  errors: number;
+  timeouts: number;
+  /** The load generator's own CPU use, in cores (it has exited before the bench looks at /proc). */
+  cores: number;
+};
+
 const opts = JSON.parse(process.argv[2] ?? '{}') as Options;
 const claims = JSON.parse(fs.readFileSync(opts.claimsFile, 'utf8')) as PreparedClaim[];
 const sentAt = new Map<string, number>();
+const responseMs: number[] = [];
+const statusCodes: Record<string, number> = {};
 let next = 0;
 
-const result = await autocannon({
-  url: opts.url,
-  connections: opts.connections,
-  ...(opts.durationSeconds ? { duration: opts.durationSeconds } : {}),
-  ...(opts.amount ? { amount: opts.amount } : {}),
-  ...(opts.overallRate ? { overallRate: opts.overallRate } : {}),
-  requests: [
-    {
-      method: 'POST',
-      path: opts.path,
-      setupRequest: (req) => {
-        const claim = claims[next++ % claims.length]!;
-        if (opts.sendTimesFile && !sentAt.has(claim.transactionId)) sentAt.set(claim.transactionId, Date.now());
-        return {
-          ...req,
-          headers: { 'content-type': 'application/json', authorization: `Bearer ${claim.token}` },
-          body: JSON.stringify({ transactionId: claim.transactionId, quantity: 1 }),
-        };
-      },
-    },
-  ],
-});
-
-{
-  if (opts.sendTimesFile) fs.writeFileSync(opts.sendTimesFile, JSON.stringify(Object.fromEntries(sentAt)));
-  process.stdout.write(
-    `${JSON.stringify({
-      requests: result.requests.total,
-      rps: result.requests.average,
-      latencyP50: result.latency.p50,
-      latencyP99: result.latency.p99,
-      latencyMax: result.latency.max,
-      statusCodes: { '2xx': result['2xx'], non2xx: result.non2xx, errors: result.errors, timeouts: result.timeouts },
-      durationSeconds: result.duration,
-    })}\n`,
-  );
+function split(total: number, parts: number, i: number): number {
+  return Math.floor(total / parts) + (i < total % parts ? 1 : 0);
 }
+
+function runPhase(phase: number, phases: number): Promise<autocannon.Result> {
+  const connections = Math.max(1, split(opts.connections, phases, phase));
+  let done: (r: autocannon.Result) => void = () => undefined;
+  let failed: (err: Error) => void = () => undefined;
+  const result = new Promise<autocannon.Result>((resolve, reject) => {
+    done = resolve;
+    failed = reject;
+  });
+  const options: autocannon.Options = {
+    url: opts.url,
+    connections,
+    amount: Math.max(connections, split(opts.amount, phases, phase)),
+    ...(opts.overallRate ? { overallRate: Math.max(connections, split(opts.overallRate, phases, phase)) } : {}),
+    ...(opts.maxSeconds ? { duration: opts.maxSeconds } : {}),
+    timeout: 30,
+    requests: [
+      {
+        method: 'POST',
+        path: opts.path,
+        // Called as each request is built, which autocannon does right before writing it.
+        setupRequest: (req) => {
+          const claim = claims[next++ % claims.length]!;
+          if (opts.sendTimesFile && !sentAt.has(claim.transactionId)) sentAt.set(claim.transactionId, Date.now());
+          return {
+            ...req,
+            headers: { 'content-type': 'application/json', authorization: `Bearer ${claim.token}` },
+            body: JSON.stringify({ transactionId: claim.transactionId, quantity: 1 }),
+          };
+        },
+      },
+    ],
+  };
+  const instance = autocannon(options, (err, r) => (err ? failed(err instanceof Error ? err : new Error(String(err))) : done(r)));
+  instance.on('response', (_client: unknown, statusCode: number, _bytes: number, responseTime: number) => {
+    responseMs.push(responseTime);
+    statusCodes[statusCode] = (statusCodes[statusCode] ?? 0) + 1;
+  });
+  return result;
+}
+
+function percentile(sorted: number[], p: number): number {
+  if (sorted.length === 0) return 0;
+  return sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)]!;
+}
+
+const phases = opts.overallRate ? Math.max(1, opts.phases ?? 1) : 1;
+const started = performance.now();
+const cpuBefore = process.cpuUsage();
+const results = await Promise.all(
+  Array.from(
+    { length: phases },
+    (_, i) => new Promise<autocannon.Result>((resolve) => setTimeout(() => resolve(runPhase(i, phases)), (i * 1000) / phases)),
+  ),
+);
+const durationSeconds = (performance.now() - started) / 1000;
+const cpu = process.cpuUsage(cpuBefore);
+
+if (opts.sendTimesFile) fs.writeFileSync(opts.sendTimesFile, JSON.stringify(Object.fromEntries(sentAt)));
+responseMs.sort((a, b) => a - b);
+const out: LoadgenResult = {
+  requests: responseMs.length,
+  rps: responseMs.length / durationSeconds,
+  durationSeconds,
+  latencyMs: {
+    p50: percentile(responseMs, 50),
+    p90: percentile(responseMs, 90),
+    p99: percentile(responseMs, 99),
+    max: responseMs.at(-1) ?? 0,
+  },
+  statusCodes,
+  errors: results.reduce((n, r) => n + r.errors, 0),
+  timeouts: results.reduce((n, r) => n + r.timeouts, 0),
+  cores: Math.round(((cpu.user + cpu.system) / 1e6 / durationSeconds) * 100) / 100,
+};
+process.stdout.write(`${JSON.stringify(out)}\n`);

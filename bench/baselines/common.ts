@@ -12,6 +12,8 @@ export function createBaselineApp(authSecret: string): { app: Express; auth: Ret
 }
 
 export function listen(app: Express, port: number): Promise<number> {
+  // A clean exit on SIGTERM, so a --cpu-prof profile gets written.
+  process.once('SIGTERM', () => process.exit(0));
   return new Promise((resolve) => {
     const server = app.listen(port, '127.0.0.1', () => {
       const address = server.address();

@@ -1,0 +1,50 @@
+// Scenario 3, the sold-out storm: a small sale is claimed out over HTTP, then a crowd of
+// entered users keeps claiming. Each is refused at the edge (409 sold_out) from Redis,
+// without touching Kafka; their transactions stay `entered`, so the crowd's prepared claims
+// are sent round and round.
+import path from 'node:path';
+
+import { type BenchContext, createSales, runLoad, type Sut, type MeasuredLoad } from '../context.js';
+import { prepareClaims } from '../prepare.js';
+import { waitForQuiet } from '../quiet.js';
+import { SATURATION_CONNECTIONS } from './claimPath.js';
+
+export type SoldOutResult = { saleId: string; stock: number; sellOut: MeasuredLoad; storm: MeasuredLoad; refusedPerSec: number };
+
+export async function soldOutScenario(ctx: BenchContext, sut: Sut, expectGroups: number): Promise<SoldOutResult> {
+  const saleId = `bench-${ctx.stamp}-soldout`;
+  const stock = 500;
+  const requests = Math.max(2_000, Math.round(40_000 * ctx.scale));
+  const api = await createSales(ctx, sut.baseUrl, [{ saleId, stock, perUserLimit: 1 }]);
+  const sellers = path.join(ctx.workDir, 'claims-sellout.json');
+  const crowd = path.join(ctx.workDir, 'claims-storm.json');
+  const common = { publisher: ctx.platform.publisher, store: ctx.store, authSecret: ctx.config.authSecret, saleId, transactionsPerUser: 1 };
+  await prepareClaims({ ...common, users: stock * 2, file: sellers });
+  const [someone] = await prepareClaims({ ...common, users: 4_000, file: crowd });
+  await waitForQuiet(ctx.admin, ctx.prefix, { timeoutMs: 120_000, expectGroups });
+
+  const sellOut = await runLoad(ctx, {
+    name: 'sellout',
+    baseUrl: sut.baseUrl,
+    path: `/sales/${saleId}/claims`,
+    claimsFile: sellers,
+    connections: 50,
+    amount: stock * 2,
+  });
+  await waitForQuiet(ctx.admin, ctx.prefix, { timeoutMs: 120_000, expectGroups });
+  const view = await api.sale(someone!.token, saleId);
+  if (view.body.status !== 'sold_out') throw new Error(`sale ${saleId} should be sold out, reads ${JSON.stringify(view.body)}`);
+
+  const storm = await runLoad(ctx, {
+    name: 'storm',
+    baseUrl: sut.baseUrl,
+    path: `/sales/${saleId}/claims`,
+    claimsFile: crowd,
+    connections: SATURATION_CONNECTIONS,
+    amount: requests,
+  });
+  const refused = storm.statusCodes['409'] ?? 0;
+  if (refused !== storm.requests) throw new Error(`sold-out storm: expected only 409s, got ${JSON.stringify(storm.statusCodes)}`);
+  ctx.say(`sold-out storm: ${refused} refusals in ${storm.durationSeconds.toFixed(1)} s = ${storm.rps.toFixed(0)}/s`);
+  return { saleId, stock, sellOut, storm, refusedPerSec: refused / storm.durationSeconds };
+}
