@@ -7,7 +7,7 @@ import { expect } from 'vitest';
 import { foldInventory, type InventoryEvent } from '../../domain/claiming/inventory.js';
 import type { EventPublisher } from '../../platform/kafka/publisher.js';
 import { readTopicRange } from '../../platform/kafka/topicReader.js';
-import type { EventOf } from '../../schemas/events/index.js';
+import type { EventOf, FlashsaleEvent } from '../../schemas/events/index.js';
 import type { TestSystem } from './system.js';
 import { readInventory, domainView } from './inventoryState.js';
 
@@ -55,8 +55,13 @@ export function sampleClaims({ saleId, users, seed = 7 }: { saleId: string; user
 }
 
 /** Publishes from `callers` concurrent publishers, `chunk` claims per call. */
-export async function publishConcurrently(publisher: EventPublisher, claims: readonly Claim[], callers = 8, chunk = 50): Promise<void> {
-  const chunks: Claim[][] = [];
+export async function publishConcurrently(
+  publisher: EventPublisher,
+  claims: readonly FlashsaleEvent[],
+  callers = 8,
+  chunk = 50,
+): Promise<void> {
+  const chunks: FlashsaleEvent[][] = [];
   for (let i = 0; i < claims.length; i += chunk) chunks.push(claims.slice(i, i + chunk));
   await Promise.all(
     Array.from({ length: callers }, async () => {

@@ -70,6 +70,21 @@ describe('the store flushed mid-sale', () => {
 
     const claims = sampleClaims({ saleId: sale.saleId, users: 900, seed: 9 });
     const txs = [...new Set(claims.map((c) => c.transactionId))];
+    // Each user entered the sale first (the edge records it), so the rebuild restores entries too.
+    const entries = txs.map((tx) => {
+      const c = claims.find((x) => x.transactionId === tx)!;
+      return {
+        type: 'EntryRecorded' as const,
+        eventId: crypto.randomUUID(),
+        occurredAt: Date.now(),
+        correlationId: tx,
+        causationId: null,
+        transactionId: tx,
+        saleId: c.saleId,
+        userId: c.userId,
+      };
+    });
+    await publishConcurrently(system.platform.publisher, entries, 4, 200);
     let answered = 0;
     const answers = Promise.all(txs.map((tx) => store.awaitDecision(tx, 110_000).then((d) => (answered++, d))));
     const half = Math.floor(claims.length / 2);
@@ -112,6 +127,7 @@ describe('the store flushed mid-sale', () => {
     const after = await dumpStore(system.platform.redis, system.prefix, ['ready']);
     expect(Object.keys(after).length).toBeGreaterThan(txs.length);
     expect(after).toEqual(before);
+    expect(await store.readTransaction(txs[0]!)).toMatchObject({ saleId: sale.saleId, userId: entries[0]!.userId });
     console.info(
       `rebuild: ${txs.length} transactions, flushed when ${answeredAtFlush} were answered and half were not yet published; ` +
         `${outcome.granted} grants for ${sale.stock} units; ${outcome.copies} copies of a decision; rebuilt store has ${Object.keys(after).length} keys`,
