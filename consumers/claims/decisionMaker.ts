@@ -10,11 +10,14 @@ import type { Delivered } from '../../platform/kafka/consumerRunner.js';
 import type { EventPublisher } from '../../platform/kafka/publisher.js';
 import type { Logger } from '../../platform/log.js';
 import type { Redis } from '../../platform/redis.js';
+import type { Registry } from 'prom-client';
 import type { EventOf } from '../../schemas/events/index.js';
 import { createInventoryScripts } from '../../projections/inventory/inventoryScripts.js';
 import { inventoryKeys } from '../../projections/inventory/keys.js';
+import { createInventoryMetrics } from '../../projections/inventory/metrics.js';
 import { createSaleStore, decisionView } from '../../projections/inventory/saleStore.js';
 import { decisionsMessage } from '../../projections/inventory/signals.js';
+import { waitOutInfrastructure } from '../../projections/inventory/transient.js';
 import { createWriterEpoch } from '../../projections/inventory/writerEpoch.js';
 
 /** A claim the edge should never have published (its quantity is not a positive integer): dead-lettered, never decided. */
@@ -32,14 +35,17 @@ export function createClaimDecider({
   publisher,
   log: parentLog,
   topicPrefix,
+  metrics: registry,
   chunkSize = 1_000,
 }: {
   redis: Redis;
   publisher: EventPublisher;
   log: Logger;
   topicPrefix: string;
+  metrics?: Registry;
   chunkSize?: number;
 }) {
+  const metrics = createInventoryMetrics(registry);
   const log = parentLog.child({ consumer: 'claims' });
   const scripts = createInventoryScripts(redis, topicPrefix);
   const store = createSaleStore({ redis, topicPrefix });
@@ -60,56 +66,62 @@ export function createClaimDecider({
 
   return {
     async handle(batch: Delivered[]): Promise<void> {
-      const claims = batch.flatMap((d) => (d.event.type === 'ClaimRequested' ? [d.event] : []));
-      if (claims.length === 0) return;
-      claims.forEach(validate);
-      const decided = new Map<string, DecisionEvent>();
-      // Each chunk is published while the next one is decided, with at most one publish in
-      // flight: one produce request per chunk (a whole fetched batch of decisions can exceed
-      // the broker's 1 MB record-batch limit), in order, so a sale's decisions keep their order.
-      let inFlight: Promise<Error | undefined> = Promise.resolve(undefined);
-      const publishInOrder = async (events: DecisionEvent[]) => {
-        const failure = await inFlight;
-        if (failure) throw failure;
-        inFlight =
-          events.length === 0
-            ? Promise.resolve(undefined)
-            : publisher.publish(events).then(
-                () => undefined,
-                (err: Error) => err,
-              );
-      };
-      for (let i = 0; i < claims.length; i += chunkSize) {
-        const chunk = claims.slice(i, i + chunkSize).map((c) => ({
-          transactionId: c.transactionId,
-          saleId: c.saleId,
-          userId: c.userId,
-          quantity: c.quantity,
-          claimEventId: c.eventId,
-        }));
-        const fresh: DecisionEvent[] = [];
-        // The time is taken at each attempt: a claim that waited out a rebuild is decided when it is decided.
-        for (const d of await writer.run((epoch) => scripts.decide(epoch, Date.now(), chunk))) {
-          if (decided.has(d.eventId)) continue; // the same transaction twice in one batch: one decision, published once
-          decided.set(d.eventId, d);
-          unconfirmed.set(d.eventId, d);
-          fresh.push(d);
-        }
-        writer.remember([...published, ...unconfirmed.values()]);
-        await publishInOrder(fresh);
-      }
-      await publishInOrder([]);
-      const decisions = [...decided.values()];
-      published = decisions;
-      unconfirmed.clear();
-      writer.remember(published);
-      const granted = decisions.filter((d) => d.type === 'ClaimGranted').length;
-      log.debug({ claims: claims.length, decisions: decisions.length, granted }, 'claims decided');
-      // Waiting requests learn a decision only once it is durable on Kafka.
-      await redis
-        .publish(channel, decisionsMessage(decisions.map((d) => [d.transactionId, decisionView(d)])))
-        .catch((err: Error) => log.warn({ err: err.message }, 'could not announce decisions; waiting requests will time out'));
+      await decideAndPublish(batch).catch((err: unknown) => waitOutInfrastructure(err, 'deciding claims'));
     },
     close: () => store.close(),
   };
+
+  async function decideAndPublish(batch: Delivered[]): Promise<void> {
+    const claims = batch.flatMap((d) => (d.event.type === 'ClaimRequested' ? [d.event] : []));
+    if (claims.length === 0) return;
+    claims.forEach(validate);
+    const decided = new Map<string, DecisionEvent>();
+    // Each chunk is published while the next one is decided, with at most one publish in
+    // flight: one produce request per chunk (a whole fetched batch of decisions can exceed
+    // the broker's 1 MB record-batch limit), in order, so a sale's decisions keep their order.
+    let inFlight: Promise<Error | undefined> = Promise.resolve(undefined);
+    const publishInOrder = async (events: DecisionEvent[]) => {
+      const failure = await inFlight;
+      if (failure) throw failure;
+      inFlight =
+        events.length === 0
+          ? Promise.resolve(undefined)
+          : publisher.publish(events).then(
+              () => undefined,
+              (err: Error) => err,
+            );
+    };
+    for (let i = 0; i < claims.length; i += chunkSize) {
+      const chunk = claims.slice(i, i + chunkSize).map((c) => ({
+        transactionId: c.transactionId,
+        saleId: c.saleId,
+        userId: c.userId,
+        quantity: c.quantity,
+        claimEventId: c.eventId,
+      }));
+      const fresh: DecisionEvent[] = [];
+      // The time is taken at each attempt: a claim that waited out a rebuild is decided when it is decided.
+      for (const d of await writer.run((epoch) => scripts.decide(epoch, Date.now(), chunk))) {
+        if (decided.has(d.eventId)) continue; // the same transaction twice in one batch: one decision, published once
+        decided.set(d.eventId, d);
+        unconfirmed.set(d.eventId, d);
+        fresh.push(d);
+      }
+      writer.remember([...published, ...unconfirmed.values()]);
+      await publishInOrder(fresh);
+    }
+    await publishInOrder([]);
+    const decisions = [...decided.values()];
+    published = decisions;
+    unconfirmed.clear();
+    writer.remember(published);
+    const granted = decisions.filter((d) => d.type === 'ClaimGranted').length;
+    metrics.decisions('granted', granted);
+    for (const d of decisions) if (d.type === 'ClaimRejected') metrics.decisions(d.reason);
+    log.debug({ claims: claims.length, decisions: decisions.length, granted }, 'claims decided');
+    // Waiting requests learn a decision only once it is durable on Kafka.
+    await redis
+      .publish(channel, decisionsMessage(decisions.map((d) => [d.transactionId, decisionView(d)])))
+      .catch((err: Error) => log.warn({ err: err.message }, 'could not announce decisions; waiting requests will time out'));
+  }
 }

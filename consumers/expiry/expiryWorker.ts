@@ -9,9 +9,11 @@ import type { EventPublisher } from '../../platform/kafka/publisher.js';
 import { NotReadyError } from '../../platform/kafka/consumerRunner.js';
 import type { Logger } from '../../platform/log.js';
 import type { Redis } from '../../platform/redis.js';
+import type { Registry } from 'prom-client';
 import type { EventOf } from '../../schemas/events/index.js';
 import { createInventoryScripts } from '../../projections/inventory/inventoryScripts.js';
 import { inventoryKeys } from '../../projections/inventory/keys.js';
+import { createInventoryMetrics } from '../../projections/inventory/metrics.js';
 import { createSaleStore } from '../../projections/inventory/saleStore.js';
 import { createWriterEpoch } from '../../projections/inventory/writerEpoch.js';
 
@@ -22,6 +24,7 @@ export function createExpiryWorker({
   publisher,
   log: parentLog,
   topicPrefix,
+  metrics: registry,
   batchSize = 500,
   maxSleepMs = 1_000,
 }: {
@@ -29,10 +32,12 @@ export function createExpiryWorker({
   publisher: EventPublisher;
   log: Logger;
   topicPrefix: string;
+  metrics?: Registry;
   batchSize?: number;
   maxSleepMs?: number;
 }) {
   const log = parentLog.child({ worker: 'expiry' });
+  const metrics = createInventoryMetrics(registry);
   const keys = inventoryKeys(topicPrefix);
   const scripts = createInventoryScripts(redis, topicPrefix);
   const store = createSaleStore({ redis, topicPrefix });
@@ -47,6 +52,7 @@ export function createExpiryWorker({
     if (releases.length === 0) return;
     await publisher.publish(releases);
     await redis.zrem(keys.outbox, ...releases.map((r) => r.transactionId));
+    metrics.ended('released', releases.length);
     for (const r of releases) log.info({ transactionId: r.transactionId, saleId: r.saleId, slotIds: r.slotIds }, 'reservation released');
   }
 

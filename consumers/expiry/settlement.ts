@@ -8,9 +8,12 @@ import type { Delivered } from '../../platform/kafka/consumerRunner.js';
 import type { EventPublisher } from '../../platform/kafka/publisher.js';
 import type { Logger } from '../../platform/log.js';
 import type { Redis } from '../../platform/redis.js';
+import type { Registry } from 'prom-client';
 import type { EventOf } from '../../schemas/events/index.js';
 import { createInventoryScripts } from '../../projections/inventory/inventoryScripts.js';
+import { createInventoryMetrics } from '../../projections/inventory/metrics.js';
 import { createSaleStore } from '../../projections/inventory/saleStore.js';
+import { waitOutInfrastructure } from '../../projections/inventory/transient.js';
 import { createWriterEpoch } from '../../projections/inventory/writerEpoch.js';
 
 type Settlement = EventOf<'ReservationSettled'>;
@@ -24,12 +27,15 @@ export function createSettlementHandler({
   publisher,
   log: parentLog,
   topicPrefix,
+  metrics: registry,
 }: {
   redis: Redis;
   publisher: EventPublisher;
   log: Logger;
   topicPrefix: string;
+  metrics?: Registry;
 }) {
+  const metrics = createInventoryMetrics(registry);
   const log = parentLog.child({ consumer: 'settlement' });
   const scripts = createInventoryScripts(redis, topicPrefix);
   const store = createSaleStore({ redis, topicPrefix });
@@ -38,29 +44,32 @@ export function createSettlementHandler({
   const unconfirmed = new Map<string, Settlement>();
 
   return {
-    async handle(batch: Delivered[]): Promise<void> {
-      const payments = batch.flatMap((d) =>
-        d.event.type === 'PartnerPaymentReported' ? [{ transactionId: d.event.transactionId, paymentEventId: d.event.eventId }] : [],
-      );
-      if (payments.length === 0) return;
-      const outcomes = await writer.run((epoch) => scripts.settle(epoch, Date.now(), payments));
-      const settled = new Map<string, Settlement>();
-      for (const o of outcomes) {
-        if ('event' in o) {
-          settled.set(o.event.eventId, o.event);
-          unconfirmed.set(o.event.eventId, o.event);
-        } else {
-          log.info({ transactionId: o.transactionId, outcome: o.outcome }, 'payment settles nothing here; reconciliation decides');
-        }
-      }
-      writer.remember([...published, ...unconfirmed.values()]);
-      const events = [...settled.values()];
-      await publisher.publish(events);
-      published = events.length > 0 ? events : published;
-      unconfirmed.clear();
-      writer.remember(published);
-      for (const e of events) log.info({ transactionId: e.transactionId, saleId: e.saleId }, 'reservation settled');
-    },
+    handle: (batch: Delivered[]) => settle(batch).catch((err: unknown) => waitOutInfrastructure(err, 'settling payments')),
     close: () => store.close(),
   };
+
+  async function settle(batch: Delivered[]): Promise<void> {
+    const payments = batch.flatMap((d) =>
+      d.event.type === 'PartnerPaymentReported' ? [{ transactionId: d.event.transactionId, paymentEventId: d.event.eventId }] : [],
+    );
+    if (payments.length === 0) return;
+    const outcomes = await writer.run((epoch) => scripts.settle(epoch, Date.now(), payments));
+    const settled = new Map<string, Settlement>();
+    for (const o of outcomes) {
+      if ('event' in o) {
+        settled.set(o.event.eventId, o.event);
+        unconfirmed.set(o.event.eventId, o.event);
+      } else {
+        log.info({ transactionId: o.transactionId, outcome: o.outcome }, 'payment settles nothing here; reconciliation decides');
+      }
+    }
+    writer.remember([...published, ...unconfirmed.values()]);
+    const events = [...settled.values()];
+    await publisher.publish(events);
+    published = events.length > 0 ? events : published;
+    unconfirmed.clear();
+    writer.remember(published);
+    metrics.ended('settled', events.length);
+    for (const e of events) log.info({ transactionId: e.transactionId, saleId: e.saleId }, 'reservation settled');
+  }
 }

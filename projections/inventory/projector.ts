@@ -4,15 +4,18 @@
 // rebuild or for events another process wrote. Guarded twice: by the last offset applied per
 // partition, and by the fold's own idempotence (a transaction is decided and ended once).
 import type { Kafka } from 'kafkajs';
+import type { Registry } from 'prom-client';
 import type { Config } from '../../platform/config.js';
-import { type Delivered, NotReadyError, startConsumerRunner } from '../../platform/kafka/consumerRunner.js';
+import { BATCHED_FETCH, type Delivered, NotReadyError, startConsumerRunner } from '../../platform/kafka/consumerRunner.js';
 import type { Logger } from '../../platform/log.js';
 import type { Redis } from '../../platform/redis.js';
 import type { EventCodec } from '../../platform/registry/codec.js';
 import { isStoreEvent } from './encoding.js';
 import { createInventoryScripts, type Positioned } from './inventoryScripts.js';
+import { createInventoryMetrics } from './metrics.js';
 import { createInventoryRebuilder } from './rebuild.js';
 import { createSaleStore } from './saleStore.js';
+import { waitOutInfrastructure } from './transient.js';
 
 const CHUNK = 500;
 
@@ -26,18 +29,20 @@ export async function startInventoryProjector({
   log: parentLog,
   redis,
   config,
+  metrics,
 }: {
   kafka: Kafka;
   codec: EventCodec;
   log: Logger;
   redis: Redis;
   config: Pick<Config, 'topicPrefix'>;
+  metrics?: Registry;
 }): Promise<{ stop(): Promise<void> }> {
   const { topicPrefix } = config;
   const log = parentLog.child({ projection: 'inventory' });
   const scripts = createInventoryScripts(redis, topicPrefix);
   const store = createSaleStore({ redis, topicPrefix });
-  const rebuilder = createInventoryRebuilder({ kafka, codec, log, redis, scripts, topicPrefix });
+  const rebuilder = createInventoryRebuilder({ kafka, codec, log, redis, scripts, topicPrefix, metrics: createInventoryMetrics(metrics) });
   rebuilder.start();
 
   async function applyLive(events: Positioned[]): Promise<void> {
@@ -57,9 +62,11 @@ export async function startInventoryProjector({
     groupId: inventoryGroupId(topicPrefix),
     topicPrefix,
     topics: ['sales', 'entries'],
-    handle: async (batch: Delivered[]) => {
-      await applyLive(batch.flatMap((d) => (isStoreEvent(d.event) ? [{ event: d.event, position: d.position }] : [])));
-    },
+    fetch: BATCHED_FETCH,
+    handle: (batch: Delivered[]) =>
+      applyLive(batch.flatMap((d) => (isStoreEvent(d.event) ? [{ event: d.event, position: d.position }] : []))).catch((err: unknown) =>
+        waitOutInfrastructure(err, 'folding into the inventory store'),
+      ),
   });
 
   return {

@@ -13,6 +13,7 @@ import type { EventCodec } from '../../platform/registry/codec.js';
 import { isStoreEvent } from './encoding.js';
 import type { InventoryScripts, Positioned } from './inventoryScripts.js';
 import { inventoryKeys } from './keys.js';
+import type { InventoryMetrics } from './metrics.js';
 
 const LOCK_TTL_MS = 30_000;
 const CHUNK = 500;
@@ -39,6 +40,7 @@ export function createInventoryRebuilder({
   redis,
   scripts,
   topicPrefix,
+  metrics,
   checkEveryMs = 250,
 }: {
   kafka: Kafka;
@@ -47,6 +49,7 @@ export function createInventoryRebuilder({
   redis: Redis;
   scripts: InventoryScripts;
   topicPrefix: string;
+  metrics: InventoryMetrics;
   checkEveryMs?: number;
 }): InventoryRebuilder {
   const keys = inventoryKeys(topicPrefix);
@@ -86,6 +89,7 @@ export function createInventoryRebuilder({
       });
       const epoch = crypto.randomUUID();
       if (!(await scripts.finishRebuild(token, epoch))) throw new RebuildAborted('the rebuild lock expired before the end');
+      metrics.rebuilt();
       log.info({ events, epoch, ms: Date.now() - started }, 'inventory store rebuilt from the topics');
     } finally {
       clearInterval(renew);

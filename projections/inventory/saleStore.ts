@@ -83,6 +83,28 @@ function transactionStatus(f: Record<string, string | undefined>): TransactionSt
   return f.pending === '1' ? 'pending' : 'entered';
 }
 
+function transactionFrom(transactionId: string, f: Record<string, string | undefined>): TransactionView | undefined {
+  const saleId = f.saleId ?? f.dSale ?? f.eSale;
+  const userId = f.userId ?? f.dUser;
+  if (!saleId || !userId) return undefined;
+  const decision = decisionFromFields(saleId, f);
+  const quantity = f.dQty ?? f.quantity;
+  return {
+    transactionId,
+    saleId,
+    userId,
+    status: transactionStatus(f),
+    ...(quantity !== undefined && { quantity: Number(quantity) }),
+    ...(decision?.status === 'rejected' && { reason: decision.reason }),
+    ...(decision?.status === 'granted' && {
+      slotIds: decision.slotIds,
+      expiresAt: decision.expiresAt,
+      amountMinor: decision.amountMinor,
+      currency: decision.currency,
+    }),
+  };
+}
+
 export function createSaleStore({ redis, topicPrefix }: { redis: Redis; topicPrefix: string }) {
   const keys = inventoryKeys(topicPrefix);
   const scripts = createInventoryScripts(redis, topicPrefix);
@@ -157,26 +179,15 @@ export function createSaleStore({ redis, topicPrefix }: { redis: Redis; topicPre
     },
 
     async readTransaction(transactionId: string): Promise<TransactionView | undefined> {
+      return transactionFrom(transactionId, (await redis.hgetall(keys.transaction(transactionId))) as Record<string, string | undefined>);
+    },
+
+    /** A transaction and its decision from one read of its hash: what the claim route asks first, on every claim. */
+    async readClaim(transactionId: string): Promise<{ transaction?: TransactionView; decision?: DecisionView }> {
       const f = (await redis.hgetall(keys.transaction(transactionId))) as Record<string, string | undefined>;
-      const saleId = f.saleId ?? f.dSale ?? f.eSale;
-      const userId = f.userId ?? f.dUser;
-      if (!saleId || !userId) return undefined;
-      const decision = decisionFromFields(saleId, f);
-      const quantity = f.dQty ?? f.quantity;
-      return {
-        transactionId,
-        saleId,
-        userId,
-        status: transactionStatus(f),
-        ...(quantity !== undefined && { quantity: Number(quantity) }),
-        ...(decision?.status === 'rejected' && { reason: decision.reason }),
-        ...(decision?.status === 'granted' && {
-          slotIds: decision.slotIds,
-          expiresAt: decision.expiresAt,
-          amountMinor: decision.amountMinor,
-          currency: decision.currency,
-        }),
-      };
+      const transaction = transactionFrom(transactionId, f);
+      const decision = f.dSale ? decisionFromFields(f.dSale, f) : undefined;
+      return { ...(transaction && { transaction }), ...(decision && { decision }) };
     },
 
     readDecision,

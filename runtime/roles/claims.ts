@@ -6,8 +6,8 @@ import type { Platform } from '../platform.js';
 import type { RunningRole } from '../role.js';
 
 export async function startClaims(platform: Platform): Promise<RunningRole> {
-  const { kafka, codec, log, redis, publisher, config } = platform;
-  const decider = createClaimDecider({ redis, publisher, log, topicPrefix: config.topicPrefix });
+  const { kafka, codec, log, redis, publisher, config, metrics } = platform;
+  const decider = createClaimDecider({ redis, publisher, log, topicPrefix: config.topicPrefix, metrics });
   const runner = await startConsumerRunner({
     kafka,
     codec,

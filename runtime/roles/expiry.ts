@@ -7,10 +7,10 @@ import type { Platform } from '../platform.js';
 import type { RunningRole } from '../role.js';
 
 export async function startExpiry(platform: Platform): Promise<RunningRole> {
-  const { kafka, codec, log, redis, publisher, config } = platform;
+  const { kafka, codec, log, redis, publisher, config, metrics } = platform;
   const { topicPrefix } = config;
-  const worker = createExpiryWorker({ redis, publisher, log, topicPrefix });
-  const settlement = createSettlementHandler({ redis, publisher, log, topicPrefix });
+  const worker = createExpiryWorker({ redis, publisher, log, topicPrefix, metrics });
+  const settlement = createSettlementHandler({ redis, publisher, log, topicPrefix, metrics });
   const runner = await startConsumerRunner({
     kafka,
     codec,
