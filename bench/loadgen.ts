@@ -30,7 +30,10 @@ type PreparedClaim = { token: string; transactionId: string };
 
 export type LoadgenResult = {
   requests: number;
+  /** Answers per second over the whole run, staggered start and tail included. */
   rps: number;
+  /** Requests per second from the first send to the last: the rate actually offered. */
+  sendRate: number;
   durationSeconds: number;
   latencyMs: { p50: number; p90: number; p99: number; max: number };
   statusCodes: Record<string, number>;
@@ -43,6 +46,9 @@ export type LoadgenResult = {
 const opts = JSON.parse(process.argv[2] ?? '{}') as Options;
 const claims = JSON.parse(fs.readFileSync(opts.claimsFile, 'utf8')) as PreparedClaim[];
 const sentAt = new Map<string, number>();
+let firstSend = Infinity;
+let lastSend = 0;
+let sends = 0;
 const responseMs: number[] = [];
 const statusCodes: Record<string, number> = {};
 let next = 0;
@@ -73,7 +79,11 @@ function runPhase(phase: number, phases: number): Promise<autocannon.Result> {
         // Called as each request is built, which autocannon does right before writing it.
         setupRequest: (req) => {
           const claim = claims[next++ % claims.length]!;
-          if (opts.sendTimesFile && !sentAt.has(claim.transactionId)) sentAt.set(claim.transactionId, Date.now());
+          const now = Date.now();
+          firstSend = Math.min(firstSend, now);
+          lastSend = now;
+          sends++;
+          if (opts.sendTimesFile && !sentAt.has(claim.transactionId)) sentAt.set(claim.transactionId, now);
           return {
             ...req,
             headers: { 'content-type': 'application/json', authorization: `Bearer ${claim.token}` },
@@ -113,6 +123,7 @@ responseMs.sort((a, b) => a - b);
 const out: LoadgenResult = {
   requests: responseMs.length,
   rps: responseMs.length / durationSeconds,
+  sendRate: sends > 1 ? ((sends - 1) * 1000) / Math.max(1, lastSend - firstSend) : 0,
   durationSeconds,
   latencyMs: {
     p50: percentile(responseMs, 50),

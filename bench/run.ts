@@ -95,7 +95,10 @@ try {
       const sentAt = JSON.parse(fs.readFileSync(run.sendTimesFile, 'utf8')) as Record<string, number>;
       return {
         ...run,
-        acceptedPerSec: (run.load.statusCodes['202'] ?? 0) / run.load.durationSeconds,
+        // At a fixed rate, over the sending window (autocannon's staggered phases start and end apart).
+        acceptedPerSec: run.offeredRate
+          ? ((run.load.statusCodes['202'] ?? 0) / Math.max(1, run.load.requests)) * run.load.sendRate
+          : (run.load.statusCodes['202'] ?? 0) / run.load.durationSeconds,
         decisionLatencyMs: decisionLatency(sentAt, scan.decidedAt.get(run.saleId)),
       };
     });

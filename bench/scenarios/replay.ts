@@ -5,6 +5,7 @@
 // first batch applied to the last.
 import { createInventoryScripts } from '../../projections/inventory/inventoryScripts.js';
 import { inventoryKeys } from '../../projections/inventory/keys.js';
+import { createInventoryMetrics } from '../../projections/inventory/metrics.js';
 import { createInventoryRebuilder } from '../../projections/inventory/rebuild.js';
 import { replayableProjections } from '../../projections/catalog.js';
 import { replayProjections } from '../../runtime/replay/replayProjections.js';
@@ -74,6 +75,7 @@ async function redisRebuild(ctx: BenchContext): Promise<ReplayResult['redis']> {
     redis,
     scripts: timedScripts,
     topicPrefix: ctx.prefix,
+    metrics: createInventoryMetrics(undefined),
     checkEveryMs: 50,
   });
   rebuilder.start();

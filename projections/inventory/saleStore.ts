@@ -179,7 +179,7 @@ export function createSaleStore({ redis, topicPrefix }: { redis: Redis; topicPre
     },
 
     async readTransaction(transactionId: string): Promise<TransactionView | undefined> {
-      return transactionFrom(transactionId, (await redis.hgetall(keys.transaction(transactionId))) as Record<string, string | undefined>);
+      return transactionFrom(transactionId, await redis.hgetall(keys.transaction(transactionId)));
     },
 
     /** A transaction and its decision from one read of its hash: what the claim route asks first, on every claim. */

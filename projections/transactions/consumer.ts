@@ -3,7 +3,7 @@
 // may be committed after the write: a crash in between redelivers a batch that changes
 // nothing.
 import type { Kafka } from 'kafkajs';
-import { type ConsumerRunner, NotReadyError, startConsumerRunner } from '../../platform/kafka/consumerRunner.js';
+import { BATCHED_FETCH, type ConsumerRunner, NotReadyError, startConsumerRunner } from '../../platform/kafka/consumerRunner.js';
 import type { Logger } from '../../platform/log.js';
 import type { EventCodec } from '../../platform/registry/codec.js';
 import type { TopicName } from '../../schemas/topics.js';
@@ -50,6 +50,7 @@ export async function startTransactionsProjector({
     topicPrefix,
     topics: transactionTopics,
     fromBeginning: true,
+    fetch: BATCHED_FETCH,
     handle: async (batch) => {
       const first = batch[0]?.position;
       const outcome = await projection.applyBatch(batch).catch((err: unknown) => {

@@ -79,7 +79,7 @@ export function createClaimsRouter({
     const userId = principalOf(res).userId;
     const txId = body.transactionId;
 
-    const [tx, decided] = await Promise.all([store.readTransaction(txId), store.readDecision(txId)]);
+    const { transaction: tx, decision: decided } = await store.readClaim(txId);
     if (!tx || tx.userId !== userId || tx.saleId !== saleId) throw notFound(`no transaction ${txId} of yours in sale ${saleId}`);
     if (decided) return answerDecision(res, txId, decided, done);
 

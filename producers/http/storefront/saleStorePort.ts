@@ -8,7 +8,7 @@ export type { Decision, SaleStatus, SaleView, TransactionView } from '../../../p
 
 export type SaleStorePort = Pick<
   SaleStore,
-  'readSale' | 'recordEntry' | 'readTransaction' | 'markPending' | 'readDecision' | 'awaitDecision'
+  'readSale' | 'recordEntry' | 'readTransaction' | 'readClaim' | 'markPending' | 'readDecision' | 'awaitDecision'
 >;
 
 function retriable<A extends unknown[], R>(fn: (...args: A) => Promise<R>): (...args: A) => Promise<R> {
@@ -27,6 +27,7 @@ export function storeAtEdge(store: SaleStorePort): SaleStorePort {
     readSale: retriable(store.readSale),
     recordEntry: retriable(store.recordEntry),
     readTransaction: retriable(store.readTransaction),
+    readClaim: retriable(store.readClaim),
     markPending: retriable(store.markPending),
     readDecision: retriable(store.readDecision),
     awaitDecision: retriable(store.awaitDecision),
