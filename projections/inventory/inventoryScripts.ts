@@ -80,8 +80,19 @@ export function createInventoryScripts(redis: Redis, topicPrefix: string) {
       throw new Error(`unexpected reply from the store: ${status}`);
     },
 
-    async clear(token: string): Promise<number> {
-      return Number(await call('fsClear', token));
+    /** Deletes every key of the store but the lock, batch by batch; false if the lock was lost. */
+    async clear(token: string): Promise<number | false> {
+      let cursor = '0';
+      let deleted = 0;
+      do {
+        const [next, keys] = await redis.scan(cursor, 'MATCH', `${p}*`, 'COUNT', 1000);
+        cursor = next;
+        if (keys.length === 0) continue;
+        const n = Number(await call('fsClear', token, ...keys));
+        if (n < 0) return false;
+        deleted += n;
+      } while (cursor !== '0');
+      return deleted;
     },
 
     async finishRebuild(token: string, epoch: string): Promise<boolean> {

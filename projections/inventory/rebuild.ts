@@ -74,6 +74,7 @@ export function createInventoryRebuilder({
       // Someone may have finished a rebuild between our look at the marker and the lock.
       if ((await redis.exists(keys.ready)) === 1) return;
       const cleared = await scripts.clear(token);
+      if (cleared === false) throw new RebuildAborted('the rebuild lock expired while clearing');
       log.warn({ cleared }, 'inventory store is not ready: rebuilding it from the sales and entries topics');
       let events = 0;
       await readTopicRange({

@@ -18,3 +18,28 @@ return n`;
 export async function flushPrefix(redis: Redis, prefix: string): Promise<number> {
   return Number(await redis.eval(flushLua, 0, prefix));
 }
+
+/** Deletes the store's keys of the given sales and transactions: cleanup without scanning the whole keyspace. */
+export async function deleteStoreKeys(
+  redis: Redis,
+  storePrefix: string,
+  saleIds: readonly string[],
+  txIds: readonly string[],
+): Promise<void> {
+  const keys = [
+    ...['ready', 'lock', 'pos', 'expiries', 'outbox'].map((k) => `${storePrefix}${k}`),
+    ...saleIds.flatMap((s) => ['', ':free', ':holder', ':held', ':live'].map((k) => `${storePrefix}sale:${s}${k}`)),
+    ...txIds.map((t) => `${storePrefix}tx:${t}`),
+  ];
+  for (let i = 0; i < keys.length; i += 500) await redis.del(...keys.slice(i, i + 500));
+}
+
+/** Deletes every key starting with `prefix`, batch by batch (not atomic): cleanup after a test. */
+export async function cleanPrefix(redis: Redis, prefix: string): Promise<void> {
+  let cursor = '0';
+  do {
+    const [next, keys] = await redis.scan(cursor, 'MATCH', `${prefix}*`, 'COUNT', 5000);
+    cursor = next;
+    if (keys.length > 0) await redis.del(...keys);
+  } while (cursor !== '0');
+}

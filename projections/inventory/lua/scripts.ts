@@ -169,21 +169,18 @@ end
 return {'OK', changed}
 `;
 
-/** Deletes every key of the store but the rebuild lock, in one atomic step. ARGV: prefix, token. */
+/**
+ * Deletes the given keys of the store (never the rebuild lock) while the caller still holds
+ * the lock. ARGV: prefix, token, keys... The rebuild scans from outside and deletes batch by
+ * batch, so a large keyspace never blocks Redis in one long script.
+ */
 const clear = `
 local P = ARGV[1]
 if redis.call('GET', P .. 'lock') ~= ARGV[2] then return -1 end
-local cursor, n = '0', 0
-repeat
-  local r = redis.call('SCAN', cursor, 'MATCH', P .. '*', 'COUNT', 1000)
-  cursor = r[1]
-  for _, key in ipairs(r[2]) do
-    if key ~= P .. 'lock' then
-      redis.call('DEL', key)
-      n = n + 1
-    end
-  end
-until cursor == '0'
+local n = 0
+for i = 3, #ARGV do
+  if ARGV[i] ~= P .. 'lock' and string.sub(ARGV[i], 1, #P) == P then n = n + redis.call('DEL', ARGV[i]) end
+end
 return n
 `;
 

@@ -3,6 +3,7 @@
 import crypto from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { claimsGroupId } from '../../../consumers/claims/decisionMaker.js';
+import { keyPrefix } from '../../../platform/redis.js';
 import { createSaleStore, type SaleStore } from '../../../projections/inventory/saleStore.js';
 import { startClaims } from '../../../runtime/roles/claims.js';
 import type { RunningRole } from '../../../runtime/role.js';
@@ -10,6 +11,7 @@ import { topicName } from '../../../schemas/topics.js';
 import type { EventOf } from '../../../schemas/events/index.js';
 import { checkStorm, type Claim, publishConcurrently, salesEvents, sampleClaims } from '../../support/claimStorm.js';
 import { saleScheduled } from '../../support/claimingFixtures.js';
+import { cleanPrefix } from '../../support/redisPrefix.js';
 import { startTestSystem, type TestSystem } from '../../support/system.js';
 import { waitFor } from '../../support/waitFor.js';
 
@@ -24,6 +26,7 @@ beforeAll(async () => {
 afterAll(async () => {
   await claimsRole?.stop();
   await store?.close();
+  if (system) await cleanPrefix(system.platform.redis, keyPrefix(system.prefix));
   await system?.stop();
 });
 

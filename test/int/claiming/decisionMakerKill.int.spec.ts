@@ -4,10 +4,12 @@
 // Redis, which answers with the stored decisions: the same events, same eventIds, published
 // a second time. Those copies are allowed (consumers dedupe on eventId) and counted here.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { keyPrefix } from '../../../platform/redis.js';
 import { createSaleStore, type SaleStore } from '../../../projections/inventory/saleStore.js';
 import { type Child, runChild } from '../../support/childProcess.js';
 import { checkStorm, publishConcurrently, salesEvents, sampleClaims } from '../../support/claimStorm.js';
 import { saleScheduled } from '../../support/claimingFixtures.js';
+import { cleanPrefix } from '../../support/redisPrefix.js';
 import { startTestSystem, type TestSystem } from '../../support/system.js';
 import { waitFor } from '../../support/waitFor.js';
 
@@ -22,6 +24,7 @@ beforeAll(async () => {
 afterAll(async () => {
   for (const w of workers) await w.stop();
   await store?.close();
+  if (system) await cleanPrefix(system.platform.redis, keyPrefix(system.prefix));
   await system?.stop();
 });
 

@@ -8,11 +8,13 @@ import { createExpiryWorker } from '../../../consumers/expiry/expiryWorker.js';
 import { settlementGroupId } from '../../../consumers/expiry/settlement.js';
 import { createInventoryScripts } from '../../../projections/inventory/inventoryScripts.js';
 import { inventoryKeys } from '../../../projections/inventory/keys.js';
+import { keyPrefix } from '../../../platform/redis.js';
 import { createSaleStore, type SaleStore } from '../../../projections/inventory/saleStore.js';
 import type { EventOf } from '../../../schemas/events/index.js';
 import { topicName } from '../../../schemas/topics.js';
 import { type Claim, salesEvents } from '../../support/claimStorm.js';
 import { saleScheduled } from '../../support/claimingFixtures.js';
+import { cleanPrefix } from '../../support/redisPrefix.js';
 import { startTestSystem, type TestSystem } from '../../support/system.js';
 import { waitFor } from '../../support/waitFor.js';
 
@@ -25,6 +27,7 @@ beforeAll(async () => {
 });
 afterAll(async () => {
   await store?.close();
+  if (system) await cleanPrefix(system.platform.redis, keyPrefix(system.prefix));
   await system?.stop();
 });
 

@@ -12,7 +12,7 @@ import { inventoryKeys } from '../../../projections/inventory/keys.js';
 import { eventsOf, saleClosed } from '../../support/claimingFixtures.js';
 import { type Scenario, scenarioArbitrary } from '../../support/claimingArbitraries.js';
 import { domainView, readInventory } from '../../support/inventoryState.js';
-import { flushPrefix } from '../../support/redisPrefix.js';
+import { deleteStoreKeys } from '../../support/redisPrefix.js';
 
 let redis: Redis;
 beforeAll(() => {
@@ -21,6 +21,9 @@ beforeAll(() => {
 afterAll(() => redis.disconnect());
 
 const EPOCH = 'epoch-1';
+/** Every transaction id a scenario can use (see claimingArbitraries.ts), for cleanup. */
+const scenarioTxs = Array.from({ length: 12 }, (_, i) => `sale-1-tx-${i}`);
+const cleanup = (topicPrefix: string) => deleteStoreKeys(redis, inventoryKeys(topicPrefix).prefix, ['sale-1'], scenarioTxs);
 
 async function runBoth({ sale, steps: given }: Scenario): Promise<void> {
   // The store's expiry releases everything due at once: a single release becomes that.
@@ -63,7 +66,7 @@ async function runBoth({ sale, steps: given }: Scenario): Promise<void> {
     }
     expect(await readInventory(redis, topicPrefix, sale.saleId, [...txIds])).toEqual(domainView(state));
   } finally {
-    await flushPrefix(redis, keys.prefix);
+    await cleanup(topicPrefix);
   }
 }
 
@@ -116,7 +119,7 @@ describe('the Redis fold', () => {
           const expected = domainView(foldInventory(interleaved));
           expect(await readInventory(redis, topicPrefix, scenario.sale.saleId, txIds)).toEqual(expected);
         } finally {
-          await flushPrefix(redis, inventoryKeys(topicPrefix).prefix);
+          await cleanup(topicPrefix);
         }
       }),
       { numRuns: 150 },
@@ -154,7 +157,7 @@ describe('the Redis decision scripts', () => {
           });
           expect(r).toEqual({ kind: 'ok', value: expected });
         } finally {
-          await flushPrefix(redis, inventoryKeys(topicPrefix).prefix);
+          await cleanup(topicPrefix);
         }
       }),
       { numRuns: 50 },

@@ -7,7 +7,7 @@ import { loadConfig } from '../../../platform/config.js';
 import { createInventoryScripts, type InventoryScripts } from '../../../projections/inventory/inventoryScripts.js';
 import { inventoryKeys } from '../../../projections/inventory/keys.js';
 import { saleScheduled } from '../../support/claimingFixtures.js';
-import { flushPrefix } from '../../support/redisPrefix.js';
+import { cleanPrefix } from '../../support/redisPrefix.js';
 
 const RACES = 1_000;
 const EPOCH = 'race-epoch';
@@ -27,7 +27,7 @@ beforeAll(async () => {
   await payer.set(keys.ready, EPOCH);
 });
 afterAll(async () => {
-  await flushPrefix(payer, keys.prefix);
+  await cleanPrefix(payer, keys.prefix);
   payer.disconnect();
   expirer.disconnect();
 });

@@ -11,7 +11,7 @@ import { inventoryKeys } from '../../../projections/inventory/keys.js';
 import { createSaleStore, decisionView, type SaleStore, StoreNotReadyError } from '../../../projections/inventory/saleStore.js';
 import { decisionsMessage } from '../../../projections/inventory/signals.js';
 import { saleClosed, saleScheduled } from '../../support/claimingFixtures.js';
-import { flushPrefix } from '../../support/redisPrefix.js';
+import { cleanPrefix } from '../../support/redisPrefix.js';
 
 const EPOCH = 'store-epoch';
 const topicPrefix = `tstore-${crypto.randomBytes(4).toString('hex')}`;
@@ -28,7 +28,7 @@ beforeAll(async () => {
 });
 afterAll(async () => {
   await store.close();
-  await flushPrefix(redis, keys.prefix);
+  await cleanPrefix(redis, keys.prefix);
   redis.disconnect();
 });
 
