@@ -4,7 +4,7 @@
 // before the runner commits the offsets; a claim seen again after a crash, a redelivery or a
 // repeated request gets its stored decision back and publishes it again, same eventId, so a
 // transaction has exactly one decision on the topic (possibly more than one copy of it).
-// Then it announces the batch on the store's decisions channel for waiting HTTP requests.
+// Each published chunk is then announced on the store's decisions channel for waiting requests.
 import type { DecisionEvent } from '../../domain/claiming/inventory.js';
 import type { Delivered } from '../../platform/kafka/consumerRunner.js';
 import type { EventPublisher } from '../../platform/kafka/publisher.js';
@@ -87,7 +87,7 @@ export function createClaimDecider({
         events.length === 0
           ? Promise.resolve(undefined)
           : publisher.publish(events).then(
-              () => undefined,
+              () => announce(events),
               (err: Error) => err,
             );
     };
@@ -119,9 +119,13 @@ export function createClaimDecider({
     metrics.decisions('granted', granted);
     for (const d of decisions) if (d.type === 'ClaimRejected') metrics.decisions(d.reason);
     log.debug({ claims: claims.length, decisions: decisions.length, granted }, 'claims decided');
-    // Waiting requests learn a decision only once it is durable on Kafka.
-    await redis
+  }
+
+  /** Waiting requests learn a decision only once it is durable on Kafka: announced per published chunk. */
+  function announce(decisions: readonly DecisionEvent[]): undefined {
+    redis
       .publish(channel, decisionsMessage(decisions.map((d) => [d.transactionId, decisionView(d)])))
       .catch((err: Error) => log.warn({ err: err.message }, 'could not announce decisions; waiting requests will time out'));
+    return undefined;
   }
 }

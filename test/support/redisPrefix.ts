@@ -1,6 +1,6 @@
 // Redis helpers for tests that share one server: flush only one prefix's keys, atomically
 // (one script, so no writer sees half of them gone), as a Redis restart would.
-import type { Redis } from 'ioredis';
+import { Redis } from 'ioredis';
 
 const flushLua = `
 local cursor, n = '0', 0
@@ -42,4 +42,14 @@ export async function cleanPrefix(redis: Redis, prefix: string): Promise<void> {
     cursor = next;
     if (keys.length > 0) await redis.del(...keys);
   } while (cursor !== '0');
+}
+
+/** cleanPrefix on a connection of its own: for after a test system (and its Redis client) has stopped. */
+export async function cleanPrefixAt(redisUrl: string, prefix: string): Promise<void> {
+  const redis = new Redis(redisUrl);
+  try {
+    await cleanPrefix(redis, prefix);
+  } finally {
+    redis.disconnect();
+  }
 }

@@ -11,7 +11,7 @@ import { topicName } from '../../../schemas/topics.js';
 import type { EventOf } from '../../../schemas/events/index.js';
 import { checkStorm, type Claim, publishConcurrently, salesEvents, sampleClaims } from '../../support/claimStorm.js';
 import { saleScheduled } from '../../support/claimingFixtures.js';
-import { cleanPrefix } from '../../support/redisPrefix.js';
+import { cleanPrefixAt } from '../../support/redisPrefix.js';
 import { startTestSystem, type TestSystem } from '../../support/system.js';
 import { waitFor } from '../../support/waitFor.js';
 
@@ -26,8 +26,8 @@ beforeAll(async () => {
 afterAll(async () => {
   await claimsRole?.stop();
   await store?.close();
-  if (system) await cleanPrefix(system.platform.redis, keyPrefix(system.prefix));
   await system?.stop();
+  if (system) await cleanPrefixAt(system.platform.config.redisUrl, keyPrefix(system.prefix));
 });
 
 async function schedule(overrides: Partial<EventOf<'SaleScheduled'>>): Promise<EventOf<'SaleScheduled'>> {

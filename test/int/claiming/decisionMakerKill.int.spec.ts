@@ -9,7 +9,7 @@ import { createSaleStore, type SaleStore } from '../../../projections/inventory/
 import { type Child, runChild } from '../../support/childProcess.js';
 import { checkStorm, publishConcurrently, salesEvents, sampleClaims } from '../../support/claimStorm.js';
 import { saleScheduled } from '../../support/claimingFixtures.js';
-import { cleanPrefix } from '../../support/redisPrefix.js';
+import { cleanPrefixAt } from '../../support/redisPrefix.js';
 import { startTestSystem, type TestSystem } from '../../support/system.js';
 import { waitFor } from '../../support/waitFor.js';
 
@@ -24,8 +24,8 @@ beforeAll(async () => {
 afterAll(async () => {
   for (const w of workers) await w.stop();
   await store?.close();
-  if (system) await cleanPrefix(system.platform.redis, keyPrefix(system.prefix));
   await system?.stop();
+  if (system) await cleanPrefixAt(system.platform.config.redisUrl, keyPrefix(system.prefix));
 });
 
 function claimsWorker(): Child {

@@ -14,7 +14,7 @@ import type { EventOf } from '../../../schemas/events/index.js';
 import { topicName } from '../../../schemas/topics.js';
 import { type Claim, salesEvents } from '../../support/claimStorm.js';
 import { saleScheduled } from '../../support/claimingFixtures.js';
-import { cleanPrefix } from '../../support/redisPrefix.js';
+import { cleanPrefixAt } from '../../support/redisPrefix.js';
 import { startTestSystem, type TestSystem } from '../../support/system.js';
 import { waitFor } from '../../support/waitFor.js';
 
@@ -27,8 +27,8 @@ beforeAll(async () => {
 });
 afterAll(async () => {
   await store?.close();
-  if (system) await cleanPrefix(system.platform.redis, keyPrefix(system.prefix));
   await system?.stop();
+  if (system) await cleanPrefixAt(system.platform.config.redisUrl, keyPrefix(system.prefix));
 });
 
 async function schedule(saleId: string, stock: number): Promise<EventOf<'SaleScheduled'>> {

@@ -12,7 +12,7 @@ import { topicName } from '../../../schemas/topics.js';
 import { checkStorm, publishConcurrently, salesEvents, sampleClaims } from '../../support/claimStorm.js';
 import { saleScheduled } from '../../support/claimingFixtures.js';
 import { dumpStore } from '../../support/inventoryState.js';
-import { cleanPrefix, flushPrefix } from '../../support/redisPrefix.js';
+import { cleanPrefixAt, flushPrefix } from '../../support/redisPrefix.js';
 import { startTestSystem, type TestSystem } from '../../support/system.js';
 import { waitFor } from '../../support/waitFor.js';
 
@@ -28,8 +28,8 @@ beforeAll(async () => {
 afterAll(async () => {
   await projector?.stop();
   await store?.close();
-  if (system) await cleanPrefix(system.platform.redis, keyPrefix(system.prefix));
   await system?.stop();
+  if (system) await cleanPrefixAt(system.platform.config.redisUrl, keyPrefix(system.prefix));
 });
 
 async function projectorCaughtUp(): Promise<void> {
