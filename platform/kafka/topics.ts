@@ -5,7 +5,7 @@ import { topicName, topics } from '../../schemas/topics.js';
 
 const LEADER_TIMEOUT_MS = 30_000;
 
-async function waitForLeaders(admin: Admin, names: string[]): Promise<void> {
+export async function waitForLeaders(admin: Admin, names: string[]): Promise<void> {
   const deadline = Date.now() + LEADER_TIMEOUT_MS;
   for (;;) {
     try {
@@ -24,10 +24,11 @@ export async function ensureTopics(admin: Admin, prefix: string): Promise<void> 
   const existing = new Set(await admin.listTopics());
   const missing = topics.filter((t) => !existing.has(topicName(prefix, t.name)));
   if (missing.length > 0) {
-    // Not `waitForLeaders: true`: kafkajs then asks for metadata too early and throws "does not
-    // host this topic-partition" (kafkajs#815); leaders are awaited below instead.
+    // Not kafkajs's own wait for leaders (its default): it asks for metadata too early and
+    // throws "does not host this topic-partition" (kafkajs#815); leaders are awaited below.
     await admin
       .createTopics({
+        waitForLeaders: false,
         topics: missing.map((t) => ({
           topic: topicName(prefix, t.name),
           numPartitions: t.partitions,

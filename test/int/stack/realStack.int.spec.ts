@@ -4,6 +4,7 @@ import { SchemaType } from '@kafkajs/confluent-schema-registry';
 import { Redis } from 'ioredis';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { waitForLeaders } from '../../../platform/kafka/topics.js';
 import { createSchemaRegistry } from '../../../platform/registry/codec.js';
 import { stackStatus, stackUp } from '../../../stack/stack.js';
 import { openTestStack, type TestStack } from '../../support/realStack.js';
@@ -55,7 +56,8 @@ describe('the local stack', () => {
     const topic = `${stack.prefix}.probe`;
     const admin = stack.kafka.admin();
     await admin.connect();
-    await admin.createTopics({ topics: [{ topic, numPartitions: 1 }], waitForLeaders: true });
+    await admin.createTopics({ topics: [{ topic, numPartitions: 1 }], waitForLeaders: false });
+    await waitForLeaders(admin, [topic]);
     await admin.disconnect();
     const producer = stack.kafka.producer({ idempotent: true });
     await producer.connect();
@@ -73,7 +75,8 @@ describe('the local stack', () => {
     const topic = `${stack.prefix}.tx`;
     const admin = stack.kafka.admin();
     await admin.connect();
-    await admin.createTopics({ topics: [{ topic, numPartitions: 1 }], waitForLeaders: true });
+    await admin.createTopics({ topics: [{ topic, numPartitions: 1 }], waitForLeaders: false });
+    await waitForLeaders(admin, [topic]);
     await admin.disconnect();
     const producer = stack.kafka.producer({ idempotent: true, maxInFlightRequests: 1, transactionalId: `${stack.prefix}-tx` });
     await producer.connect();
