@@ -1,9 +1,12 @@
 // Anti-abuse: fixed one-second windows per client IP (before authentication, so a flood of
-// bad tokens is cheap to refuse) and per storefront user, counted in Redis with
-// rate-limiter-flexible so every api process shares the same counts. Beyond the limit: 429
-// with Retry-After.
+// bad tokens is cheap to refuse) and per storefront user, counted in Redis so every api
+// process shares the same counts. Beyond the limit: 429 with Retry-After.
+//
+// One small Lua script per check (INCR, and PEXPIRE when the window opens) rather than
+// rate-limiter-flexible's RateLimiterRedis: same fixed windows and keys, but the library
+// builds an unused MULTI pipeline on every consume, which made each check cost twice the
+// CPU (bench profile: ~20 µs against ~9 µs per check, two checks per request).
 import type { RequestHandler } from 'express';
-import { RateLimiterRedis, RateLimiterRes } from 'rate-limiter-flexible';
 import { keyPrefix, type Redis } from '../../platform/redis.js';
 import { principalOf } from './authMiddleware.js';
 import { HttpError, unavailable } from './errors.js';
@@ -14,6 +17,19 @@ export type RateLimits = {
   /** Counts the request against its user; mount after requireUser. */
   perUser: RequestHandler;
 };
+
+const WINDOW_MS = 1_000;
+
+/** KEYS[1] the window's counter; ARGV window ms, limit. Returns {count, ms left in the window when over the limit}. */
+const consumeLua = `
+local n = redis.call('INCR', KEYS[1])
+if n == 1 then redis.call('PEXPIRE', KEYS[1], ARGV[1]) end
+if n > tonumber(ARGV[2]) then return {n, redis.call('PTTL', KEYS[1])} end
+return {n, 0}`;
+
+type Consume = (key: string, windowMs: number, limit: number) => Promise<[number, number]>;
+
+const defined = new WeakSet<Redis>();
 
 export function createRateLimits({
   redis,
@@ -26,29 +42,34 @@ export function createRateLimits({
   userPerSec: number;
   ipPerSec: number;
 }): RateLimits {
-  const limiter = (scope: string, points: number) =>
-    new RateLimiterRedis({ storeClient: redis, keyPrefix: `${keyPrefix(topicPrefix)}ratelimit:${scope}`, points, duration: 1 });
-  const byIp = limiter('ip', ipPerSec);
-  const byUser = limiter('user', userPerSec);
+  if (!defined.has(redis)) {
+    redis.defineCommand('fsRateLimit', { numberOfKeys: 1, lua: consumeLua });
+    defined.add(redis);
+  }
+  const consume = (redis as unknown as { fsRateLimit: Consume }).fsRateLimit.bind(redis);
 
   const guard =
-    (rl: RateLimiterRedis, scope: string, keyOf: (...args: Parameters<RequestHandler>) => string): RequestHandler =>
+    (scope: string, limit: number, keyOf: (...args: Parameters<RequestHandler>) => string): RequestHandler =>
     async (req, res, next) => {
+      let count: number;
+      let msLeft: number;
       try {
-        await rl.consume(keyOf(req, res, next));
-        next();
-      } catch (err) {
-        if (err instanceof RateLimiterRes) {
-          const retryAfter = String(Math.max(1, Math.ceil(err.msBeforeNext / 1000)));
-          next(new HttpError(429, `too many requests from this ${scope}`, undefined, { 'Retry-After': retryAfter }));
-          return;
-        }
+        [count, msLeft] = await consume(`${keyPrefix(topicPrefix)}ratelimit:${scope}:${keyOf(req, res, next)}`, WINDOW_MS, limit);
+      } catch {
         next(unavailable('rate limiter unavailable'));
+        return;
       }
+      if (count <= limit) {
+        next();
+        return;
+      }
+      const retryAfter = String(Math.max(1, Math.ceil(msLeft / 1000)));
+      const what = scope === 'ip' ? 'IP address' : 'user';
+      next(new HttpError(429, `too many requests from this ${what}`, undefined, { 'Retry-After': retryAfter }));
     };
 
   return {
-    perIp: guard(byIp, 'IP address', (req) => req.ip ?? req.socket.remoteAddress ?? 'unknown'),
-    perUser: guard(byUser, 'user', (_req, res) => principalOf(res).userId),
+    perIp: guard('ip', ipPerSec, (req) => req.ip ?? req.socket.remoteAddress ?? 'unknown'),
+    perUser: guard('user', userPerSec, (_req, res) => principalOf(res).userId),
   };
 }

@@ -19,6 +19,7 @@ import type { ChallengeService } from './challenge.js';
 import { decisionAnswer, edgeRefusal, parsePreferWait } from './claimAnswer.js';
 import type { ClaimMetrics, ClaimOutcome } from './claimMetrics.js';
 import type { SaleStorePort } from './saleStorePort.js';
+import { cachedSaleReader } from './saleViewCache.js';
 
 const MAX_QUANTITY = 1000;
 
@@ -49,6 +50,7 @@ export function createClaimsRouter({
   limits: RateLimits;
 }): Router {
   const router = Router();
+  const readSale = cachedSaleReader(store.readSale);
 
   router.post('/sales/:saleId/claims', limits.perIp, requireUser(verify), limits.perUser, async (req, res) => {
     const started = performance.now();
@@ -85,7 +87,7 @@ export function createClaimsRouter({
 
     if (tx.status === 'entered') {
       const now = Date.now();
-      const sale = await store.readSale(saleId, now);
+      const sale = await readSale(saleId, now);
       if (!sale) throw notFound(`no sale ${saleId}`);
       const refusal = edgeRefusal(sale.status);
       if (refusal) {
