@@ -9,6 +9,9 @@ import type { Delivered } from './consumerRunner.js';
 
 export type TopicRange = { topic: string; partition: number; start: number; end: number };
 
+/** How far one partition has been read: the latest record time seen, and whether it is finished. */
+export type PartitionProgress = { topic: string; partition: number; reachedTime: number; done: boolean };
+
 export type ReadOptions = {
   kafka: Kafka;
   codec: EventCodec;
@@ -18,7 +21,8 @@ export type ReadOptions = {
   from?: number;
   /** Epoch ms; records strictly before it. Omitted: up to the end as it is when the read starts. */
   to?: number;
-  onBatch: (batch: Delivered[]) => Promise<void> | void;
+  /** Each partition's batch in offset order (possibly empty: nothing of it in the window), with how far that partition has been read. */
+  onBatch: (batch: Delivered[], read: PartitionProgress) => Promise<void> | void;
   onRanges?: (ranges: TopicRange[]) => void;
 };
 
@@ -72,6 +76,13 @@ export async function readTopicRange(opts: ReadOptions): Promise<{ events: numbe
   await consumer.subscribe({ topics: [...new Set(ranges.map((r) => r.topic))], fromBeginning: true });
   let events = 0;
   let skipped = 0;
+  // Batches are handed to onBatch one at a time, in the order they arrive, but the next batch
+  // is fetched and decoded while the handler works on this one (a replay's database write),
+  // so the two overlap instead of taking turns. At most MAX_AHEAD batches wait their turn.
+  const MAX_AHEAD = 2;
+  let handled: Promise<void> = Promise.resolve();
+  let waiting = 0;
+  let failed = false;
   const done = new Promise<void>((resolve, reject) => {
     void consumer.run({
       autoCommit: false,
@@ -95,19 +106,29 @@ export async function readTopicRange(opts: ReadOptions): Promise<{ events: numbe
             skipped++;
           }
         }
-        try {
-          if (delivered.length > 0) await opts.onBatch(delivered);
-        } catch (err) {
-          // The reader's caller decides what a failing batch means; the read stops here.
-          reject(err instanceof Error ? err : new Error('batch handler failed'));
-          return;
-        }
-        events += delivered.length;
-        if ((next.get(id) ?? 0) >= range.end) {
+        const reachedTime = batch.messages.reduce((t, m) => Math.max(t, Number(m.timestamp)), Number.NEGATIVE_INFINITY);
+        const finished = (next.get(id) ?? 0) >= range.end;
+        if (finished) {
           pending.delete(id);
           consumer.pause([{ topic: batch.topic, partitions: [batch.partition] }]);
-          if (pending.size === 0) resolve();
         }
+        const last = pending.size === 0;
+        waiting++;
+        handled = handled.then(async () => {
+          waiting--;
+          if (failed) return;
+          try {
+            await opts.onBatch(delivered, { topic: batch.topic, partition: batch.partition, reachedTime, done: finished });
+          } catch (err) {
+            // The reader's caller decides what a failing batch means; the read stops here.
+            failed = true;
+            reject(err instanceof Error ? err : new Error('batch handler failed'));
+            return;
+          }
+          events += delivered.length;
+          if (last) resolve();
+        });
+        if (waiting >= MAX_AHEAD) await handled;
       },
     });
     consumer.on(consumer.events.GROUP_JOIN, () => {

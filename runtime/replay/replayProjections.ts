@@ -9,6 +9,9 @@ import type { EventCodec } from '../../platform/registry/codec.js';
 import type { ReplayableProjection } from '../../projections/replayable.js';
 import { type TopicName, topicName } from '../../schemas/topics.js';
 import { compareSchemas, type TableDifference, type Window } from './compareSchemas.js';
+import { createTimeMerge } from './timeMerge.js';
+
+const APPLY_SLICE = 2000;
 
 export type ReplayOptions = {
   kafka: Kafka;
@@ -54,7 +57,11 @@ async function waitForLive(
         const committed = await admin.fetchOffsets({ groupId, topics: [...new Set(ranges.map((r) => r.topic))] });
         const at = new Map(committed.flatMap((t) => t.partitions.map((q) => [`${t.topic}:${q.partition}`, Number(q.offset)] as const)));
         const relevant = ranges.filter((r) => p.topics.some((t) => r.topic === topicName(prefix, t)));
-        if (relevant.some((r) => (at.get(`${r.topic}:${r.partition}`) ?? -1) < r.end)) behind.push(groupId);
+        const lagging = relevant.filter((r) => (at.get(`${r.topic}:${r.partition}`) ?? -1) < r.end);
+        if (lagging.length)
+          behind.push(
+            `${groupId} at ${lagging.map((r) => `${r.topic}[${r.partition}] ${at.get(`${r.topic}:${r.partition}`) ?? -1}/${r.end}`).join(', ')}`,
+          );
       }
       if (behind.length === 0) return [];
       await new Promise((r) => setTimeout(r, 200));
@@ -75,6 +82,14 @@ export async function replayProjections(opts: ReplayOptions): Promise<ReplayResu
 
     const topics = [...new Set(opts.projections.flatMap((p) => p.topics))] as TopicName[];
     let ranges: TopicRange[] = [];
+    let merge: ReturnType<typeof createTimeMerge> | undefined;
+    const apply = async (events: Delivered[]) => {
+      for (const p of opts.projections) {
+        const mine = events.filter((d) => p.topics.some((t) => d.position.topic === topicName(opts.topicPrefix, t)));
+        if (mine.length) await p.applyBatch(into, mine);
+      }
+      opts.onProgress?.(events.length);
+    };
     const { events, skipped } = await readTopicRange({
       kafka: opts.kafka,
       codec: opts.codec,
@@ -84,14 +99,13 @@ export async function replayProjections(opts: ReplayOptions): Promise<ReplayResu
       ...(opts.window.to === undefined ? {} : { to: opts.window.to }),
       onRanges: (r) => {
         ranges = r;
+        merge = createTimeMerge(r);
         opts.onRanges?.(r.reduce((n, x) => n + x.end - x.start, 0));
       },
-      onBatch: async (batch: Delivered[]) => {
-        for (const p of opts.projections) {
-          const mine = batch.filter((d) => p.topics.some((t) => d.position.topic === topicName(opts.topicPrefix, t)));
-          if (mine.length) await p.applyBatch(into, mine);
-        }
-        opts.onProgress?.(batch.length);
+      onBatch: async (batch, read) => {
+        const ready = merge?.push(batch, read) ?? batch;
+        // Applied in slices, so one projection's batch stays a bounded database round trip.
+        for (let at = 0; at < ready.length; at += APPLY_SLICE) await apply(ready.slice(at, at + APPLY_SLICE));
       },
     });
 

@@ -1,6 +1,6 @@
 // An analyst rebuilds the projections of a finished sale from the topics with
 // `flashsale replay` and gets the live rows back; a live row that drifted is named.
-import { spawnSync } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createApiClient } from '../../../demo/api.js';
 import { runCrowd, type Shopper } from '../../../demo/crowd.js';
@@ -11,11 +11,16 @@ import { waitFor } from '../../support/waitFor.js';
 let system: TestSystem;
 const saleId = 'replayed-sale';
 
-function replay(into: string, extra: string[] = []) {
-  return spawnSync('node', ['bin/flashsale.js', 'replay', '--into', into, '--live', system.dbSchema, ...extra], {
-    encoding: 'utf8',
+/** Runs the CLI without blocking this process: the system under test runs in it and must keep projecting. */
+function replay(into: string, extra: string[] = []): Promise<{ status: number | null; stdout: string; stderr: string }> {
+  const child = spawn('node', ['bin/flashsale.js', 'replay', '--into', into, '--live', system.dbSchema, ...extra], {
     env: { ...process.env, TOPIC_PREFIX: system.prefix },
   });
+  let stdout = '';
+  let stderr = '';
+  child.stdout.on('data', (c: Buffer) => (stdout += c.toString()));
+  child.stderr.on('data', (c: Buffer) => (stderr += c.toString()));
+  return new Promise((resolve) => child.once('close', (status) => resolve({ status, stdout, stderr })));
 }
 
 beforeAll(async () => {
@@ -70,8 +75,8 @@ afterAll(async () => {
 });
 
 describe('flashsale replay', () => {
-  it('rebuilds every projection into a fresh schema and finds it equal to the live one', () => {
-    const result = replay(`${system.dbSchema}_r1`);
+  it('rebuilds every projection into a fresh schema and finds it equal to the live one', async () => {
+    const result = await replay(`${system.dbSchema}_r1`);
     expect(result.status, result.stderr).toBe(0);
     expect(result.stdout).toMatch(/^equal$/m);
     expect(result.stdout).toMatch(/replayed \d+ events/);
@@ -82,7 +87,7 @@ describe('flashsale replay', () => {
     const { rows } = await db.query<{ t: Date }>('select occurred_at as t from transaction_events order by occurred_at');
     const from = rows[Math.floor(rows.length / 2)]!.t;
     const to = rows.at(-2)!.t;
-    const result = replay(`${system.dbSchema}_w`, ['--from', from.toISOString(), '--to', to.toISOString()]);
+    const result = await replay(`${system.dbSchema}_w`, ['--from', from.toISOString(), '--to', to.toISOString()]);
     expect(result.status, result.stderr).toBe(0);
     expect(result.stdout).toMatch(/^equal$/m);
     const count = async (schema: string) =>
@@ -105,14 +110,14 @@ describe('flashsale replay', () => {
     await system.platform.db.query(
       "update transactions set status = 'refunded' where transaction_id = (select min(transaction_id) from transactions where status = 'paid')",
     );
-    const result = replay(`${system.dbSchema}_r2`);
+    const result = await replay(`${system.dbSchema}_r2`);
     expect(result.status).toBe(1);
     expect(result.stdout).toMatch(/transactions: 1 rows only in/);
     expect(result.stdout).toMatch(/"status":"refunded"/);
   });
 
-  it('refuses to replay into a schema that already has tables', () => {
-    const result = replay(system.dbSchema);
+  it('refuses to replay into a schema that already has tables', async () => {
+    const result = await replay(system.dbSchema);
     expect(result.status).toBe(1);
     expect(result.stderr.trim().split('\n').at(-1)).toMatch(/^flashsale: --into .* is the live schema/);
   });
