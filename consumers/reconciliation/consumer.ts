@@ -5,7 +5,7 @@
 import type { Kafka } from 'kafkajs';
 import { Counter, type Registry } from 'prom-client';
 import type { Mismatch } from '../../domain/reconciliation/mismatch.js';
-import { type ConsumerRunner, startConsumerRunner } from '../../platform/kafka/consumerRunner.js';
+import { BATCHED_FETCH, type ConsumerRunner, startConsumerRunner } from '../../platform/kafka/consumerRunner.js';
 import { readTopicRange } from '../../platform/kafka/topicReader.js';
 import type { Logger } from '../../platform/log.js';
 import type { EventCodec } from '../../platform/registry/codec.js';
@@ -112,6 +112,7 @@ export async function startReconciliationConsumer({
     topicPrefix,
     topics: reconciliationTopics,
     fromBeginning: true,
+    fetch: BATCHED_FETCH,
     handle: async (batch) => {
       const outcome = await projection.applyBatch(batch);
       const first = batch[0]?.position;
