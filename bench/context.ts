@@ -10,8 +10,9 @@ import { signUserToken } from '../producers/http/auth.js';
 import { createSaleStore, type SaleStore } from '../projections/inventory/saleStore.js';
 import type { Platform } from '../runtime/platform.js';
 import type { LoadgenResult } from './loadgen.js';
-import { type CpuUse, cpuBetween, snapshot } from './cpu.js';
+import { type CpuUse, cpuBetween, snapshot, waitForQuietMachine } from './cpu.js';
 import { type Child, childNames, runToEnd, startServer } from './processes.js';
+import { redisBetween, redisStats, type RedisUse } from './redisStats.js';
 
 export type Layout = 'single' | 'split';
 
@@ -88,12 +89,15 @@ export type LoadOptions = {
   sendTimesFile?: string;
 };
 
-export type MeasuredLoad = LoadgenResult & { cpu: CpuUse };
+/** `neighboursBefore`: cores other processes used in the second before the load started (after waiting up to 30 s for them to calm down). */
+export type MeasuredLoad = LoadgenResult & { cpu: CpuUse; redis: RedisUse; neighboursBefore: number };
 
 /** Runs the load generator to its end; notes the cores each process group used meanwhile. */
 export async function runLoad(ctx: BenchContext, opts: LoadOptions): Promise<MeasuredLoad> {
   const { name, baseUrl, ...rest } = opts;
+  const neighbours = await waitForQuietMachine(childNames, 30_000);
   const before = snapshot(childNames());
+  const redisBefore = await redisStats(ctx.platform.redis);
   const result = await runToEnd<LoadgenResult>({
     name: `loadgen-${name}`,
     script: path.join(BENCH_DIR, 'loadgen.ts'),
@@ -102,10 +106,11 @@ export async function runLoad(ctx: BenchContext, opts: LoadOptions): Promise<Mea
     timeoutMs: 180_000,
   });
   const cpu = cpuBetween(before, snapshot(childNames()));
+  const redis = redisBetween(redisBefore, await redisStats(ctx.platform.redis), cpu.seconds);
   // The load generator has exited: it reports its own use, which `other` then no longer holds.
   cpu.cores['load generator'] = result.cores;
   cpu.cores.other = Math.max(0, Math.round(((cpu.cores.other ?? 0) - result.cores) * 100) / 100);
-  return { ...result, cpu };
+  return { ...result, cpu, redis, neighboursBefore: neighbours };
 }
 
 export type SaleTerms = { saleId: string; stock: number; perUserLimit: number };

@@ -71,3 +71,22 @@ export function cpuBetween(before: Snapshot, after: Snapshot): CpuUse {
   for (const [g, s] of Object.entries(used).sort((x, y) => y[1] - x[1])) if (s > 0) cores[g] = Math.round((s / seconds) * 100) / 100;
   return { seconds, machine: Math.round((machine / seconds) * 100) / 100, cores };
 }
+
+/**
+ * Waits (up to maxWaitMs) for a second in which processes outside the bench and the stack
+ * used less than `threshold` cores, so a measurement does not start in a neighbour's burst.
+ * Returns what that last second's neighbours used.
+ */
+export async function waitForQuietMachine(
+  benchPids: () => ReadonlyMap<number, string>,
+  maxWaitMs: number,
+  threshold = 0.2,
+): Promise<number> {
+  const deadline = Date.now() + maxWaitMs;
+  for (;;) {
+    const before = snapshot(benchPids());
+    await new Promise((r) => setTimeout(r, 1_000));
+    const other = cpuBetween(before, snapshot(benchPids())).cores.other ?? 0;
+    if (other < threshold || Date.now() >= deadline) return other;
+  }
+}

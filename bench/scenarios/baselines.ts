@@ -40,7 +40,9 @@ async function measure(ctx: BenchContext, name: string, script: string, args: st
 export async function baselinesScenario(ctx: BenchContext, claimsFile: string): Promise<BaselinesResult> {
   const amount = Math.max(2_000, Math.round(40_000 * ctx.scale));
   const ceiling = await measure(ctx, 'baseline-ceiling', 'ceilingServer.ts', ['0'], amount, claimsFile);
-  ctx.say(`baseline (framework ceiling): ${ceiling.rps.toFixed(0)}/s (${JSON.stringify(ceiling.statusCodes)})`);
+  ctx.say(
+    `baseline (framework ceiling): ${ceiling.rps.toFixed(0)}/s (${JSON.stringify(ceiling.statusCodes)}); cores ${JSON.stringify(ceiling.cpu.cores)}`,
+  );
 
   const schema = `${ctx.schema}_naive`;
   const db = createDb(ctx.config.databaseUrl, schema, 2);
@@ -62,7 +64,9 @@ export async function baselinesScenario(ctx: BenchContext, claimsFile: string): 
       ...(stockLeft + orders !== NAIVE_STOCK ? [`${orders} orders but stock fell by ${NAIVE_STOCK - stockLeft}`] : []),
       ...((load.statusCodes['201'] ?? 0) > orders ? [`${load.statusCodes['201']} claims answered granted, ${orders} orders`] : []),
     ];
-    ctx.say(`baseline (naive Postgres): ${load.rps.toFixed(0)}/s (${JSON.stringify(load.statusCodes)})`);
+    ctx.say(
+      `baseline (naive Postgres): ${load.rps.toFixed(0)}/s (${JSON.stringify(load.statusCodes)}); cores ${JSON.stringify(load.cpu.cores)}`,
+    );
     return { ceiling, naive: { ...load, stock: NAIVE_STOCK, stockLeft, orders, violations } };
   } finally {
     await db.end();

@@ -75,7 +75,7 @@ export async function claimPathScenario(ctx: BenchContext, sut: Sut, rates: numb
     ctx.say(
       `claim path ${p.name}: ${load.requests} requests in ${load.durationSeconds.toFixed(1)} s = ${load.rps.toFixed(0)}/s ` +
         `(${JSON.stringify(load.statusCodes)}), edge p99 ${load.latencyMs.p99.toFixed(1)} ms, drained ${drainMs} ms later; ` +
-        `cores ${JSON.stringify(load.cpu.cores)}`,
+        `cores ${JSON.stringify(load.cpu.cores)}; Redis busy ${load.redis.busy} (${load.redis.top.map((t) => `${t.command} ${t.ms} ms`).join(', ')})`,
     );
     runs.push({
       name: p.name,

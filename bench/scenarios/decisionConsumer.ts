@@ -14,7 +14,9 @@ import { topicName } from '../../schemas/topics.js';
 import type { FlashsaleEvent } from '../../schemas/events/index.js';
 import { envelope } from '../../producers/http/envelope.js';
 import { BENCH_DIR, type BenchContext, sutEnv } from '../context.js';
-import { startServer } from '../processes.js';
+import { type CpuUse, cpuBetween, snapshot } from '../cpu.js';
+import { childNames, startServer } from '../processes.js';
+import { redisBetween, redisStats, type RedisUse } from '../redisStats.js';
 import { scanSales } from '../salesScan.js';
 import type { SaleTally } from '../invariants.js';
 
@@ -27,6 +29,9 @@ export type DecisionConsumerResult = {
   toCommittedSeconds: number;
   decisionsPerSecToCommitted: number;
   tally: SaleTally | undefined;
+  /** From the claims process's start to the last commit. */
+  cpu: CpuUse;
+  redis: RedisUse;
 };
 
 const PUBLISH_BATCH = 2_000; // one produce request stays under the broker's 1 MB message size
@@ -95,6 +100,8 @@ export async function decisionConsumerScenario(ctx: BenchContext): Promise<Decis
     const admin = platform.kafka.admin();
     await admin.connect();
     const claimsTopic = topicName(topicPrefix, 'claims');
+    const redisBefore = await redisStats(platform.redis);
+    const cpuBefore = snapshot(childNames());
     const child = await startServer({
       name: 'sut-claims-alone',
       script: path.join(BENCH_DIR, 'sut.ts'),
@@ -104,6 +111,8 @@ export async function decisionConsumerScenario(ctx: BenchContext): Promise<Decis
       nodeFlags: ctx.profile ? ['--cpu-prof', `--cpu-prof-dir=${path.join(ctx.workDir, 'profiles')}`] : [],
     });
     let committedAt: number;
+    let cpu: CpuUse;
+    let redis: RedisUse;
     try {
       const deadline = Date.now() + 300_000;
       while ((await consumerLag(admin, claimsGroupId(topicPrefix), [claimsTopic])) > 0) {
@@ -111,6 +120,8 @@ export async function decisionConsumerScenario(ctx: BenchContext): Promise<Decis
         await new Promise((r) => setTimeout(r, 20));
       }
       committedAt = Date.now();
+      cpu = cpuBetween(cpuBefore, snapshot(childNames()));
+      redis = redisBetween(redisBefore, await redisStats(platform.redis), cpu.seconds);
     } finally {
       await child.stop();
       await admin.disconnect();
@@ -131,10 +142,13 @@ export async function decisionConsumerScenario(ctx: BenchContext): Promise<Decis
       toCommittedSeconds,
       decisionsPerSecToCommitted: times.length / toCommittedSeconds,
       tally: scan.check.tally(saleId),
+      cpu,
+      redis,
     };
     ctx.say(
       `decision consumer: ${result.decisions} decisions, first to last ${firstToLastSeconds.toFixed(2)} s = ${result.decisionsPerSec.toFixed(0)}/s ` +
-        `(${result.decisionsPerSecToCommitted.toFixed(0)}/s to the last commit)`,
+        `(${result.decisionsPerSecToCommitted.toFixed(0)}/s to the last commit); cores ${JSON.stringify(cpu.cores)}; ` +
+        `Redis busy ${redis.busy} (${redis.top.map((t) => `${t.command} ${t.ms} ms`).join(', ')})`,
     );
     return result;
   } finally {

@@ -10,10 +10,21 @@ import { createInventoryRebuilder } from '../../projections/inventory/rebuild.js
 import { replayableProjections } from '../../projections/catalog.js';
 import { replayProjections } from '../../runtime/replay/replayProjections.js';
 import type { BenchContext } from '../context.js';
+import { type CpuUse, cpuBetween, snapshot } from '../cpu.js';
+import { childNames } from '../processes.js';
 
 export type ReplayResult = {
-  postgres: { events: number; seconds: number; eventsPerSec: number; equalToLive: boolean; differences: number; liveBehind: string[] };
-  redis: { events: number; seconds: number; eventsPerSec: number };
+  postgres: {
+    events: number;
+    seconds: number;
+    eventsPerSec: number;
+    equalToLive: boolean;
+    differences: number;
+    liveBehind: string[];
+    /** Over the whole replay, the comparison with the live schema included. */
+    cpu: CpuUse;
+  };
+  redis: { events: number; seconds: number; eventsPerSec: number; cpu: CpuUse };
 };
 
 async function postgresReplay(ctx: BenchContext): Promise<ReplayResult['postgres']> {
@@ -28,6 +39,7 @@ async function postgresReplay(ctx: BenchContext): Promise<ReplayResult['postgres
     },
   }));
   const into = `${ctx.schema}_replay`;
+  const before = snapshot(childNames());
   const result = await replayProjections({
     kafka: ctx.platform.kafka,
     codec: ctx.platform.codec,
@@ -38,8 +50,10 @@ async function postgresReplay(ctx: BenchContext): Promise<ReplayResult['postgres
     projections: timed,
     window: {},
   });
+  const cpu = cpuBetween(before, snapshot(childNames()));
   const seconds = (last - (first ?? last)) / 1000;
   return {
+    cpu,
     events: result.events,
     seconds,
     eventsPerSec: result.events / seconds,
@@ -68,6 +82,7 @@ async function redisRebuild(ctx: BenchContext): Promise<ReplayResult['redis']> {
     },
   };
   await redis.del(keys.ready);
+  const before = snapshot(childNames());
   const rebuilder = createInventoryRebuilder({
     kafka,
     codec,
@@ -88,8 +103,9 @@ async function redisRebuild(ctx: BenchContext): Promise<ReplayResult['redis']> {
   } finally {
     await rebuilder.stop();
   }
+  const cpu = cpuBetween(before, snapshot(childNames()));
   const seconds = (last - (first ?? last)) / 1000;
-  return { events, seconds, eventsPerSec: events / seconds };
+  return { events, seconds, eventsPerSec: events / seconds, cpu };
 }
 
 export async function replayScenario(ctx: BenchContext): Promise<ReplayResult> {
@@ -97,7 +113,7 @@ export async function replayScenario(ctx: BenchContext): Promise<ReplayResult> {
   const postgres = await postgresReplay(ctx);
   ctx.say(
     `replay (Postgres): ${postgres.events} events in ${postgres.seconds.toFixed(1)} s = ${postgres.eventsPerSec.toFixed(0)}/s; ` +
-      `${postgres.equalToLive ? 'equal to the live schema' : `DIFFERS from the live schema (${postgres.differences} rows)`}`,
+      `${postgres.equalToLive ? 'equal to the live schema' : `DIFFERS from the live schema (${postgres.differences} rows)`}; cores ${JSON.stringify(postgres.cpu.cores)}`,
   );
   ctx.say('replay: rebuilding the Redis store from the topics');
   const redis = await redisRebuild(ctx);

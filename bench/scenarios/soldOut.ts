@@ -45,6 +45,9 @@ export async function soldOutScenario(ctx: BenchContext, sut: Sut, expectGroups:
   });
   const refused = storm.statusCodes['409'] ?? 0;
   if (refused !== storm.requests) throw new Error(`sold-out storm: expected only 409s, got ${JSON.stringify(storm.statusCodes)}`);
-  ctx.say(`sold-out storm: ${refused} refusals in ${storm.durationSeconds.toFixed(1)} s = ${storm.rps.toFixed(0)}/s`);
+  ctx.say(
+    `sold-out storm: ${refused} refusals in ${storm.durationSeconds.toFixed(1)} s = ${storm.rps.toFixed(0)}/s; ` +
+      `cores ${JSON.stringify(storm.cpu.cores)}; Redis busy ${storm.redis.busy}`,
+  );
   return { saleId, stock, sellOut, storm, refusedPerSec: refused / storm.durationSeconds };
 }
