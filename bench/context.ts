@@ -14,7 +14,14 @@ import { type CpuUse, cpuBetween, snapshot, waitForQuietMachine } from './cpu.js
 import { type Child, childNames, runToEnd, startServer } from './processes.js';
 import { redisBetween, redisStats, type RedisUse } from './redisStats.js';
 
-export type Layout = 'single' | 'split';
+/** How the roles are spread over processes: all in one; the api apart; the api and the decision-maker each apart. */
+export const LAYOUTS = {
+  single: [['api', 'claims', 'projections', 'reconciliation', 'expiry']],
+  split: [['api'], ['claims', 'projections', 'reconciliation', 'expiry']],
+  three: [['api'], ['claims'], ['projections', 'reconciliation', 'expiry']],
+} as const;
+
+export type Layout = keyof typeof LAYOUTS;
 
 export type BenchContext = {
   stamp: string;
@@ -49,10 +56,7 @@ export type Sut = { children: Child[]; baseUrl: string; stop(): Promise<void> };
 
 /** Starts the system under test: every role in one process, or the api apart from the rest. */
 export async function startSut(ctx: BenchContext): Promise<Sut> {
-  const groups =
-    ctx.layout === 'single'
-      ? [['api', 'claims', 'projections', 'reconciliation', 'expiry']]
-      : [['api'], ['claims', 'projections', 'reconciliation', 'expiry']];
+  const groups = LAYOUTS[ctx.layout];
   const children: Child[] = [];
   for (const roles of groups) {
     children.push(

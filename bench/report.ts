@@ -1,6 +1,8 @@
 // Turns a bench run into bench/results.json (everything measured) and bench/results.md (the
 // table quoted on the issue: figures, ratios to the baselines, targets).
+import type { CpuUse } from './cpu.js';
 import type { SaleTally } from './invariants.js';
+import type { RedisUse } from './redisStats.js';
 import type { DecisionLatency } from './salesScan.js';
 import type { BaselinesResult } from './scenarios/baselines.js';
 import type { ClaimRun } from './scenarios/claimPath.js';
@@ -97,7 +99,7 @@ export function markdown(r: BenchResults): string {
     '',
     `Run ${r.startedAt} → ${r.finishedAt} on ${r.machine.cpus} × ${r.machine.cpuModel}, ${r.machine.memoryGiB} GiB, Node ${r.machine.node}; ` +
       `Kafka, the registry, Redis, PostgreSQL, the system under test and the load generator all on this machine. ` +
-      `System under test: ${r.layout === 'single' ? 'every role in one process' : 'the api role in one process, the other roles in another'}. ` +
+      `System under test, one process per group of roles: ${r.layout}. ` +
       'Load: autocannon in its own process. Produced by `npm run bench` (bench/run.ts).',
     '',
     '| scenario | figure | ÷ naive | ÷ ceiling |',
@@ -143,6 +145,28 @@ export function markdown(r: BenchResults): string {
     lines.push(
       `| 5b. baseline, framework ceiling (202, nothing behind): requests per s | ${int(ceiling)} | ${ratio(ceiling, naive)} | 1.00× |`,
     );
+  }
+  lines.push(
+    '',
+    'Where the two cores went during each measurement (cores busy, by process group; `other` is anything outside the bench and the stack):',
+    '',
+  );
+  lines.push('| measurement | machine | by group | Redis thread busy |', '|---|---:|---|---:|');
+  const cpuRow = (what: string, cpu: CpuUse | undefined, redis?: RedisUse) => {
+    if (!cpu) return;
+    const groups = Object.entries(cpu.cores)
+      .filter(([, v]) => v >= 0.02)
+      .map(([g, v]) => `${g} ${v.toFixed(2)}`)
+      .join(', ');
+    lines.push(`| ${what} | ${cpu.machine.toFixed(2)} | ${groups} | ${redis ? redis.busy.toFixed(2) : ''} |`);
+  };
+  for (const c of s.claimPath ?? []) if (c.name !== 'warmup') cpuRow(`1. claim path, ${c.name}`, c.load.cpu, c.load.redis);
+  if (s.decisionConsumer) cpuRow('2. decision consumer alone', s.decisionConsumer.cpu, s.decisionConsumer.redis);
+  if (s.soldOut) cpuRow('3. sold-out storm', s.soldOut.storm.cpu, s.soldOut.storm.redis);
+  if (s.replay) cpuRow('4. replay into Postgres (with the comparison)', s.replay.postgres.cpu);
+  if (s.baselines) {
+    cpuRow('5a. naive Postgres baseline', s.baselines.naive.cpu, s.baselines.naive.redis);
+    cpuRow('5b. framework ceiling', s.baselines.ceiling.cpu, s.baselines.ceiling.redis);
   }
   lines.push('', '| target | figure | wanted | met |', '|---|---:|---|---|');
   for (const t of r.targets)

@@ -2,7 +2,8 @@
 // against it and the two baselines, checks the invariants over what the topics hold, and
 // writes bench/results.json and bench/results.md. Exits non-zero if an invariant broke.
 //
-// Knobs (environment): BENCH_LAYOUT=single|split (roles in one process, or the api apart),
+// Knobs (environment): BENCH_LAYOUT=split|single|three (the api apart from the other roles, the default:
+// the fastest on two cores; every role in one process; the api and the decision-maker each apart),
 // BENCH_SCALE (multiplies every count; 1 takes ~6-8 minutes), BENCH_RATES (offered claim
 // rates, default 1000,2000,5000), BENCH_ONLY (comma list of claims,soldout,replay,decide,
 // baselines; a partial run writes its results under its work directory), BENCH_PROFILE=1
@@ -16,7 +17,7 @@ import { createDb, ensureSchema } from '../platform/postgres.js';
 import { keyPrefix } from '../platform/redis.js';
 import { openPlatform } from '../runtime/platform.js';
 import { topicName, topics } from '../schemas/topics.js';
-import { BENCH_DIR, benchStore, type BenchContext, type Layout, startSut, type Sut } from './context.js';
+import { BENCH_DIR, benchStore, type BenchContext, type Layout, LAYOUTS, startSut, type Sut } from './context.js';
 import { killAll } from './processes.js';
 import { type BenchResults, type ClaimRunReport, evaluateTargets, markdown } from './report.js';
 import { decisionLatency, scanSales } from './salesScan.js';
@@ -29,7 +30,7 @@ import { soldOutScenario } from './scenarios/soldOut.js';
 type Scenario = 'claims' | 'soldout' | 'replay' | 'decide' | 'baselines';
 const only = process.env.BENCH_ONLY ? new Set(process.env.BENCH_ONLY.split(',').map((s) => s.trim())) : undefined;
 const wanted = (s: Scenario) => !only || only.has(s);
-const layout: Layout = process.env.BENCH_LAYOUT === 'split' ? 'split' : 'single';
+const layout: Layout = (Object.keys(LAYOUTS) as Layout[]).find((l) => l === process.env.BENCH_LAYOUT) ?? 'split';
 const scale = Number(process.env.BENCH_SCALE ?? '1');
 const rates = (process.env.BENCH_RATES ?? '1000,2000,5000').split(',').filter(Boolean).map(Number);
 const keep = process.env.BENCH_KEEP === '1';
@@ -77,7 +78,7 @@ let exitCode = 0;
 try {
   let claimRuns: Awaited<ReturnType<typeof claimPathScenario>> | undefined;
   if (wanted('claims') || wanted('soldout') || wanted('baselines')) {
-    say(`starting the system under test (${layout === 'single' ? 'all roles in one process' : 'api | other roles'})`);
+    say(`starting the system under test: ${LAYOUTS[layout].map((roles) => roles.join('+')).join(' | ')}`);
     sut = await startSut(ctx);
     if (wanted('claims') || wanted('baselines')) claimRuns = await claimPathScenario(ctx, sut, rates);
     if (wanted('soldout')) scenarios.soldOut = await soldOutScenario(ctx, sut, SUT_GROUPS);
@@ -126,7 +127,7 @@ try {
       memoryGiB: Math.round(os.totalmem() / 2 ** 30),
       node: process.version,
     },
-    layout,
+    layout: `${layout}: ${LAYOUTS[layout].map((roles) => roles.join('+')).join(' | ')}`,
     topicPrefix: prefix,
     scenarios,
     invariants,
