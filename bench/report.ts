@@ -148,7 +148,7 @@ export function markdown(r: BenchResults): string {
   }
   lines.push(
     '',
-    'Where the two cores went during each measurement (cores busy, by process group; `other` is anything outside the bench and the stack):',
+    "Where the two cores went during each measurement (cores busy, by process group; `other` is anything outside the bench and the stack, and processes that ended before the measurement did, such as the replay's Postgres connections):",
     '',
   );
   lines.push('| measurement | machine | by group | Redis thread busy |', '|---|---:|---|---:|');

@@ -22,7 +22,13 @@ export type ClaimRun = {
 
 type Plan = { name: string; claims: number; connections: number; rate?: number };
 
-export const SATURATION_CONNECTIONS = 100;
+/**
+ * Connections of every saturation run (claim path, sold-out storm, both baselines). Each waits
+ * for its answer before sending again, so a system that answers slowly but in bulk (the claim
+ * path gathers concurrent claims into shared produce requests) needs many in flight to show
+ * its rate; the baselines get the same number.
+ */
+export const SATURATION_CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 400);
 
 export async function claimPathScenario(ctx: BenchContext, sut: Sut, rates: number[]): Promise<{ runs: ClaimRun[]; claimsFile: string }> {
   const n = (x: number) => Math.max(200, Math.round(x * ctx.scale));
