@@ -3,7 +3,7 @@ import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
 
 export default tseslint.config(
-  { ignores: ['node_modules/', 'stack/.cache/', '.flashsale/', 'bin/', 'bench/.scratch/', '*.config.js', '.dependency-cruiser.cjs'] },
+  { ignores: ['node_modules/', 'stack/.cache/', '.flashsale/', 'bin/', '*.config.js', '.dependency-cruiser.cjs'] },
   js.configs.recommended,
   ...tseslint.configs.recommendedTypeChecked,
   {
