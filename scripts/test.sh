@@ -9,4 +9,8 @@ was_up=no
 node bin/flashsale.js stack status --quiet && was_up=yes
 node bin/flashsale.js stack up
 if [ "$was_up" = no ]; then trap 'node bin/flashsale.js stack down' EXIT; fi
-npx vitest run "$@"
+status=0
+npx vitest run --reporter=default --reporter=json --outputFile=.flashsale/vitest-report.json "$@" || status=$?
+# The plain closing line any CI reads: counts from vitest's own JSON report.
+node -e 'const r = require("./.flashsale/vitest-report.json"); console.log(`${r.numPassedTests} passed, ${r.numFailedTests} failed, ${r.numPendingTests + r.numTodoTests} skipped`)' || true
+exit "$status"
