@@ -7,10 +7,15 @@ bash scripts/bootstrap.sh
 npm run --silent lint
 was_up=no
 node bin/flashsale.js stack status --quiet && was_up=yes
+report=.flashsale/vitest-report.json
+rm -f "$report"
+finish() {
+  if [ "$was_up" = no ]; then node bin/flashsale.js stack down; fi
+  # The plain closing line any CI reads, last: counts from vitest's own JSON report.
+  if [ -f "$report" ]; then
+    node -e 'const r = require(process.argv[1]); console.log(`${r.numPassedTests} passed, ${r.numFailedTests} failed, ${r.numPendingTests + r.numTodoTests} skipped`)' "./$report" || true
+  fi
+}
+trap finish EXIT
 node bin/flashsale.js stack up
-if [ "$was_up" = no ]; then trap 'node bin/flashsale.js stack down' EXIT; fi
-status=0
-npx vitest run --reporter=default --reporter=json --outputFile=.flashsale/vitest-report.json "$@" || status=$?
-# The plain closing line any CI reads: counts from vitest's own JSON report.
-node -e 'const r = require("./.flashsale/vitest-report.json"); console.log(`${r.numPassedTests} passed, ${r.numFailedTests} failed, ${r.numPendingTests + r.numTodoTests} skipped`)' || true
-exit "$status"
+npx vitest run --reporter=default --reporter=json --outputFile="$report" "$@"
