@@ -23,24 +23,29 @@ function random(seed: number): () => number {
   };
 }
 
+/** A fresh claim on a fresh transaction. */
+export function claimOf(saleId: string, userId: string, quantity = 1): Claim {
+  const transactionId = crypto.randomUUID();
+  return {
+    type: 'ClaimRequested',
+    eventId: crypto.randomUUID(),
+    occurredAt: Date.now(),
+    correlationId: transactionId,
+    causationId: null,
+    transactionId,
+    saleId,
+    userId,
+    quantity,
+  };
+}
+
 export function sampleClaims({ saleId, users, seed = 7 }: { saleId: string; users: number; seed?: number }): Claim[] {
   const next = random(seed);
   const claims: Claim[] = [];
   for (let u = 0; u < users; u++) {
     const tries = 1 + Math.floor(next() * 3);
     for (let k = 0; k < tries; k++) {
-      const transactionId = crypto.randomUUID();
-      const claim: Claim = {
-        type: 'ClaimRequested',
-        eventId: crypto.randomUUID(),
-        occurredAt: Date.now(),
-        correlationId: transactionId,
-        causationId: null,
-        transactionId,
-        saleId,
-        userId: `user-${u}`,
-        quantity: 1 + Math.floor(next() * 2),
-      };
+      const claim = claimOf(saleId, `user-${u}`, 1 + Math.floor(next() * 2));
       claims.push(claim);
       // Some users press the button twice: the same transaction, a second request.
       if (next() < 0.1) claims.push({ ...claim, eventId: crypto.randomUUID() });

@@ -1,6 +1,5 @@
 // The decision-maker under a storm of concurrent claims, on the real stack: never more than
 // the stock, each slot once, nobody over the limit, every claim decided once.
-import crypto from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { claimsGroupId } from '../../../consumers/claims/decisionMaker.js';
 import { keyPrefix } from '../../../platform/redis.js';
@@ -9,7 +8,7 @@ import { startClaims } from '../../../runtime/roles/claims.js';
 import type { RunningRole } from '../../../runtime/role.js';
 import { topicName } from '../../../schemas/topics.js';
 import type { EventOf } from '../../../schemas/events/index.js';
-import { checkStorm, type Claim, publishConcurrently, salesEvents, sampleClaims } from '../../support/claimStorm.js';
+import { checkStorm, claimOf, publishConcurrently, salesEvents, sampleClaims } from '../../support/claimStorm.js';
 import { saleScheduled } from '../../support/claimingFixtures.js';
 import { cleanPrefixAt } from '../../support/redisPrefix.js';
 import { startTestSystem, type TestSystem } from '../../support/system.js';
@@ -36,21 +35,6 @@ async function schedule(overrides: Partial<EventOf<'SaleScheduled'>>): Promise<E
   await system.platform.publisher.publish([sale]);
   await waitFor(() => store.readSale(sale.saleId, Date.now()), { what: `sale ${sale.saleId} pre-warmed` });
   return sale;
-}
-
-function claimOf(saleId: string, userId: string, quantity: number): Claim {
-  const transactionId = crypto.randomUUID();
-  return {
-    type: 'ClaimRequested',
-    eventId: crypto.randomUUID(),
-    occurredAt: Date.now(),
-    correlationId: transactionId,
-    causationId: null,
-    transactionId,
-    saleId,
-    userId,
-    quantity,
-  };
 }
 
 describe('a claim storm', () => {

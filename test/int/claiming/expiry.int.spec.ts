@@ -2,7 +2,6 @@
 // is up (an event, and its slot goes back into the queue), a paid one is settled and never
 // released, a payment after the release settles nothing, and a release that reached Redis but
 // not Kafka before a crash is published from the outbox.
-import crypto from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createExpiryWorker } from '../../../consumers/expiry/expiryWorker.js';
 import { settlementGroupId } from '../../../consumers/expiry/settlement.js';
@@ -12,7 +11,7 @@ import { keyPrefix } from '../../../platform/redis.js';
 import { createSaleStore, type SaleStore } from '../../../projections/inventory/saleStore.js';
 import type { EventOf } from '../../../schemas/events/index.js';
 import { topicName } from '../../../schemas/topics.js';
-import { type Claim, salesEvents } from '../../support/claimStorm.js';
+import { claimOf, salesEvents } from '../../support/claimStorm.js';
 import { saleScheduled } from '../../support/claimingFixtures.js';
 import { cleanPrefixAt } from '../../support/redisPrefix.js';
 import { startTestSystem, type TestSystem } from '../../support/system.js';
@@ -48,18 +47,8 @@ async function schedule(saleId: string, stock: number): Promise<EventOf<'SaleSch
 }
 
 async function claim(saleId: string, userId: string) {
-  const transactionId = crypto.randomUUID();
-  const event: Claim = {
-    type: 'ClaimRequested',
-    eventId: crypto.randomUUID(),
-    occurredAt: Date.now(),
-    correlationId: transactionId,
-    causationId: null,
-    transactionId,
-    saleId,
-    userId,
-    quantity: 1,
-  };
+  const event = claimOf(saleId, userId);
+  const { transactionId } = event;
   await system.platform.publisher.publish([event]);
   return { transactionId, decision: await store.awaitDecision(transactionId, 30_000) };
 }
