@@ -75,18 +75,9 @@ create table if not exists reconciliation_mismatches (
 );
 create index if not exists reconciliation_mismatches_by_sale on reconciliation_mismatches (sale_id);
 
--- Settlement-file findings: not derived from the topics, so apart from what a replay rebuilds.
-create table if not exists reconciliation_settlement_findings (
-  mismatch_id text primary key,
-  kind text not null,
-  transaction_id text not null,
-  sale_id text,
-  partner_event_id text,
-  expected jsonb,
-  actual jsonb,
-  detected_at timestamptz not null
-);
-create index if not exists reconciliation_settlement_findings_by_sale on reconciliation_settlement_findings (sale_id);
+-- Settlement-file findings: the same shape (keys and the index by sale included), kept
+-- apart because they are not derived from the topics and a replay does not rebuild them.
+create table if not exists reconciliation_settlement_findings (like reconciliation_mismatches including all);
 
 -- MismatchFlagged events recorded but not yet acknowledged by Kafka.
 create table if not exists reconciliation_outbox (
