@@ -72,7 +72,8 @@ export function startKafka(): number {
   if (!fs.existsSync(path.join(paths.kafkaData, 'meta.properties'))) {
     // First start: format the storage with a fresh cluster id (22 chars of base64url, as Kafka's own).
     const clusterId = crypto.randomBytes(16).toString('base64url');
-    run('java', [...jvm, 'kafka.tools.StorageTool', 'format', '-t', clusterId, '-c', props]);
+    // `--cluster-id=` form: one id in 64 starts with '-', which argparse would take for a flag.
+    run('java', [...jvm, 'kafka.tools.StorageTool', 'format', `--cluster-id=${clusterId}`, '-c', props]);
   }
   return startDaemon('kafka', 'java', [...jvm, 'kafka.Kafka', props]);
 }
