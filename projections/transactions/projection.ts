@@ -36,6 +36,10 @@ from (select distinct unnest($1::text[]) as id order by 1) ids`;
 // Inserts the new events and returns every event of the transactions that got one. The outer
 // SELECT sees the table as it was when the statement began (committed rows, none of this
 // statement's inserts), and `inserted` adds exactly the new ones: together, each event once.
+// The earlier events are read one transaction at a time through the index (`offset 0` keeps
+// the planner from flattening the lateral into a join): on a fresh table, before autovacuum
+// has analyzed it, the planner otherwise expects half the table to match and scans all of it
+// on every batch (measured: 5 ms per 100-event batch at 90k events, growing with the table).
 const insertAndReadSql = `
 with incoming as (
   select * from jsonb_to_recordset($1::jsonb) as r(
@@ -46,7 +50,9 @@ with incoming as (
   on conflict (event_id) do nothing
   returning transaction_id, event
 )
-select transaction_id, event, false as fresh from transaction_events where transaction_id in (select transaction_id from inserted)
+select e.transaction_id, e.event, false as fresh
+from (select distinct transaction_id from inserted) touched
+cross join lateral (select transaction_id, event from transaction_events where transaction_id = touched.transaction_id offset 0) e
 union all
 select transaction_id, event, true from inserted`;
 
@@ -150,16 +156,18 @@ export function createTransactionsProjection({ db }: { db: Db }): TransactionsPr
       const ids = [...new Set(records.map((r) => r.transaction_id))];
 
       return inTransaction(db, async (client) => {
-        await client.query(lockSql, [ids]);
-        const { rows } = await client.query<{ transaction_id: string; event: TransactionEvent; fresh: boolean }>(insertAndReadSql, [
-          JSON.stringify(records),
-        ]);
+        await client.query({ name: 'transactions-lock', text: lockSql, values: [ids] });
+        const { rows } = await client.query<{ transaction_id: string; event: TransactionEvent; fresh: boolean }>({
+          name: 'transactions-insert-read',
+          text: insertAndReadSql,
+          values: [JSON.stringify(records)],
+        });
         const byTransaction = new Map<string, TransactionEvent[]>();
         for (const row of rows) byTransaction.set(row.transaction_id, [...(byTransaction.get(row.transaction_id) ?? []), row.event]);
         const applied = rows.filter((r) => r.fresh).length;
         if (byTransaction.size > 0) {
           const views = [...byTransaction].map(([id, events]) => toRecord(viewOf(id, events)));
-          await client.query(upsertSql, [JSON.stringify(views)]);
+          await client.query({ name: 'transactions-upsert', text: upsertSql, values: [JSON.stringify(views)] });
         }
         return { events: incoming.size, applied, transactions: byTransaction.size };
       });
