@@ -17,6 +17,8 @@ export type ReplayableProjection = {
   liveGroupId(topicPrefix: string): string;
   migrate(db: Db): Promise<void>;
   applyBatch(db: Db, batch: Delivered[]): Promise<void>;
+  /** Its fold gives the same rows whatever order batches are applied in, so a replay may apply several at once. */
+  orderFree?: boolean;
   /** After the last batch: whatever the live consumer does between batches (e.g. move a clock). */
   finish?(db: Db, window: { from?: number | undefined; to?: number | undefined }): Promise<void>;
   tables: readonly ComparedTable[];

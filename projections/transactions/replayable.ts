@@ -12,6 +12,9 @@ export const transactionsReplayable: ReplayableProjection = {
   applyBatch: async (db, batch) => {
     await createTransactionsProjection({ db }).applyBatch(batch);
   },
+  // The fold works on the set of events, and concurrent batches lock the transactions they
+  // touch: any order, any overlap, the same rows.
+  orderFree: true,
   // A transaction's row folds events that may straddle a time window, so only whole replays
   // compare rows; its events compare inside any window (occurred_at is the record's time).
   tables: [{ name: 'transaction_events', timeColumn: 'occurred_at' }, { name: 'transactions' }],

@@ -9,9 +9,12 @@ import type { EventCodec } from '../../platform/registry/codec.js';
 import type { ReplayableProjection } from '../../projections/replayable.js';
 import { type TopicName, topicName } from '../../schemas/topics.js';
 import { compareSchemas, type TableDifference, type Window } from './compareSchemas.js';
+import { createLane } from './lane.js';
 import { createTimeMerge } from './timeMerge.js';
 
 const APPLY_SLICE = 2000;
+/** Slices at once for a projection whose fold does not depend on order. */
+const ORDER_FREE_PARALLEL = 2;
 
 export type ReplayOptions = {
   kafka: Kafka;
@@ -83,10 +86,18 @@ export async function replayProjections(opts: ReplayOptions): Promise<ReplayResu
     const topics = [...new Set(opts.projections.flatMap((p) => p.topics))] as TopicName[];
     let ranges: TopicRange[] = [];
     let merge: ReturnType<typeof createTimeMerge> | undefined;
+    // Each projection folds its slices on its own lane (in order, unless it is order-free);
+    // the lanes run side by side (they write different tables) and reading goes on while
+    // they work. Measured on the bench's history: one projection after the other left a
+    // core idle.
+    const lanes = opts.projections.map((p) => ({
+      topics: new Set(p.topics.map((t) => topicName(opts.topicPrefix, t))),
+      lane: createLane((batch) => p.applyBatch(into, batch), p.orderFree ? ORDER_FREE_PARALLEL : 1),
+    }));
     const apply = async (events: Delivered[]) => {
-      for (const p of opts.projections) {
-        const mine = events.filter((d) => p.topics.some((t) => d.position.topic === topicName(opts.topicPrefix, t)));
-        if (mine.length) await p.applyBatch(into, mine);
+      for (const { topics: mine, lane } of lanes) {
+        const batch = events.filter((d) => mine.has(d.position.topic));
+        if (batch.length) await lane.submit(batch);
       }
       opts.onProgress?.(events.length);
     };
@@ -109,6 +120,7 @@ export async function replayProjections(opts: ReplayOptions): Promise<ReplayResu
       },
     });
 
+    for (const { lane } of lanes) await lane.drain();
     for (const p of opts.projections) await p.finish?.(into, opts.window);
     const liveBehind = await waitForLive(opts.kafka, opts.projections, opts.topicPrefix, ranges, opts.catchUpTimeoutMs ?? 30_000);
     const differences: TableDifference[] = [];
