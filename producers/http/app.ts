@@ -10,7 +10,7 @@ export const BODY_LIMIT = '16kb';
 
 declare module 'express-serve-static-core' {
   interface Request {
-    /** The body exactly as received: webhook signatures are computed over it. */
+    /** The body exactly as received, on /partners routes: webhook signatures are computed over it. */
     rawBody?: Buffer;
   }
 }
@@ -53,9 +53,6 @@ export function createHttpApp({
     express.json({
       limit: BODY_LIMIT,
       type: () => true,
-      verify: (req, _res, buf) => {
-        (req as express.Request).rawBody = Buffer.from(buf);
-      },
     }),
   );
 

@@ -53,11 +53,12 @@ export function createSaleEdgeRouters({
     maxNumber: config.challengeMaxNumber,
   });
   const common = { log, verify, limits };
+  // The claim route first: it takes the crowd, and express tries routers in order.
   return [
+    createClaimsRouter({ ...common, store, publisher, challenges, metrics: createClaimMetrics(metrics) }),
     createProductsRouter({ db, verify, limits, knownPartners: new Set(config.partnerSecrets.keys()) }),
     createOperatorSalesRouter({ ...common, db, store, publisher }),
     createStorefrontSalesRouter({ ...common, store, publisher, challenges }),
-    createClaimsRouter({ ...common, store, publisher, challenges, metrics: createClaimMetrics(metrics) }),
     createRedirectRouter({
       ...common,
       store,

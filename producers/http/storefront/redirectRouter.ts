@@ -7,7 +7,7 @@ import { z } from 'zod';
 import type { EventPublisher } from '../../../platform/kafka/publisher.js';
 import type { Logger } from '../../../platform/log.js';
 import type { TokenVerifier } from '../auth.js';
-import { principalOf, requireUser } from '../authMiddleware.js';
+import { principalOf } from '../authMiddleware.js';
 import { envelope } from '../envelope.js';
 import { conflict, notFound } from '../errors.js';
 import { transactionParams } from '../inputs.js';
@@ -44,7 +44,7 @@ export function createRedirectRouter({
 }): Router {
   const router = Router();
 
-  router.post('/transactions/:transactionId/redirect', limits.perIp, requireUser(verify), limits.perUser, async (req, res) => {
+  router.post('/transactions/:transactionId/redirect', limits.user(verify), async (req, res) => {
     const { transactionId } = parse(transactionParams, req.params);
     parse(z.object({}).strict().optional(), req.body);
     const userId = principalOf(res).userId;

@@ -33,7 +33,7 @@ describe('rate limits', () => {
     expect(answers.filter((a) => a.status !== 429).every((a) => a.status === 404)).toBe(true);
   });
 
-  it('answers 429 to an IP over the limit, whoever the users are, and before checking tokens', async () => {
+  it('answers 429 to an IP over the limit, whoever the users are, counting requests without a good token too', async () => {
     const tokens = await Promise.all(Array.from({ length: 30 }, (_, i) => system.userToken(`u-crowd-${i}`)));
     const answers = await Promise.all(tokens.map((token) => call('GET', '/sales/some-sale', { token })));
     const limited = answers.filter((a) => a.status === 429);
