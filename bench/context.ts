@@ -117,6 +117,14 @@ export async function runLoad(ctx: BenchContext, opts: LoadOptions): Promise<Mea
   return { ...result, cpu, redis, neighboursBefore: neighbours };
 }
 
+/** The round with the median rate (the lower middle one for an even count). */
+export function medianByRate(rounds: readonly MeasuredLoad[]): MeasuredLoad {
+  const sorted = [...rounds].sort((a, b) => a.rps - b.rps);
+  const median = sorted[Math.floor((sorted.length - 1) / 2)];
+  if (!median) throw new Error('no rounds to take a median of');
+  return median;
+}
+
 export type SaleTerms = { saleId: string; stock: number; perUserLimit: number };
 
 /** A product and sales through the operators' API, as an operator would schedule them; challenge "none". */

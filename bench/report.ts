@@ -146,6 +146,13 @@ export function markdown(r: BenchResults): string {
       `| 5b. baseline, framework ceiling (202, nothing behind): requests per s | ${int(ceiling)} | ${ratio(ceiling, naive)} | 1.00× |`,
     );
   }
+  const rounds = (xs: number[]) => xs.map((x) => int(x)).join(', ');
+  if (s.soldOut && s.baselines?.ceilingRounds?.length)
+    lines.push(
+      '',
+      `The sold-out storm and the framework ceiling ran in alternating rounds (storm, ceiling, storm, ...) and each figure is the median round: ` +
+        `storm ${rounds(s.soldOut.rounds)}/s, ceiling ${rounds(s.baselines.ceilingRounds)}/s. Every ratio above uses that ceiling.`,
+    );
   lines.push(
     '',
     "Where the two cores went during each measurement (cores busy, by process group; `other` is anything outside the bench and the stack, and processes that ended before the measurement did, such as the replay's Postgres connections):",

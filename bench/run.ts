@@ -17,11 +17,21 @@ import { createDb, ensureSchema } from '../platform/postgres.js';
 import { keyPrefix } from '../platform/redis.js';
 import { openPlatform } from '../runtime/platform.js';
 import { topicName, topics } from '../schemas/topics.js';
-import { BENCH_DIR, benchStore, type BenchContext, type Layout, LAYOUTS, startSut, type Sut } from './context.js';
+import {
+  BENCH_DIR,
+  benchStore,
+  type BenchContext,
+  type Layout,
+  LAYOUTS,
+  type MeasuredLoad,
+  medianByRate,
+  startSut,
+  type Sut,
+} from './context.js';
 import { killAll } from './processes.js';
 import { type BenchResults, type ClaimRunReport, evaluateTargets, markdown } from './report.js';
 import { decisionLatency, scanSales } from './salesScan.js';
-import { baselinesScenario } from './scenarios/baselines.js';
+import { baselinesScenario, CEILING, startBaseline } from './scenarios/baselines.js';
 import { claimPathScenario } from './scenarios/claimPath.js';
 import { decisionConsumerScenario } from './scenarios/decisionConsumer.js';
 import { replayScenario } from './scenarios/replay.js';
@@ -77,17 +87,44 @@ let sut: Sut | undefined;
 let exitCode = 0;
 try {
   let claimRuns: Awaited<ReturnType<typeof claimPathScenario>> | undefined;
+  const ceilingRounds: MeasuredLoad[] = [];
   if (wanted('claims') || wanted('soldout') || wanted('baselines')) {
     say(`starting the system under test: ${LAYOUTS[layout].map((roles) => roles.join('+')).join(' | ')}`);
     sut = await startSut(ctx);
     if (wanted('claims') || wanted('baselines')) claimRuns = await claimPathScenario(ctx, sut, rates);
-    if (wanted('soldout')) scenarios.soldOut = await soldOutScenario(ctx, sut, SUT_GROUPS);
+    if (wanted('soldout')) {
+      // With the baselines in the run, the framework ceiling is measured in rounds alternating
+      // with the sold-out storm's, and each figure is the median of its rounds.
+      const ceiling = wanted('baselines') && claimRuns ? await startBaseline(ctx, CEILING, claimRuns.claimsFile) : undefined;
+      try {
+        const amount = Math.max(2_000, Math.round(20_000 * ctx.scale));
+        scenarios.soldOut = await soldOutScenario(
+          ctx,
+          sut,
+          SUT_GROUPS,
+          ceiling &&
+            (async (round) => {
+              const load = await ceiling.round(`baseline-ceiling-${round}`, amount);
+              say(`baseline (framework ceiling), round ${round}: ${load.rps.toFixed(0)}/s; cores ${JSON.stringify(load.cpu.cores)}`);
+              ceilingRounds.push(load);
+            }),
+        );
+      } finally {
+        await ceiling?.stop();
+      }
+    }
     await sut.stop();
     sut = undefined;
   }
   if (wanted('replay')) scenarios.replay = await replayScenario(ctx);
   if (wanted('decide')) scenarios.decisionConsumer = await decisionConsumerScenario(ctx);
-  if (wanted('baselines') && claimRuns) scenarios.baselines = await baselinesScenario(ctx, claimRuns.claimsFile);
+  if (wanted('baselines') && claimRuns) {
+    const ceiling = ceilingRounds.length ? medianByRate(ceilingRounds) : undefined;
+    scenarios.baselines = {
+      ...(await baselinesScenario(ctx, claimRuns.claimsFile, ceiling)),
+      ceilingRounds: ceilingRounds.map((r) => r.rps),
+    };
+  }
 
   say('checking the invariants over the sales topic');
   const scan = await scanSales({ kafka: platform.kafka, codec: platform.codec, topicPrefix: prefix });
