@@ -1,9 +1,11 @@
 // One transaction as the storefront, partners and auditors see it, folded from every event
 // that names its TransactionID. Its events come from different topics (entries, claims,
-// sales, redirects, partner-events), so they arrive in any order: the fold works on the SET
+// sales, redirects, partner-events), so they arrive in any order: the fold depends on the SET
 // of events seen, never on arrival order. Status is the highest-precedence fact, facts are
 // taken from the earliest event by (occurredAt, eventId), and money is summed over distinct
-// event ids, so any permutation, with any repetition, folds to the same view.
+// event ids, so any permutation, with any repetition, folds to the same view. The fold is
+// incremental (evolveView): the projection keeps the view, not the events, and adds each new
+// event to it.
 import type { FlashsaleEvent } from '../../schemas/events/index.js';
 
 export const transactionEventTypes = [
@@ -34,7 +36,7 @@ export type TransactionStatus = 'entered' | 'pending' | 'granted' | 'rejected' |
  * taken (paid; reconciliation flags it); a refund ends the story. Granted outranks rejected
  * only so that an impossible pair still folds deterministically.
  */
-const precedence: Record<TransactionStatus, number> = {
+export const precedence: Record<TransactionStatus, number> = {
   entered: 0,
   pending: 1,
   rejected: 2,
@@ -45,7 +47,7 @@ const precedence: Record<TransactionStatus, number> = {
   refunded: 7,
 };
 
-function statusOf(event: TransactionEvent): TransactionStatus {
+export function statusOf(event: TransactionEvent): TransactionStatus {
   switch (event.type) {
     case 'EntryRecorded':
       return 'entered';
@@ -93,57 +95,129 @@ export type TransactionView = {
   history: HistoryEntry[];
 };
 
-/** The events seen so far, by eventId: the first copy of an id is kept, later copies change nothing. */
-export type TransactionEvents = ReadonlyMap<string, TransactionEvent>;
+type Key = { at: number; eventId: string };
 
-export const noEvents: TransactionEvents = new Map();
-
-export function evolve(state: TransactionEvents, event: TransactionEvent): TransactionEvents {
-  if (state.has(event.eventId)) return state;
-  return new Map(state).set(event.eventId, event);
+/** The order the view's facts follow: (occurredAt, eventId), so every copy agrees on "first". */
+function before(a: Key, b: Key): boolean {
+  return a.at < b.at || (a.at === b.at && a.eventId < b.eventId);
 }
 
-function byTimeThenId(a: TransactionEvent, b: TransactionEvent): number {
-  return a.occurredAt - b.occurredAt || (a.eventId < b.eventId ? -1 : a.eventId > b.eventId ? 1 : 0);
-}
+const keyOf = (e: TransactionEvent): Key => ({ at: e.occurredAt, eventId: e.eventId });
 
-/** The view of one transaction from the set of its events. */
-export function viewOf(transactionId: string, events: Iterable<TransactionEvent>): TransactionView {
-  const unique = new Map<string, TransactionEvent>();
-  for (const e of events) if (!unique.has(e.eventId)) unique.set(e.eventId, e);
-  const sorted = [...unique.values()].sort(byTimeThenId);
-  const first = <T extends TransactionEventType>(...types: T[]) =>
-    sorted.find((e): e is Extract<TransactionEvent, { type: T }> => (types as string[]).includes(e.type));
+type Types = ReadonlySet<TransactionEventType>;
 
-  let status: TransactionStatus = 'entered';
-  for (const e of sorted) if (precedence[statusOf(e)] > precedence[status]) status = statusOf(e);
+/** Event types by the facts they carry, checked against the schemas: every type with the field, and no other. */
+const typesWith = <K extends string>(types: Record<K, true>): Types => new Set(Object.keys(types) as TransactionEventType[]);
+const withSale = typesWith<Extract<TransactionEvent, { saleId: string }>['type']>({
+  EntryRecorded: true,
+  ClaimRequested: true,
+  ClaimGranted: true,
+  ClaimRejected: true,
+  PaymentRedirectIssued: true,
+  ReservationReleased: true,
+  ReservationSettled: true,
+});
+const withUser = typesWith<Extract<TransactionEvent, { userId: string }>['type']>({
+  EntryRecorded: true,
+  ClaimRequested: true,
+  ClaimGranted: true,
+  ClaimRejected: true,
+  PaymentRedirectIssued: true,
+});
+/** Where the quantity comes from, before any payment: what was asked, granted or refused. */
+const sizing: Types = new Set(['ClaimGranted', 'ClaimRejected', 'ClaimRequested', 'PaymentRedirectIssued']);
+const only = (type: TransactionEventType): Types => new Set([type]);
 
-  const granted = first('ClaimGranted');
-  const rejected = first('ClaimRejected');
-  const redirected = first('PaymentRedirectIssued');
-  const released = first('ReservationReleased');
-  const payments = sorted.filter((e) => e.type === 'PartnerPaymentReported');
-  const refunds = sorted.filter((e) => e.type === 'PartnerRefundReported');
-  const withSale = sorted.find((e) => 'saleId' in e);
-  const withUser = sorted.find((e) => 'userId' in e);
-  const sized = first('ClaimGranted', 'ClaimRejected', 'ClaimRequested', 'PaymentRedirectIssued') ?? payments[0];
-  const priced = granted ?? redirected;
-
+export function emptyView(transactionId: string): TransactionView {
   return {
     transactionId,
-    saleId: withSale && 'saleId' in withSale ? withSale.saleId : null,
-    userId: withUser && 'userId' in withUser ? withUser.userId : null,
-    status,
-    reason: status === 'rejected' ? (rejected?.reason ?? null) : status === 'expired' ? (released?.reason ?? null) : null,
-    slotIds: granted?.slotIds ?? [],
-    expiresAt: (granted ?? redirected)?.expiresAt ?? null,
-    quantity: sized?.quantity ?? 0,
-    expectedAmountMinor: priced?.amountMinor ?? null,
-    paidAmountMinor: payments.reduce((sum, p) => sum + p.amountMinor, 0),
-    refundedAmountMinor: refunds.reduce((sum, r) => sum + r.amountMinor, 0),
-    payments: payments.length,
-    refunds: refunds.length,
-    currency: (priced ?? payments[0] ?? refunds[0])?.currency ?? null,
-    history: sorted.map((e) => ({ type: e.type, at: e.occurredAt, eventId: e.eventId })),
+    saleId: null,
+    userId: null,
+    status: 'entered',
+    reason: null,
+    slotIds: [],
+    expiresAt: null,
+    quantity: 0,
+    expectedAmountMinor: null,
+    paidAmountMinor: 0,
+    refundedAmountMinor: 0,
+    payments: 0,
+    refunds: 0,
+    currency: null,
+    history: [],
   };
+}
+
+/**
+ * One more event into a transaction's view. Facts come from the earliest event that carries
+ * them, so an event takes a fact over only if it comes before every event of the kinds that
+ * supply it (read from the history, which lists every event once, in order). Status only
+ * rises, money adds up over distinct event ids, and an event already in the history changes
+ * nothing: any order, any repetition, the same view (checked as a property).
+ */
+export function evolveView(view: TransactionView, event: TransactionEvent): TransactionView {
+  const { history } = view;
+  if (history.some((h) => h.eventId === event.eventId)) return view;
+  const key = keyOf(event);
+  const has = (types: Types) => history.some((h) => types.has(h.type));
+  /** Whether this event is the earliest of `types` (it is one of them, and comes before every such event seen). */
+  const leads = (types: Types) => {
+    if (!types.has(event.type)) return false;
+    const first = history.find((h) => types.has(h.type));
+    return !first || before(key, first);
+  };
+  const next: TransactionView = { ...view };
+
+  if (leads(withSale) && 'saleId' in event) next.saleId = event.saleId;
+  if (leads(withUser) && 'userId' in event) next.userId = event.userId;
+
+  const status = statusOf(event);
+  if (precedence[status] > precedence[view.status]) next.status = status;
+  // The status only rises, so a reason once superseded is never needed again: a refusal's or
+  // a release's reason is kept while its status stands, from the earliest such event.
+  if (next.status === 'rejected') {
+    if (event.type === 'ClaimRejected' && leads(only('ClaimRejected'))) next.reason = event.reason;
+  } else if (next.status === 'expired') {
+    if (event.type === 'ReservationReleased' && leads(only('ReservationReleased'))) next.reason = event.reason;
+  } else next.reason = null;
+
+  // The price and the reservation: the first grant's, else the first redirect's.
+  const granted = has(only('ClaimGranted'));
+  const priced = has(only('ClaimGranted')) || has(only('PaymentRedirectIssued'));
+  if (event.type === 'ClaimGranted' && leads(only('ClaimGranted'))) {
+    next.slotIds = event.slotIds;
+    next.expiresAt = event.expiresAt;
+    next.expectedAmountMinor = event.amountMinor;
+    next.currency = event.currency;
+  } else if (event.type === 'PaymentRedirectIssued' && !granted && leads(only('PaymentRedirectIssued'))) {
+    next.expiresAt = event.expiresAt;
+    next.expectedAmountMinor = event.amountMinor;
+    next.currency = event.currency;
+  }
+
+  if (leads(sizing) && 'quantity' in event) next.quantity = event.quantity;
+
+  if (event.type === 'PartnerPaymentReported') {
+    if (!has(sizing) && leads(only('PartnerPaymentReported'))) next.quantity = event.quantity;
+    if (!priced && leads(only('PartnerPaymentReported'))) next.currency = event.currency;
+    next.paidAmountMinor += event.amountMinor;
+    next.payments += 1;
+  }
+  if (event.type === 'PartnerRefundReported') {
+    if (!priced && !has(only('PartnerPaymentReported')) && leads(only('PartnerRefundReported'))) next.currency = event.currency;
+    next.refundedAmountMinor += event.amountMinor;
+    next.refunds += 1;
+  }
+
+  const at = history.findIndex((h) => before(key, h));
+  const entry: HistoryEntry = { type: event.type, at: event.occurredAt, eventId: event.eventId };
+  next.history = at === -1 ? [...history, entry] : [...history.slice(0, at), entry, ...history.slice(at)];
+  return next;
+}
+
+/** The view of one transaction from its events, in any order, repeated or not. */
+export function viewOf(transactionId: string, events: Iterable<TransactionEvent>): TransactionView {
+  let view = emptyView(transactionId);
+  for (const event of events) view = evolveView(view, event);
+  return view;
 }

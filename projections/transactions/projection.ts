@@ -1,12 +1,20 @@
-// The transactions projection in PostgreSQL: every event that names a TransactionID is
-// stored once (by eventId), and each touched transaction's row is recomputed from all its
-// events with the pure fold, in the same database transaction. So it is idempotent (an event
-// applied twice is a no-op on the primary key), order-tolerant (the fold works on the set of
-// events), and rebuildable (nothing depends on when it ran). A batch costs a fixed number of
-// statements whatever its size: lock, insert-and-read, one multi-row upsert.
+// The transactions projection in PostgreSQL: one row per TransactionID holding its view,
+// and a ledger of the events applied (eventId as primary key, with where each came from).
+// Each batch locks the transactions it touches, reads their rows, adds the events their
+// history does not hold yet with the domain's incremental fold (evolveView), and writes the
+// changed rows and the new ledger entries in one statement, all in one database transaction.
+// So it is idempotent (an event already in a row's history changes nothing), order-tolerant
+// (the fold does not depend on order) and rebuildable (nothing depends on when it ran). A
+// batch costs a fixed number of statements whatever its size: lock, read, write.
 import type { Delivered } from '../../platform/kafka/consumerRunner.js';
 import { type Db, inTransaction } from '../../platform/postgres.js';
-import { isTransactionEvent, type TransactionEvent, type TransactionView, viewOf } from '../../domain/transactions/transaction.js';
+import {
+  emptyView,
+  evolveView,
+  isTransactionEvent,
+  type TransactionEvent,
+  type TransactionView,
+} from '../../domain/transactions/transaction.js';
 import { migrateTransactionsSchema } from './schema.js';
 
 export type BatchOutcome = {
@@ -26,44 +34,38 @@ export type TransactionsProjection = {
 
 // Transactions of one TransactionID arrive from several topics, so two projection processes
 // may hold events of the same transaction at once. Each locks the transactions it touches
-// (sorted, so two batches cannot deadlock) before reading their events, and so computes
-// from everything the other committed. Keys are salted with the schema: a replay into
-// another schema never waits for the live projection.
+// (sorted, so two batches cannot deadlock) before reading their rows, and so folds onto
+// everything the other committed. Keys are salted with the schema: a replay into another
+// schema never waits for the live projection.
 const lockSql = `
 select pg_advisory_xact_lock(hashtextextended(current_schema() || ':transaction:' || id, 0))
 from (select distinct unnest($1::text[]) as id order by 1) ids`;
 
-// Inserts the new events and returns every event of the transactions that got one. The outer
-// SELECT sees the table as it was when the statement began (committed rows, none of this
-// statement's inserts), and `inserted` adds exactly the new ones: together, each event once.
-// The earlier events are read one transaction at a time through the index (`offset 0` keeps
-// the planner from flattening the lateral into a join): on a fresh table, before autovacuum
-// has analyzed it, the planner otherwise expects half the table to match and scans all of it
-// on every batch (measured: 5 ms per 100-event batch at 90k events, growing with the table).
-const insertAndReadSql = `
-with incoming as (
-  select * from jsonb_to_recordset($1::jsonb) as r(
-    event_id text, transaction_id text, type text, occurred_at bigint, topic text, partition int, "offset" bigint, event jsonb)
-), inserted as (
-  insert into transaction_events (event_id, transaction_id, type, occurred_at, topic, partition, "offset", event)
-  select event_id, transaction_id, type, to_timestamp(occurred_at / 1000.0), topic, partition, "offset", event from incoming
-  on conflict (event_id) do nothing
-  returning transaction_id, event
-)
-select e.transaction_id, e.event, false as fresh
-from (select distinct transaction_id from inserted) touched
-cross join lateral (select transaction_id, event from transaction_events where transaction_id = touched.transaction_id offset 0) e
-union all
-select transaction_id, event, true from inserted`;
+// One primary-key probe per transaction (`offset 0` keeps the planner from flattening the
+// lateral into a join: on a fresh table, before autovacuum has analyzed it, the planner
+// otherwise expects half the table to match and scans all of it on every batch).
+const readSql = `
+select t.* from unnest($1::text[]) as ids(id)
+cross join lateral (select * from transactions where transaction_id = ids.id offset 0) t`;
 
-const upsertSql = `
+const ts = (column: string) => `to_timestamp(${column} / 1000.0)`;
+
+// The new ledger entries and the changed rows, in one statement (a data-modifying CTE runs
+// whether or not the outer statement reads it).
+const writeSql = `
+with ledger as (
+  insert into transaction_events (event_id, transaction_id, type, occurred_at, topic, partition, "offset")
+  select event_id, transaction_id, type, ${ts('occurred_at')}, topic, partition, "offset"
+  from jsonb_to_recordset($1::jsonb) as r(event_id text, transaction_id text, type text, occurred_at bigint, topic text, partition int, "offset" bigint)
+  on conflict (event_id) do nothing
+)
 insert into transactions (
   transaction_id, sale_id, user_id, status, reason, slot_ids, expires_at, quantity, expected_amount_minor,
   paid_amount_minor, refunded_amount_minor, payments, refunds, currency, history, last_event_at)
 select
-  transaction_id, sale_id, user_id, status, reason, slot_ids, to_timestamp(expires_at / 1000.0), quantity, expected_amount_minor,
-  paid_amount_minor, refunded_amount_minor, payments, refunds, currency, history, to_timestamp(last_event_at / 1000.0)
-from jsonb_to_recordset($1::jsonb) as r(
+  transaction_id, sale_id, user_id, status, reason, slot_ids, ${ts('expires_at')}, quantity, expected_amount_minor,
+  paid_amount_minor, refunded_amount_minor, payments, refunds, currency, history, ${ts('last_event_at')}
+from jsonb_to_recordset($2::jsonb) as r(
   transaction_id text, sale_id text, user_id text, status text, reason text, slot_ids text[], expires_at bigint, quantity int,
   expected_amount_minor bigint, paid_amount_minor bigint, refunded_amount_minor bigint, payments int, refunds int,
   currency text, history jsonb, last_event_at bigint)
@@ -143,33 +145,35 @@ export function createTransactionsProjection({ db }: { db: Db }): TransactionsPr
         if (isTransactionEvent(event) && !incoming.has(event.eventId)) incoming.set(event.eventId, { event, position });
       }
       if (incoming.size === 0) return { events: 0, applied: 0, transactions: 0 };
-      const records = [...incoming.values()].map(({ event, position }) => ({
-        event_id: event.eventId,
-        transaction_id: event.transactionId,
-        type: event.type,
-        occurred_at: event.occurredAt,
-        topic: position.topic,
-        partition: position.partition,
-        offset: position.offset,
-        event,
-      }));
-      const ids = [...new Set(records.map((r) => r.transaction_id))];
+      const ids = [...new Set([...incoming.values()].map(({ event }) => event.transactionId))];
 
       return inTransaction(db, async (client) => {
         await client.query({ name: 'transactions-lock', text: lockSql, values: [ids] });
-        const { rows } = await client.query<{ transaction_id: string; event: TransactionEvent; fresh: boolean }>({
-          name: 'transactions-insert-read',
-          text: insertAndReadSql,
-          values: [JSON.stringify(records)],
-        });
-        const byTransaction = new Map<string, TransactionEvent[]>();
-        for (const row of rows) byTransaction.set(row.transaction_id, [...(byTransaction.get(row.transaction_id) ?? []), row.event]);
-        const applied = rows.filter((r) => r.fresh).length;
-        if (byTransaction.size > 0) {
-          const views = [...byTransaction].map(([id, events]) => toRecord(viewOf(id, events)));
-          await client.query({ name: 'transactions-upsert', text: upsertSql, values: [JSON.stringify(views)] });
+        const { rows } = await client.query<TransactionRow>({ name: 'transactions-read', text: readSql, values: [ids] });
+        const views = new Map(rows.map((row) => [row.transaction_id, fromRow(row)]));
+        const changed = new Set<string>();
+        const ledger = [];
+        for (const { event, position } of incoming.values()) {
+          const before = views.get(event.transactionId) ?? emptyView(event.transactionId);
+          const after = evolveView(before, event);
+          if (after === before) continue; // already in its history: applied before
+          views.set(event.transactionId, after);
+          changed.add(event.transactionId);
+          ledger.push({
+            event_id: event.eventId,
+            transaction_id: event.transactionId,
+            type: event.type,
+            occurred_at: event.occurredAt,
+            topic: position.topic,
+            partition: position.partition,
+            offset: position.offset,
+          });
         }
-        return { events: incoming.size, applied, transactions: byTransaction.size };
+        if (ledger.length > 0) {
+          const records = [...changed].map((id) => toRecord(views.get(id)!));
+          await client.query({ name: 'transactions-write', text: writeSql, values: [JSON.stringify(ledger), JSON.stringify(records)] });
+        }
+        return { events: incoming.size, applied: ledger.length, transactions: changed.size };
       });
     },
 

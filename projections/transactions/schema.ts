@@ -1,7 +1,8 @@
 // The tables of the transactions projection, created idempotently in the connection's
 // search_path schema: `public` live, any other for an analyst's replay or a test.
-// transaction_events holds every event once (its eventId is the primary key: that is the
-// dedupe); transactions holds one row per TransactionID, recomputed from its events.
+// transactions holds one row per TransactionID, its view (history included: that is the
+// dedupe); transaction_events is the ledger of the events applied, each once by eventId,
+// with the record it came from. The events themselves stay on Kafka, the record of truth.
 import { type Db, inTransaction } from '../../platform/postgres.js';
 
 const ddl = `
@@ -12,10 +13,12 @@ create table if not exists transaction_events (
   occurred_at timestamptz not null,
   topic text not null,
   partition int not null,
-  "offset" bigint not null,
-  event jsonb not null
+  "offset" bigint not null
 );
-create index if not exists transaction_events_by_transaction on transaction_events (transaction_id);
+-- Tables from before the view was folded incrementally kept each event's body, to refold
+-- from, and an index to find them by transaction: neither is read any more.
+alter table transaction_events drop column if exists event;
+drop index if exists transaction_events_by_transaction;
 
 create table if not exists transactions (
   transaction_id text primary key,

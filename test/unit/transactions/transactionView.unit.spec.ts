@@ -1,11 +1,65 @@
 // The transaction view is a fold over the SET of a transaction's events: arrival order and
-// repetition never change it.
+// repetition never change it. The fold is incremental; `definition` below is the plain
+// statement of what it must compute (sort the distinct events, pick the earliest of each
+// kind), kept here as the oracle the incremental fold is checked against.
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { evolve, noEvents, type TransactionEvent, viewOf } from '../../../domain/transactions/transaction.js';
+import {
+  precedence,
+  statusOf,
+  type TransactionEvent,
+  transactionEventTypes,
+  type TransactionEventType,
+  type TransactionStatus,
+  type TransactionView,
+  viewOf,
+} from '../../../domain/transactions/transaction.js';
+import { sampleEvents } from '../../support/sampleEvents.js';
 import { newStory, story, storyArbitrary } from '../../support/transactionStory.js';
 
-const fold = (transactionId: string, events: TransactionEvent[]) => viewOf(transactionId, events.reduce(evolve, noEvents).values());
+const fold = (transactionId: string, events: TransactionEvent[]) => viewOf(transactionId, events);
+
+function byTimeThenId(a: TransactionEvent, b: TransactionEvent): number {
+  return a.occurredAt - b.occurredAt || (a.eventId < b.eventId ? -1 : a.eventId > b.eventId ? 1 : 0);
+}
+
+/** What the view is, stated directly over the set of events. */
+function definition(transactionId: string, events: Iterable<TransactionEvent>): TransactionView {
+  const unique = new Map<string, TransactionEvent>();
+  for (const e of events) if (!unique.has(e.eventId)) unique.set(e.eventId, e);
+  const sorted = [...unique.values()].sort(byTimeThenId);
+  const first = <T extends TransactionEventType>(...types: T[]) =>
+    sorted.find((e): e is Extract<TransactionEvent, { type: T }> => (types as string[]).includes(e.type));
+  let status: TransactionStatus = 'entered';
+  for (const e of sorted) if (precedence[statusOf(e)] > precedence[status]) status = statusOf(e);
+  const granted = first('ClaimGranted');
+  const rejected = first('ClaimRejected');
+  const redirected = first('PaymentRedirectIssued');
+  const released = first('ReservationReleased');
+  const payments = sorted.filter((e) => e.type === 'PartnerPaymentReported');
+  const refunds = sorted.filter((e) => e.type === 'PartnerRefundReported');
+  const withSale = sorted.find((e) => 'saleId' in e);
+  const withUser = sorted.find((e) => 'userId' in e);
+  const sized = first('ClaimGranted', 'ClaimRejected', 'ClaimRequested', 'PaymentRedirectIssued') ?? payments[0];
+  const priced = granted ?? redirected;
+  return {
+    transactionId,
+    saleId: withSale && 'saleId' in withSale ? withSale.saleId : null,
+    userId: withUser && 'userId' in withUser ? withUser.userId : null,
+    status,
+    reason: status === 'rejected' ? (rejected?.reason ?? null) : status === 'expired' ? (released?.reason ?? null) : null,
+    slotIds: granted?.slotIds ?? [],
+    expiresAt: (granted ?? redirected)?.expiresAt ?? null,
+    quantity: sized?.quantity ?? 0,
+    expectedAmountMinor: priced?.amountMinor ?? null,
+    paidAmountMinor: payments.reduce((sum, p) => sum + p.amountMinor, 0),
+    refundedAmountMinor: refunds.reduce((sum, r) => sum + r.amountMinor, 0),
+    payments: payments.length,
+    refunds: refunds.length,
+    currency: (priced ?? payments[0] ?? refunds[0])?.currency ?? null,
+    history: sorted.map((e) => ({ type: e.type, at: e.occurredAt, eventId: e.eventId })),
+  };
+}
 
 describe('the transaction view', () => {
   it('follows a transaction from entry to payment', () => {
@@ -105,6 +159,7 @@ describe('the transaction view', () => {
         const delivered = [...permuted];
         for (const i of repeats) if (events[i]) delivered.splice(i % (delivered.length + 1), 0, { ...events[i] });
         expect(fold(s.transactionId, delivered)).toEqual(viewOf(s.transactionId, events));
+        expect(fold(s.transactionId, delivered)).toEqual(definition(s.transactionId, events));
       }),
       { numRuns: 500 },
     );
@@ -119,6 +174,54 @@ describe('the transaction view', () => {
         expect(view.paidAmountMinor).toBe(distinct.reduce((sum, e) => sum + e.amountMinor, 0));
         expect(view.history).toHaveLength(events.length);
       }),
+    );
+  });
+
+  it('computes what the definition says for any mix of events, even ones no real story has (two grants, a refund alone...)', () => {
+    const samples = sampleEvents();
+    const kinds = transactionEventTypes;
+    // Distinct events (ids e0, e1, ...) over few times, so ties broken by id are common, and
+    // few values, so "which one came first" decides every field.
+    const anyEvent = (i: number) =>
+      fc
+        .record({
+          type: fc.constantFrom(...kinds),
+          at: fc.integer({ min: 0, max: 3 }),
+          saleId: fc.constantFrom('s1', 's2'),
+          userId: fc.constantFrom('u1', 'u2'),
+          quantity: fc.integer({ min: 1, max: 3 }),
+          amountMinor: fc.constantFrom(100, 250),
+          currency: fc.constantFrom('EUR', 'USD'),
+          slot: fc.constantFrom('a', 'b'),
+          expiresAt: fc.constantFrom(10, 20),
+          rejection: fc.constantFrom('sold_out', 'limit_exceeded'),
+          release: fc.constantFrom('expired', 'cancelled'),
+        })
+        .map((f): TransactionEvent => {
+          const sample = samples[f.type];
+          const event: Record<string, unknown> = { ...sample, eventId: `e${i}`, occurredAt: f.at, transactionId: 'tx' };
+          for (const [field, value] of Object.entries({
+            saleId: f.saleId,
+            userId: f.userId,
+            quantity: f.quantity,
+            amountMinor: f.amountMinor,
+            currency: f.currency,
+            slotIds: [f.slot],
+            expiresAt: f.expiresAt,
+            reason: f.type === 'ClaimRejected' ? f.rejection : f.release,
+          }))
+            if (field in sample) event[field] = value;
+          return event as TransactionEvent;
+        });
+    const mix = fc
+      .integer({ min: 0, max: 8 })
+      .chain((n) => fc.tuple(...Array.from({ length: n }, (_, i) => anyEvent(i))))
+      .chain((events) => fc.tuple(fc.constant(events), fc.shuffledSubarray([...events, ...events], { minLength: events.length * 2 })));
+    fc.assert(
+      fc.property(mix, ([events, delivered]) => {
+        expect(viewOf('tx', delivered)).toEqual(definition('tx', events));
+      }),
+      { numRuns: 2000 },
     );
   });
 });
