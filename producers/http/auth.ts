@@ -1,37 +1,32 @@
 // Bearer tokens: HS256 JWTs signed with AUTH_SECRET (`sub` = user id; `role: "operator"`
-// for operators), verified with jose.
-import { jwtVerify, SignJWT } from 'jose';
+// for operators), signed and verified with fast-jwt. (jose, used before, verifies through
+// WebCrypto: 33 µs of CPU per token against fast-jwt's 4 µs on node:crypto, measured; at a
+// few thousand claims per second that was an eighth of the api's CPU.)
+import { createSigner, createVerifier } from 'fast-jwt';
 
 export type Principal = { userId: string; operator: boolean };
 
 export type TokenVerifier = (authorization: string | undefined) => Promise<Principal | undefined>;
 
+type Claims = { sub?: unknown; role?: unknown };
+
 export function createTokenVerifier(secret: string): TokenVerifier {
-  // Imported once: handed raw bytes, jose imports the key again on every verification,
-  // which cost about a third of each check under load (bench profile).
-  const key = crypto.subtle.importKey('raw', new TextEncoder().encode(secret), { name: 'HMAC', hash: 'SHA-256' }, false, ['verify']);
-  return async (authorization) => {
+  // Checks the signature, the algorithm (HS256 only) and the expiry; throws on any failure.
+  const verify = createVerifier({ key: secret, algorithms: ['HS256'] });
+  return (authorization) => {
     const match = /^Bearer (.+)$/.exec(authorization ?? '');
-    if (!match?.[1]) return undefined;
+    if (!match?.[1]) return Promise.resolve(undefined);
     try {
-      const { payload } = await jwtVerify(match[1], await key, { algorithms: ['HS256'] });
-      if (typeof payload.sub !== 'string' || payload.sub.length === 0) return undefined;
-      return { userId: payload.sub, operator: payload.role === 'operator' };
+      const claims = verify(match[1]) as Claims;
+      if (typeof claims.sub !== 'string' || claims.sub.length === 0) return Promise.resolve(undefined);
+      return Promise.resolve({ userId: claims.sub, operator: claims.role === 'operator' });
     } catch {
-      return undefined;
+      return Promise.resolve(undefined);
     }
   };
 }
 
-export async function signUserToken(
-  secret: string,
-  userId: string,
-  opts: { operator?: boolean; ttlSeconds?: number } = {},
-): Promise<string> {
-  return new SignJWT(opts.operator ? { role: 'operator' } : {})
-    .setProtectedHeader({ alg: 'HS256', typ: 'JWT' })
-    .setSubject(userId)
-    .setIssuedAt()
-    .setExpirationTime(`${opts.ttlSeconds ?? 3600}s`)
-    .sign(new TextEncoder().encode(secret));
+export function signUserToken(secret: string, userId: string, opts: { operator?: boolean; ttlSeconds?: number } = {}): Promise<string> {
+  const sign = createSigner({ key: secret, algorithm: 'HS256', expiresIn: (opts.ttlSeconds ?? 3600) * 1000 });
+  return Promise.resolve(sign({ sub: userId, ...(opts.operator ? { role: 'operator' } : {}) }));
 }
