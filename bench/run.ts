@@ -133,10 +133,11 @@ try {
       const sentAt = JSON.parse(fs.readFileSync(run.sendTimesFile, 'utf8')) as Record<string, number>;
       return {
         ...run,
-        // At a fixed rate, over the sending window (autocannon's staggered phases start and end apart).
+        // At a fixed rate, over the sending window (autocannon's staggered phases start and end
+        // apart); at saturation, the steady middle of the run (loadgen.ts).
         acceptedPerSec: run.offeredRate
           ? ((run.load.statusCodes['202'] ?? 0) / Math.max(1, run.load.requests)) * run.load.sendRate
-          : (run.load.statusCodes['202'] ?? 0) / run.load.durationSeconds,
+          : ((run.load.statusCodes['202'] ?? 0) / Math.max(1, run.load.requests)) * run.load.rps,
         decisionLatencyMs: decisionLatency(sentAt, scan.decidedAt.get(run.saleId)),
       };
     });

@@ -75,5 +75,6 @@ export async function soldOutScenario(
     await between?.(round);
   }
   const storm = medianByRate(storms);
+  // Every answer was a 409 (checked above): the storm's answer rate is its refusal rate.
   return { saleId, stock, sellOut, storm, refusedPerSec: storm.rps, rounds: storms.map((s) => s.rps) };
 }
