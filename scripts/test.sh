@@ -13,7 +13,8 @@ finish() {
   if [ "$was_up" = no ]; then node bin/flashsale.js stack down; fi
   # The plain closing line any CI reads, last: counts from vitest's own JSON report.
   if [ -f "$report" ]; then
-    node -e 'const r = require(process.argv[1]); console.log(`${r.numPassedTests} passed, ${r.numFailedTests} failed, ${r.numPendingTests + r.numTodoTests} skipped`)' "./$report" || true
+    # A test file that fails to load has no failed test of its own: it counts as one failed.
+    node -e 'const r = require(process.argv[1]); const broken = r.testResults.filter((f) => f.status === "failed" && !f.assertionResults.some((a) => a.status === "failed")).length; console.log(`${r.numPassedTests} passed, ${r.numFailedTests + broken} failed, ${r.numPendingTests + r.numTodoTests} skipped`)' "./$report" || true
   fi
 }
 trap finish EXIT
