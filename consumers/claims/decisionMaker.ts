@@ -12,7 +12,7 @@ import type { Logger } from '../../platform/log.js';
 import type { Redis } from '../../platform/redis.js';
 import type { Registry } from 'prom-client';
 import type { EventOf } from '../../schemas/events/index.js';
-import { type Claim, createInventoryScripts, type Gated } from '../../projections/inventory/inventoryScripts.js';
+import { createInventoryScripts } from '../../projections/inventory/inventoryScripts.js';
 import { inventoryKeys } from '../../projections/inventory/keys.js';
 import { createInventoryMetrics } from '../../projections/inventory/metrics.js';
 import { createSaleStore, decisionView } from '../../projections/inventory/saleStore.js';
@@ -91,29 +91,17 @@ export function createClaimDecider({
               (err: Error) => err,
             );
     };
-    const chunks: Claim[][] = [];
-    for (let i = 0; i < claims.length; i += chunkSize)
-      chunks.push(
-        claims.slice(i, i + chunkSize).map((c) => ({
-          transactionId: c.transactionId,
-          saleId: c.saleId,
-          userId: c.userId,
-          quantity: c.quantity,
-          claimEventId: c.eventId,
-        })),
-      );
-    // The time is taken at each attempt: a claim that waited out a rebuild is decided when it is decided.
-    const attempt = (chunk: Claim[]) => (epoch: string) => scripts.decide(epoch, Date.now(), chunk);
-    // One chunk ahead: the next chunk's script is already sent while this one's decisions are
-    // handled and published, so Redis and this process work side by side (measured alone:
-    // each sat idle a third of the time while the other worked).
-    let ahead: Promise<Gated<DecisionEvent[]>> | undefined;
-    for (const [c, chunk] of chunks.entries()) {
-      const decisionsOfChunk = await writer.run(attempt(chunk), ahead);
-      const next = chunks[c + 1];
-      ahead = next && writer.start(attempt(next));
+    for (let i = 0; i < claims.length; i += chunkSize) {
+      const chunk = claims.slice(i, i + chunkSize).map((c) => ({
+        transactionId: c.transactionId,
+        saleId: c.saleId,
+        userId: c.userId,
+        quantity: c.quantity,
+        claimEventId: c.eventId,
+      }));
       const fresh: DecisionEvent[] = [];
-      for (const d of decisionsOfChunk) {
+      // The time is taken at each attempt: a claim that waited out a rebuild is decided when it is decided.
+      for (const d of await writer.run((epoch) => scripts.decide(epoch, Date.now(), chunk))) {
         if (decided.has(d.eventId)) continue; // the same transaction twice in one batch: one decision, published once
         decided.set(d.eventId, d);
         unconfirmed.set(d.eventId, d);

@@ -13,18 +13,8 @@ import type { StoreEvent } from './encoding.js';
 import type { Gated, InventoryScripts } from './inventoryScripts.js';
 
 export type WriterEpoch = {
-  /**
-   * Runs a gated script until it is accepted; throws NotReadyError while the store stays
-   * incomplete past waitMs. `started`: a first attempt already sent (see start), taken up
-   * here, refusal and all, only once the writer has handled everything before it.
-   */
-  run<T>(attempt: (epoch: string) => Promise<Gated<T>>, started?: Promise<Gated<T>>): Promise<T>;
-  /**
-   * Sends a first attempt now, under the epoch held now, for a later run(): Redis works on
-   * the next chunk while this process handles the last one. A refused early attempt wrote
-   * nothing, and run() deals with its refusal as with any other.
-   */
-  start<T>(attempt: (epoch: string) => Promise<Gated<T>>): Promise<Gated<T>>;
+  /** Runs a gated script until it is accepted; throws NotReadyError while the store stays incomplete past waitMs. */
+  run<T>(attempt: (epoch: string) => Promise<Gated<T>>): Promise<T>;
   /** The events of the batch just published: re-folded if the store turns out rebuilt without them. */
   remember(events: readonly StoreEvent[]): void;
 };
@@ -41,18 +31,9 @@ export function createWriterEpoch({
   let epoch = '';
   let recent: readonly StoreEvent[] = [];
   return {
-    start(attempt) {
-      const sent = attempt(epoch);
-      // Marked handled: if the batch is abandoned before run() takes it up, its failure is moot.
-      sent.catch(() => undefined);
-      return sent;
-    },
-
-    async run(attempt, started) {
-      let first = started;
+    async run(attempt) {
       for (;;) {
-        const result = await (first ?? attempt(epoch));
-        first = undefined;
+        const result = await attempt(epoch);
         if (result.kind === 'ok') return result.value;
         if (result.kind === 'epoch') {
           if (
