@@ -1,7 +1,7 @@
 // The decision-maker under a storm of concurrent claims, on the real stack: never more than
 // the stock, each slot once, nobody over the limit, every claim decided once.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { claimsGroupId } from '../../../consumers/claims/decisionMaker.js';
+import { claimsGroupId, createClaimDecider } from '../../../consumers/claims/decisionMaker.js';
 import { keyPrefix } from '../../../platform/redis.js';
 import { createSaleStore, type SaleStore } from '../../../projections/inventory/saleStore.js';
 import { startClaims } from '../../../runtime/roles/claims.js';
@@ -113,6 +113,25 @@ describe('a claim storm', () => {
       currency: 'EUR',
     });
     expect(await store.readTransaction(d.transactionId)).toMatchObject({ status: 'rejected', reason: 'sold_out', quantity: 1 });
+  });
+
+  it('decides a batch many chunks long in claim order and to the same invariants', async () => {
+    const sale = await schedule({ saleId: 'chunks-1', stock: 60, perUserLimit: 2 });
+    const claims = sampleClaims({ saleId: sale.saleId, users: 120, seed: 21 });
+    // Chunks of 7: each chunk's decisions are published while the next is decided.
+    const decider = createClaimDecider({ ...system.platform, topicPrefix: system.prefix, chunkSize: 7 });
+    const topic = topicName(system.prefix, 'claims');
+    await decider.handle(claims.map((event, i) => ({ event, position: { topic, partition: 0, offset: String(i) }, timestamp: 0 })));
+    await decider.close();
+
+    const events = (await salesEvents(system)).filter((e) => e.saleId === sale.saleId);
+    const outcome = await checkStorm({ system, redis: system.platform.redis, sale, claims, events });
+    expect(outcome.granted).toBeGreaterThan(0);
+    const firstClaimed = [...new Set(claims.map((c) => c.transactionId))];
+    const firstDecided = [
+      ...new Set(events.flatMap((e) => (e.type === 'ClaimGranted' || e.type === 'ClaimRejected' ? [e.transactionId] : []))),
+    ];
+    expect(firstDecided).toEqual(firstClaimed);
   });
 
   it('decides a backlog of claims at thousands per second', async () => {
