@@ -72,6 +72,18 @@ export async function startSut(ctx: BenchContext): Promise<Sut> {
   }
   const port = children.map((c) => c.hello.port).find((p) => typeof p === 'number');
   if (typeof port !== 'number') throw new Error('the system under test printed no port');
+  // As a load balancer would: no traffic before /readyz says so (the Redis store is built
+  // from the topics first; until then the sale routes answer 503).
+  const readyBy = Date.now() + 120_000;
+  for (;;) {
+    const ready = await fetch(`http://127.0.0.1:${port}/readyz`).then(
+      (r) => r.ok,
+      () => false,
+    );
+    if (ready) break;
+    if (Date.now() > readyBy) throw new Error('the system under test was not ready within 120 s (GET /readyz)');
+    await new Promise((r) => setTimeout(r, 200));
+  }
   return {
     children,
     baseUrl: `http://127.0.0.1:${port}`,

@@ -1,8 +1,11 @@
 // Readiness, as the contract defines it: Kafka, the schema registry, Redis and PostgreSQL
-// answer, and the projections have caught up with their topics. "Caught up" allows a small
+// answer, the flash-sale store in Redis holds a complete state (not flushed, not being
+// rebuilt: the sale routes answer 503 until then), and the projections have caught up with
+// their topics. "Caught up" allows a small
 // lag: under a steady crowd a live projection is always a few events behind, and an API
 // taken out of rotation for that would make things worse, not better.
 import { consumerLag } from '../platform/kafka/lag.js';
+import { inventoryKeys } from '../projections/inventory/keys.js';
 import { inventoryGroupId } from '../projections/inventory/projector.js';
 import { replayableProjections } from '../projections/catalog.js';
 import { topicName, type TopicName } from '../schemas/topics.js';
@@ -46,6 +49,13 @@ export function createReadinessCheck({ kafka, redis, db, config }: Platform): Re
       ),
     ]);
     const parts: Record<string, boolean | string> = { kafka: kafkaOk, registry: registryOk, redis: redisOk, postgres: dbOk };
+    if (redisOk) {
+      const complete = await within(
+        redis.exists(inventoryKeys(config.topicPrefix).ready).then((n) => n === 1),
+        false,
+      );
+      parts.store = complete ? true : 'being rebuilt from the topics';
+    }
     if (kafkaOk) {
       for (const p of projections) {
         const lag = await within(
