@@ -33,8 +33,9 @@ export const SATURATION_CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 40
 export async function claimPathScenario(ctx: BenchContext, sut: Sut, rates: number[]): Promise<{ runs: ClaimRun[]; claimsFile: string }> {
   const n = (x: number) => Math.max(200, Math.round(x * ctx.scale));
   const plans: Plan[] = [
-    // Warms the JIT and the connections; not reported as a figure.
-    { name: 'warmup', claims: n(4_000), connections: SATURATION_CONNECTIONS },
+    // Warms the JIT (Node's and the broker's: a Kafka started a minute before took twice the
+    // CPU per claim over the next run) and the connections; not reported as a figure.
+    { name: 'warmup', claims: n(16_000), connections: SATURATION_CONNECTIONS },
     { name: 'saturation', claims: n(40_000), connections: SATURATION_CONNECTIONS },
     // ~8 s at each rate. Each connection waits for its answer before the next request, so
     // there are enough of them (one per 10/s) that a 100 ms answer does not hold the rate back.
