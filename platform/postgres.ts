@@ -21,6 +21,9 @@ export function createDb(databaseUrl: string, schema?: string, max = 10): Db {
   return pool;
 }
 
+/** SQL for a timestamptz from a column of epoch milliseconds (how our JSON records carry times). */
+export const fromEpochMs = (column: string): string => `to_timestamp(${column} / 1000.0)`;
+
 export async function ensureSchema(db: Db, schema: string): Promise<void> {
   await db.query(`create schema if not exists ${schema}`);
 }

@@ -2,6 +2,7 @@
 // events whose grace may run out, the sales their partners ran) and writes back what the
 // fold changed: a fixed number of statements per batch, whatever its size.
 import type pg from 'pg';
+import { fromEpochMs as ts } from '../../platform/postgres.js';
 import type { Mismatch } from '../../domain/reconciliation/mismatch.js';
 import type { PartnerReport, ReconciliationState, SaleTerms, TransactionState } from '../../domain/reconciliation/state.js';
 import type { Reconciled } from '../../domain/reconciliation/working.js';
@@ -135,8 +136,6 @@ function fromReportRow(r: ReportRow): PartnerReport {
     resolvedAt: ms(r.resolved_at),
   };
 }
-
-const ts = (column: string) => `to_timestamp(${column} / 1000.0)`;
 
 const upsertSalesSql = `
 insert into reconciliation_sales (sale_id, partner_id, starts_at, ends_at, reservation_seconds, price_minor, currency)

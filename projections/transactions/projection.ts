@@ -7,7 +7,7 @@
 // (the fold does not depend on order) and rebuildable (nothing depends on when it ran). A
 // batch costs a fixed number of statements whatever its size: lock, read, write.
 import type { Delivered } from '../../platform/kafka/consumerRunner.js';
-import { type Db, inTransaction } from '../../platform/postgres.js';
+import { type Db, fromEpochMs as ts, inTransaction } from '../../platform/postgres.js';
 import {
   emptyView,
   evolveView,
@@ -47,8 +47,6 @@ from (select distinct unnest($1::text[]) as id order by 1) ids`;
 const readSql = `
 select t.* from unnest($1::text[]) as ids(id)
 cross join lateral (select * from transactions where transaction_id = ids.id offset 0) t`;
-
-const ts = (column: string) => `to_timestamp(${column} / 1000.0)`;
 
 // The new ledger entries and the changed rows, in one statement (a data-modifying CTE runs
 // whether or not the outer statement reads it).
