@@ -126,7 +126,9 @@ const withUser = typesWith<Extract<TransactionEvent, { userId: string }>['type']
 });
 /** Where the quantity comes from, before any payment: what was asked, granted or refused. */
 const sizing: Types = new Set(['ClaimGranted', 'ClaimRejected', 'ClaimRequested', 'PaymentRedirectIssued']);
-const only = (type: TransactionEventType): Types => new Set([type]);
+/** Each type on its own, built once (evolveView runs for every event a projection applies). */
+const only = {} as Record<TransactionEventType, Types>;
+for (const type of transactionEventTypes) only[type] = new Set([type]);
 
 export function emptyView(transactionId: string): TransactionView {
   return {
@@ -176,20 +178,20 @@ export function evolveView(view: TransactionView, event: TransactionEvent): Tran
   // The status only rises, so a reason once superseded is never needed again: a refusal's or
   // a release's reason is kept while its status stands, from the earliest such event.
   if (next.status === 'rejected') {
-    if (event.type === 'ClaimRejected' && leads(only('ClaimRejected'))) next.reason = event.reason;
+    if (event.type === 'ClaimRejected' && leads(only.ClaimRejected)) next.reason = event.reason;
   } else if (next.status === 'expired') {
-    if (event.type === 'ReservationReleased' && leads(only('ReservationReleased'))) next.reason = event.reason;
+    if (event.type === 'ReservationReleased' && leads(only.ReservationReleased)) next.reason = event.reason;
   } else next.reason = null;
 
   // The price and the reservation: the first grant's, else the first redirect's.
-  const granted = has(only('ClaimGranted'));
-  const priced = has(only('ClaimGranted')) || has(only('PaymentRedirectIssued'));
-  if (event.type === 'ClaimGranted' && leads(only('ClaimGranted'))) {
+  const granted = has(only.ClaimGranted);
+  const priced = has(only.ClaimGranted) || has(only.PaymentRedirectIssued);
+  if (event.type === 'ClaimGranted' && leads(only.ClaimGranted)) {
     next.slotIds = event.slotIds;
     next.expiresAt = event.expiresAt;
     next.expectedAmountMinor = event.amountMinor;
     next.currency = event.currency;
-  } else if (event.type === 'PaymentRedirectIssued' && !granted && leads(only('PaymentRedirectIssued'))) {
+  } else if (event.type === 'PaymentRedirectIssued' && !granted && leads(only.PaymentRedirectIssued)) {
     next.expiresAt = event.expiresAt;
     next.expectedAmountMinor = event.amountMinor;
     next.currency = event.currency;
@@ -198,13 +200,13 @@ export function evolveView(view: TransactionView, event: TransactionEvent): Tran
   if (leads(sizing) && 'quantity' in event) next.quantity = event.quantity;
 
   if (event.type === 'PartnerPaymentReported') {
-    if (!has(sizing) && leads(only('PartnerPaymentReported'))) next.quantity = event.quantity;
-    if (!priced && leads(only('PartnerPaymentReported'))) next.currency = event.currency;
+    if (!has(sizing) && leads(only.PartnerPaymentReported)) next.quantity = event.quantity;
+    if (!priced && leads(only.PartnerPaymentReported)) next.currency = event.currency;
     next.paidAmountMinor += event.amountMinor;
     next.payments += 1;
   }
   if (event.type === 'PartnerRefundReported') {
-    if (!priced && !has(only('PartnerPaymentReported')) && leads(only('PartnerRefundReported'))) next.currency = event.currency;
+    if (!priced && !has(only.PartnerPaymentReported) && leads(only.PartnerRefundReported)) next.currency = event.currency;
     next.refundedAmountMinor += event.amountMinor;
     next.refunds += 1;
   }
