@@ -7,7 +7,7 @@ import { createApiClient, type ApiClient } from '../demo/api.js';
 import type { Config } from '../platform/config.js';
 import type { Logger } from '../platform/log.js';
 import { signUserToken } from '../producers/http/auth.js';
-import { createSaleStore, type SaleStore } from '../projections/inventory/saleStore.js';
+import { createSaleStore, type SaleStore } from '../writeModel/saleStore.js';
 import type { Platform } from '../runtime/platform.js';
 import type { LoadgenResult } from './loadgen.js';
 import { type CpuUse, cpuBetween, snapshot, waitForQuietMachine } from './cpu.js';

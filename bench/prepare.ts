@@ -7,7 +7,7 @@ import crypto from 'node:crypto';
 import type { EventPublisher } from '../platform/kafka/publisher.js';
 import { signUserToken } from '../producers/http/auth.js';
 import { envelope } from '../producers/http/envelope.js';
-import type { SaleStore } from '../projections/inventory/saleStore.js';
+import type { SaleStore } from '../writeModel/saleStore.js';
 import type { FlashsaleEvent } from '../schemas/events/index.js';
 
 export type PreparedClaim = { token: string; transactionId: string; userId: string };

@@ -5,8 +5,8 @@
 // lag: under a steady crowd a live projection is always a few events behind, and an API
 // taken out of rotation for that would make things worse, not better.
 import { consumerLag } from '../platform/kafka/lag.js';
-import { inventoryKeys } from '../projections/inventory/keys.js';
-import { inventoryGroupId } from '../projections/inventory/projector.js';
+import { inventoryKeys } from '../writeModel/keys.js';
+import { inventoryGroupId } from '../writeModel/projector.js';
 import { replayableProjections } from '../projections/catalog.js';
 import { topicName, type TopicName } from '../schemas/topics.js';
 import type { ReadinessCheck } from '../producers/http/app.js';

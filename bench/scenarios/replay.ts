@@ -3,10 +3,10 @@
 // live consumers run, then compared with the live schema; (b) the Redis flash-sale store
 // rebuilt by its own rebuilder after its ready marker is removed. Events per second from the
 // first batch applied to the last.
-import { createInventoryScripts } from '../../projections/inventory/inventoryScripts.js';
-import { inventoryKeys } from '../../projections/inventory/keys.js';
-import { createInventoryMetrics } from '../../projections/inventory/metrics.js';
-import { createInventoryRebuilder } from '../../projections/inventory/rebuild.js';
+import { createInventoryScripts } from '../../writeModel/inventoryScripts.js';
+import { inventoryKeys } from '../../writeModel/keys.js';
+import { createInventoryMetrics } from '../../writeModel/metrics.js';
+import { createInventoryRebuilder } from '../../writeModel/rebuild.js';
 import { replayableProjections } from '../../projections/catalog.js';
 import { replayProjections } from '../../runtime/replay/replayProjections.js';
 import type { BenchContext } from '../context.js';

@@ -12,13 +12,13 @@ import type { Logger } from '../../platform/log.js';
 import type { Redis } from '../../platform/redis.js';
 import type { Registry } from 'prom-client';
 import type { EventOf } from '../../schemas/events/index.js';
-import { createInventoryScripts } from '../../projections/inventory/inventoryScripts.js';
-import { inventoryKeys } from '../../projections/inventory/keys.js';
-import { createInventoryMetrics } from '../../projections/inventory/metrics.js';
-import { createSaleStore, decisionView } from '../../projections/inventory/saleStore.js';
-import { decisionsMessage } from '../../projections/inventory/signals.js';
-import { waitOutInfrastructure } from '../../projections/inventory/transient.js';
-import { createWriterEpoch } from '../../projections/inventory/writerEpoch.js';
+import { createInventoryScripts } from '../../writeModel/inventoryScripts.js';
+import { inventoryKeys } from '../../writeModel/keys.js';
+import { createInventoryMetrics } from '../../writeModel/metrics.js';
+import { createSaleStore, decisionView } from '../../writeModel/saleStore.js';
+import { decisionsMessage } from '../../writeModel/signals.js';
+import { waitOutInfrastructure } from '../../writeModel/transient.js';
+import { createWriterEpoch } from '../../writeModel/writerEpoch.js';
 
 /** A claim the edge should never have published (its quantity is not a positive integer): dead-lettered, never decided. */
 export class MalformedClaimError extends Error {

@@ -11,11 +11,11 @@ import type { Logger } from '../../platform/log.js';
 import type { Redis } from '../../platform/redis.js';
 import type { Registry } from 'prom-client';
 import type { EventOf } from '../../schemas/events/index.js';
-import { createInventoryScripts } from '../../projections/inventory/inventoryScripts.js';
-import { inventoryKeys } from '../../projections/inventory/keys.js';
-import { createInventoryMetrics } from '../../projections/inventory/metrics.js';
-import { createSaleStore } from '../../projections/inventory/saleStore.js';
-import { createWriterEpoch } from '../../projections/inventory/writerEpoch.js';
+import { createInventoryScripts } from '../../writeModel/inventoryScripts.js';
+import { inventoryKeys } from '../../writeModel/keys.js';
+import { createInventoryMetrics } from '../../writeModel/metrics.js';
+import { createSaleStore } from '../../writeModel/saleStore.js';
+import { createWriterEpoch } from '../../writeModel/writerEpoch.js';
 
 type Release = EventOf<'ReservationReleased'>;
 

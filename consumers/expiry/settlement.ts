@@ -10,11 +10,11 @@ import type { Logger } from '../../platform/log.js';
 import type { Redis } from '../../platform/redis.js';
 import type { Registry } from 'prom-client';
 import type { EventOf } from '../../schemas/events/index.js';
-import { createInventoryScripts } from '../../projections/inventory/inventoryScripts.js';
-import { createInventoryMetrics } from '../../projections/inventory/metrics.js';
-import { createSaleStore } from '../../projections/inventory/saleStore.js';
-import { waitOutInfrastructure } from '../../projections/inventory/transient.js';
-import { createWriterEpoch } from '../../projections/inventory/writerEpoch.js';
+import { createInventoryScripts } from '../../writeModel/inventoryScripts.js';
+import { createInventoryMetrics } from '../../writeModel/metrics.js';
+import { createSaleStore } from '../../writeModel/saleStore.js';
+import { waitOutInfrastructure } from '../../writeModel/transient.js';
+import { createWriterEpoch } from '../../writeModel/writerEpoch.js';
 
 type Settlement = EventOf<'ReservationSettled'>;
 

@@ -1,6 +1,6 @@
 // The claim decider: what a sale's inventory answers to a claim, an expiry and a payment.
 // Pure: time and the triggering event's id arrive in the command. The Redis decision script
-// (projections/inventory/lua) implements the same rules atomically; they are checked to agree.
+// (writeModel/lua) implements the same rules atomically; they are checked to agree.
 //
 // The rules, in the order they are checked:
 //   1. A transaction already decided gets its first decision again, unchanged (same eventId).

@@ -1,5 +1,5 @@
 // A sale's inventory as a fold over the events of the `sales` topic: which slots are free,
-// who holds which, what each transaction was decided. The Redis store (projections/inventory)
+// who holds which, what each transaction was decided. The Redis store (writeModel)
 // implements exactly this fold in Lua; a test runs the same command sequences through both.
 //
 // Why the fold is order-tolerant: grants are published by the decision-maker, releases by the

@@ -8,7 +8,7 @@ import { createSaleEdgeRouters } from '../../producers/http/saleEdge.js';
 import { createWebhookDedupe } from '../../producers/partners/webhookDedupe.js';
 import { createPartnerWebhookRouter } from '../../producers/partners/webhookRouter.js';
 import { createTransactionRouter } from '../../producers/transactions/transactionRouter.js';
-import { createSaleStore } from '../../projections/inventory/saleStore.js';
+import { createSaleStore } from '../../writeModel/saleStore.js';
 import { createTransactionsProjection } from '../../projections/transactions/projection.js';
 import { keyPrefix } from '../../platform/redis.js';
 import type { Platform } from '../platform.js';

@@ -1,6 +1,6 @@
 // The `projections` role: the consumers that keep the read models up to date from the topics.
 // Each is migrated before it consumes, and stopped (finishing its batch in hand) on stop.
-import { startInventoryProjector } from '../../projections/inventory/projector.js';
+import { startInventoryProjector } from '../../writeModel/projector.js';
 import { startTransactionsProjector } from '../../projections/transactions/consumer.js';
 import { createTransactionsProjection } from '../../projections/transactions/projection.js';
 import type { Platform } from '../platform.js';

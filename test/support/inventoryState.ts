@@ -2,8 +2,8 @@
 // compare the store with the fold of the topic (or of the decider's events).
 import type { Redis } from 'ioredis';
 import type { InventoryEvent, SaleInventory } from '../../domain/claiming/inventory.js';
-import { decisionFromTuple } from '../../projections/inventory/encoding.js';
-import { inventoryKeys } from '../../projections/inventory/keys.js';
+import { decisionFromTuple } from '../../writeModel/encoding.js';
+import { inventoryKeys } from '../../writeModel/keys.js';
 
 type TxView = { decision?: InventoryEvent; ending?: string };
 

@@ -1,10 +1,10 @@
-// What the HTTP edge uses of the Redis flash-sale store (projections/inventory/saleStore.ts),
+// What the HTTP edge uses of the Redis flash-sale store (writeModel/saleStore.ts),
 // and the store's one retriable refusal (it is being rebuilt from the topics) turned into
 // the edge's: 503 with Retry-After, never a 500.
-import { StoreNotReadyError, type SaleStore } from '../../../projections/inventory/saleStore.js';
+import { StoreNotReadyError, type SaleStore } from '../../../writeModel/saleStore.js';
 import { unavailable } from '../errors.js';
 
-export type { Decision, SaleStatus, SaleView, TransactionView } from '../../../projections/inventory/saleStore.js';
+export type { Decision, SaleStatus, SaleView, TransactionView } from '../../../writeModel/saleStore.js';
 
 export type SaleStorePort = Pick<
   SaleStore,

@@ -2,7 +2,7 @@
 // Kafka: the summed end offsets of a topic tell whether a refused call wrote anything.
 import { solveChallenge } from 'altcha-lib';
 import type { Admin } from 'kafkajs';
-import { createSaleStore } from '../../../projections/inventory/saleStore.js';
+import { createSaleStore } from '../../../writeModel/saleStore.js';
 import { topicName, type TopicName } from '../../../schemas/topics.js';
 import type { TestSystem } from '../../support/system.js';
 

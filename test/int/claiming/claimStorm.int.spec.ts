@@ -3,7 +3,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { claimsGroupId, createClaimDecider } from '../../../consumers/claims/decisionMaker.js';
 import { keyPrefix } from '../../../platform/redis.js';
-import { createSaleStore, type SaleStore } from '../../../projections/inventory/saleStore.js';
+import { createSaleStore, type SaleStore } from '../../../writeModel/saleStore.js';
 import { startClaims } from '../../../runtime/roles/claims.js';
 import type { RunningRole } from '../../../runtime/role.js';
 import { topicName } from '../../../schemas/topics.js';

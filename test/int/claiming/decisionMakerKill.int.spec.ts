@@ -5,7 +5,7 @@
 // a second time. Those copies are allowed (consumers dedupe on eventId) and counted here.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { keyPrefix } from '../../../platform/redis.js';
-import { createSaleStore, type SaleStore } from '../../../projections/inventory/saleStore.js';
+import { createSaleStore, type SaleStore } from '../../../writeModel/saleStore.js';
 import { type Child, runChild } from '../../support/childProcess.js';
 import { checkStorm, publishConcurrently, salesEvents, sampleClaims } from '../../support/claimStorm.js';
 import { saleScheduled } from '../../support/claimingFixtures.js';

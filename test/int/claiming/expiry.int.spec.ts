@@ -5,10 +5,10 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createExpiryWorker } from '../../../consumers/expiry/expiryWorker.js';
 import { settlementGroupId } from '../../../consumers/expiry/settlement.js';
-import { createInventoryScripts } from '../../../projections/inventory/inventoryScripts.js';
-import { inventoryKeys } from '../../../projections/inventory/keys.js';
+import { createInventoryScripts } from '../../../writeModel/inventoryScripts.js';
+import { inventoryKeys } from '../../../writeModel/keys.js';
 import { keyPrefix } from '../../../platform/redis.js';
-import { createSaleStore, type SaleStore } from '../../../projections/inventory/saleStore.js';
+import { createSaleStore, type SaleStore } from '../../../writeModel/saleStore.js';
 import type { EventOf } from '../../../schemas/events/index.js';
 import { topicName } from '../../../schemas/topics.js';
 import { claimOf, salesEvents } from '../../support/claimStorm.js';

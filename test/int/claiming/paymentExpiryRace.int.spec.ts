@@ -4,8 +4,8 @@ import crypto from 'node:crypto';
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadConfig } from '../../../platform/config.js';
-import { createInventoryScripts, type InventoryScripts } from '../../../projections/inventory/inventoryScripts.js';
-import { inventoryKeys } from '../../../projections/inventory/keys.js';
+import { createInventoryScripts, type InventoryScripts } from '../../../writeModel/inventoryScripts.js';
+import { inventoryKeys } from '../../../writeModel/keys.js';
 import { saleScheduled } from '../../support/claimingFixtures.js';
 import { cleanPrefix } from '../../support/redisPrefix.js';
 

@@ -5,9 +5,9 @@
 import crypto from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { keyPrefix } from '../../../platform/redis.js';
-import { createInventoryScripts } from '../../../projections/inventory/inventoryScripts.js';
-import { inventoryGroupId, startInventoryProjector } from '../../../projections/inventory/projector.js';
-import { createSaleStore, type SaleStore, StoreNotReadyError } from '../../../projections/inventory/saleStore.js';
+import { createInventoryScripts } from '../../../writeModel/inventoryScripts.js';
+import { inventoryGroupId, startInventoryProjector } from '../../../writeModel/projector.js';
+import { createSaleStore, type SaleStore, StoreNotReadyError } from '../../../writeModel/saleStore.js';
 import { topicName } from '../../../schemas/topics.js';
 import { checkStorm, publishConcurrently, salesEvents, sampleClaims } from '../../support/claimStorm.js';
 import { saleScheduled } from '../../support/claimingFixtures.js';

@@ -1,4 +1,4 @@
-// The store as the HTTP edge uses it (projections/inventory/saleStore.ts), on real Redis:
+// The store as the HTTP edge uses it (writeModel/saleStore.ts), on real Redis:
 // the sale view and its status, a transaction from entry to decision, waiting for a decision
 // over pub/sub, and refusing to answer from a store that is being rebuilt.
 import crypto from 'node:crypto';
@@ -6,10 +6,10 @@ import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadConfig } from '../../../platform/config.js';
 import type { SaleStorePort } from '../../../producers/http/storefront/saleStorePort.js';
-import { createInventoryScripts, type InventoryScripts } from '../../../projections/inventory/inventoryScripts.js';
-import { inventoryKeys } from '../../../projections/inventory/keys.js';
-import { createSaleStore, decisionView, type SaleStore, StoreNotReadyError } from '../../../projections/inventory/saleStore.js';
-import { decisionsMessage } from '../../../projections/inventory/signals.js';
+import { createInventoryScripts, type InventoryScripts } from '../../../writeModel/inventoryScripts.js';
+import { inventoryKeys } from '../../../writeModel/keys.js';
+import { createSaleStore, decisionView, type SaleStore, StoreNotReadyError } from '../../../writeModel/saleStore.js';
+import { decisionsMessage } from '../../../writeModel/signals.js';
 import { saleClosed, saleScheduled } from '../../support/claimingFixtures.js';
 import { cleanPrefix } from '../../support/redisPrefix.js';
 

@@ -3,7 +3,7 @@
 import { describe, expect, it } from 'vitest';
 import type { SaleView } from '../../../producers/http/storefront/saleStorePort.js';
 import { cachedSaleReader, SALE_VIEW_TTL_MS } from '../../../producers/http/storefront/saleViewCache.js';
-import { saleStatus } from '../../../projections/inventory/saleStore.js';
+import { saleStatus } from '../../../writeModel/saleStore.js';
 
 const T0 = 1_800_000_000_000;
 

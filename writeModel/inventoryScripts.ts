@@ -1,10 +1,10 @@
 // Typed calls of the store's Lua scripts (registered once per client with ioredis's
 // defineCommand, so each runs by EVALSHA). Knows argument order and result shapes; no rules.
-import type { Redis } from '../../platform/redis.js';
+import type { Redis } from '../platform/redis.js';
 import { type DecisionEvent, decisionFromTuple, encodeForFold, releaseFromTuple, settlementOf, type StoreEvent } from './encoding.js';
 import { inventoryPrefix } from './keys.js';
 import { type InventoryScriptName, inventoryScripts } from './lua/scripts.js';
-import type { EventOf } from '../../schemas/events/index.js';
+import type { EventOf } from '../schemas/events/index.js';
 
 type Cell = string | null;
 type Script = (...args: (string | number)[]) => Promise<unknown>;

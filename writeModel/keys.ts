@@ -20,7 +20,7 @@
 // Scripts compute these keys from the prefix instead of declaring them: the store is one Redis
 // node. On Redis Cluster every key of a sale would need one hash tag and a batch would be split
 // per slot.
-import { keyPrefix } from '../../platform/redis.js';
+import { keyPrefix } from '../platform/redis.js';
 
 export function inventoryPrefix(topicPrefix: string): string {
   return `${keyPrefix(topicPrefix)}inv:`;

@@ -6,10 +6,10 @@
 // that is still behind.
 import crypto from 'node:crypto';
 import type { Kafka } from 'kafkajs';
-import type { Logger } from '../../platform/log.js';
-import { readTopicRange } from '../../platform/kafka/topicReader.js';
-import type { Redis } from '../../platform/redis.js';
-import type { EventCodec } from '../../platform/registry/codec.js';
+import type { Logger } from '../platform/log.js';
+import { readTopicRange } from '../platform/kafka/topicReader.js';
+import type { Redis } from '../platform/redis.js';
+import type { EventCodec } from '../platform/registry/codec.js';
 import { isStoreEvent } from './encoding.js';
 import type { InventoryScripts, Positioned } from './inventoryScripts.js';
 import { inventoryKeys } from './keys.js';

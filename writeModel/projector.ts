@@ -5,11 +5,11 @@
 // partition, and by the fold's own idempotence (a transaction is decided and ended once).
 import type { Kafka } from 'kafkajs';
 import type { Registry } from 'prom-client';
-import type { Config } from '../../platform/config.js';
-import { BATCHED_FETCH, type Delivered, NotReadyError, startConsumerRunner } from '../../platform/kafka/consumerRunner.js';
-import type { Logger } from '../../platform/log.js';
-import type { Redis } from '../../platform/redis.js';
-import type { EventCodec } from '../../platform/registry/codec.js';
+import type { Config } from '../platform/config.js';
+import { BATCHED_FETCH, type Delivered, NotReadyError, startConsumerRunner } from '../platform/kafka/consumerRunner.js';
+import type { Logger } from '../platform/log.js';
+import type { Redis } from '../platform/redis.js';
+import type { EventCodec } from '../platform/registry/codec.js';
 import { isStoreEvent } from './encoding.js';
 import { createInventoryScripts, type Positioned } from './inventoryScripts.js';
 import { createInventoryMetrics } from './metrics.js';

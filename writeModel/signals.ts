@@ -1,7 +1,7 @@
 // The store's announcements over Redis pub/sub, on one lazily opened subscriber connection:
 // decisions as the decision-maker publishes them (after Kafka has them) and a completed
 // rebuild. Waiters subscribe first and then look at the state, so nothing falls in between.
-import type { Redis } from '../../platform/redis.js';
+import type { Redis } from '../platform/redis.js';
 import { inventoryKeys } from './keys.js';
 
 export type DecisionView =

@@ -1,8 +1,8 @@
 // Events to and from what the Lua scripts read and return: flat strings. Slot ids travel as
 // their numbers ("1,2,3"); an event's null causationId travels as ''.
-import { type DecisionEvent, type EndingEvent, type InventoryEvent, slotId, slotNumber } from '../../domain/claiming/inventory.js';
-import { decisionEventId, releaseEventId, settleEventId } from '../../domain/claiming/decide.js';
-import type { EventOf } from '../../schemas/events/index.js';
+import { type DecisionEvent, type EndingEvent, type InventoryEvent, slotId, slotNumber } from '../domain/claiming/inventory.js';
+import { decisionEventId, releaseEventId, settleEventId } from '../domain/claiming/decide.js';
+import type { EventOf } from '../schemas/events/index.js';
 
 /** The events the store folds: a sale's inventory events, and entries (which open transactions). */
 export type StoreEvent = InventoryEvent | EventOf<'EntryRecorded'>;

@@ -3,7 +3,7 @@
 // leave a decision in Redis that never reaches Kafka), so such failures are retried without
 // limit (NotReadyError). A script error (ReplyError) or a malformed record is about the record:
 // those keep the runner's bounded retries and end in the dead-letter topic.
-import { NotReadyError } from '../../platform/kafka/consumerRunner.js';
+import { NotReadyError } from '../platform/kafka/consumerRunner.js';
 
 export function waitOutInfrastructure(err: unknown, what: string): never {
   if (!(err instanceof Error)) throw new NotReadyError(`${what}: ${String(err)}`);

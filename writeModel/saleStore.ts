@@ -1,6 +1,6 @@
 // The flash-sale store as the HTTP edge uses it: a sale's view with its remaining stock, a
 // transaction's state, and its decision (read, or awaited over pub/sub). Times are epoch ms.
-import type { Redis } from '../../platform/redis.js';
+import type { Redis } from '../platform/redis.js';
 import type { DecisionEvent } from './encoding.js';
 import { createInventoryScripts } from './inventoryScripts.js';
 import { inventoryKeys } from './keys.js';
