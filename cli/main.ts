@@ -2,6 +2,7 @@
 import { Command, CommanderError } from 'commander';
 import { registerAuditCommand } from './commands/audit.js';
 import { registerDemoCommand } from './commands/demo.js';
+import { registerDlqCommand } from './commands/dlq.js';
 import { registerReconcileCommand } from './commands/reconcile.js';
 import { registerReplayCommand } from './commands/replay.js';
 import { registerStackCommands } from './commands/stack.js';
@@ -24,6 +25,7 @@ registerAuditCommand(program);
 registerReplayCommand(program);
 registerReconcileCommand(program);
 registerDemoCommand(program);
+registerDlqCommand(program);
 
 try {
   await program.parseAsync(process.argv);

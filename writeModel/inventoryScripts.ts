@@ -2,7 +2,7 @@
 // defineCommand, so each runs by EVALSHA). Knows argument order and result shapes; no rules.
 import type { Redis } from '../platform/redis.js';
 import { type DecisionEvent, decisionFromTuple, encodeForFold, releaseFromTuple, settlementOf, type StoreEvent } from './encoding.js';
-import { inventoryPrefix } from './keys.js';
+import { inventoryKeys, inventoryPrefix } from './keys.js';
 import { type InventoryScriptName, inventoryScripts } from './lua/scripts.js';
 import type { EventOf } from '../schemas/events/index.js';
 
@@ -93,6 +93,18 @@ export function createInventoryScripts(redis: Redis, topicPrefix: string) {
         deleted += n;
       } while (cursor !== '0');
       return deleted;
+    },
+
+    /** Whether the state is complete under this Redis run; if not, whether it was once (a restart or failover: only a tail is missing). */
+    async checkStore(): Promise<{ complete: boolean; restored: boolean }> {
+      const [complete, restored] = (await call('fsCheckStore')) as [number, number];
+      return { complete: complete === 1, restored: restored === 1 };
+    },
+
+    /** The next offset the store still needs from each partition it folds ("topic:partition"), from its own positions. */
+    async nextOffsets(): Promise<Map<string, number>> {
+      const positions = await redis.hgetall(inventoryKeys(topicPrefix).positions);
+      return new Map(Object.entries(positions).map(([partition, offset]) => [partition, Number(offset) + 1]));
     },
 
     async finishRebuild(token: string, epoch: string): Promise<boolean> {

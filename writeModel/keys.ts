@@ -2,7 +2,9 @@
 // `<keyPrefix(topicPrefix)>inv:` so a rebuild can clear exactly the store's own keys (and
 // never the edge's rate limits or challenges under the same deployment prefix).
 //
-//   <P>ready                 string  the epoch id of the current, complete state; absent = flushed or rebuilding
+//   <P>ready                 string  the epoch id of the current, complete state; absent = flushed, restored or rebuilding
+//   <P>readyRun              string  the Redis server run_id under which `ready` was set (a restart or failover changes it)
+//   <P>restored              string  set when `ready` was withdrawn because the run changed: only the topics' tail is missing
 //   <P>lock                  string  the rebuild lock (token), with a TTL renewed while replaying
 //   <P>pos                   hash    "<topic>:<partition>" -> last offset the projector applied
 //   <P>sale:<saleId>         hash    the sale's terms (SaleScheduled fields) and `closed`
@@ -31,6 +33,7 @@ export function inventoryKeys(topicPrefix: string) {
   return {
     prefix: p,
     ready: `${p}ready`,
+    readyRun: `${p}readyRun`,
     lock: `${p}lock`,
     positions: `${p}pos`,
     sale: (saleId: string) => `${p}sale:${saleId}`,

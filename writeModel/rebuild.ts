@@ -1,9 +1,12 @@
-// Rebuilds the store from the topics when its ready marker is gone (Redis flushed, restarted
-// without persistence, or a first start). One process at a time, under a lock with a TTL
-// renewed as it goes: clear the store's own keys, replay `sales` and `entries` from the
-// beginning up to their ends as they were when the replay started, then set the marker under
-// a new epoch. Until then every writer script refuses, so no claim is decided against a state
-// that is still behind.
+// Rebuilds the store from the topics when its ready marker is gone. One process at a time,
+// under a lock with a TTL renewed as it goes, then the marker is set under a new epoch; until
+// then every writer script refuses, so no claim is decided against a state that is behind.
+// - Flushed, restarted without persistence, or a first start: clear the store's own keys and
+//   replay `sales` and `entries` from the beginning up to their ends as they were at the start.
+// - Restored (Redis restarted from a snapshot or an AOF, or a replica promoted): the state is
+//   whole up to the store's own positions, kept atomically with every fold, and may lack what
+//   came after. Only that tail is folded, from each partition's position to its end. The fold
+//   is idempotent, so the events the store did keep change nothing.
 import crypto from 'node:crypto';
 import type { Kafka } from 'kafkajs';
 import type { Logger } from '../platform/log.js';
@@ -72,16 +75,27 @@ export function createInventoryRebuilder({
     const started = Date.now();
     try {
       // Someone may have finished a rebuild between our look at the marker and the lock.
-      if ((await redis.exists(keys.ready)) === 1) return;
-      const cleared = await scripts.clear(token);
-      if (cleared === false) throw new RebuildAborted('the rebuild lock expired while clearing');
-      log.warn({ cleared }, 'inventory store is not ready: rebuilding it from the sales and entries topics');
+      const { complete, restored } = await scripts.checkStore();
+      if (complete) return;
+      let startOffsets: Map<string, number> | undefined;
+      if (restored) {
+        startOffsets = await scripts.nextOffsets();
+        log.warn(
+          { from: Object.fromEntries(startOffsets) },
+          'inventory store was restored (Redis restarted or failed over): folding the topics since its own positions',
+        );
+      } else {
+        const cleared = await scripts.clear(token);
+        if (cleared === false) throw new RebuildAborted('the rebuild lock expired while clearing');
+        log.warn({ cleared }, 'inventory store is not ready: rebuilding it from the sales and entries topics');
+      }
       let events = 0;
       await readTopicRange({
         kafka,
         codec,
         topicPrefix,
         topics: ['sales', 'entries'],
+        ...(startOffsets && { startOffsets }),
         onBatch: async (batch) => {
           const ours = batch.flatMap((d) => (isStoreEvent(d.event) ? [{ event: d.event, position: d.position }] : []));
           await applyChunked(token, ours);
@@ -91,7 +105,7 @@ export function createInventoryRebuilder({
       const epoch = crypto.randomUUID();
       if (!(await scripts.finishRebuild(token, epoch))) throw new RebuildAborted('the rebuild lock expired before the end');
       metrics.rebuilt();
-      log.info({ events, epoch, ms: Date.now() - started }, 'inventory store rebuilt from the topics');
+      log.info({ events, epoch, ms: Date.now() - started, tailOnly: restored }, 'inventory store rebuilt from the topics');
     } finally {
       clearInterval(renew);
       await redis.eval(unlockLua, 1, keys.lock, token).catch(() => undefined);
@@ -101,7 +115,7 @@ export function createInventoryRebuilder({
   async function check(): Promise<void> {
     if (stopping || running) return;
     running = (async () => {
-      if ((await redis.exists(keys.ready)) === 1) return;
+      if ((await scripts.checkStore()).complete) return;
       await rebuild();
     })();
     try {

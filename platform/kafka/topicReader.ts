@@ -24,6 +24,8 @@ export type ReadOptions = {
   /** Each partition's batch in offset order (possibly empty: nothing of it in the window), with how far that partition has been read. */
   onBatch: (batch: Delivered[], read: PartitionProgress) => Promise<void> | void;
   onRanges?: (ranges: TopicRange[]) => void;
+  /** Per "topic:partition", the first offset to read (a store catching up from its own positions); earlier offsets are skipped. */
+  startOffsets?: ReadonlyMap<string, number>;
 };
 
 /**
@@ -58,7 +60,9 @@ export async function resolveRanges(kafka: Kafka, topics: string[], from?: numbe
 
 export async function readTopicRange(opts: ReadOptions): Promise<{ events: number; skipped: number }> {
   const names = opts.topics.map((t) => topicName(opts.topicPrefix, t));
-  const ranges = (await resolveRanges(opts.kafka, names, opts.from)).filter((r) => r.end > r.start);
+  const ranges = (await resolveRanges(opts.kafka, names, opts.from))
+    .map((r) => ({ ...r, start: Math.max(r.start, opts.startOffsets?.get(`${r.topic}:${r.partition}`) ?? r.start) }))
+    .filter((r) => r.end > r.start);
   const inWindow = (timestamp: number) =>
     (opts.from === undefined || timestamp >= opts.from) && (opts.to === undefined || timestamp < opts.to);
   opts.onRanges?.(ranges);

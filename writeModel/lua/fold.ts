@@ -114,11 +114,30 @@ local function storedDecision(t)
   return {f[1], t, f[2], f[3], f[4], f[5], f[6], f[7], f[8], f[9], f[10], f[11]}
 end
 
+-- The Redis server's run id: new at every start of a server, and another on a promoted
+-- replica. The ready marker records the run under which the state was last known complete.
+local function serverRun() return string.match(redis.call('INFO', 'server'), 'run_id:(%w+)') end
+
+-- Whether the state is complete here and now. A server restarted from a snapshot or an AOF,
+-- or a replica promoted by a failover, still holds the ready marker but may have lost the
+-- writes after its last save: those events are on the topics, and the consumers that made
+-- them have committed past them, so nothing would fold them again. Seen from another run,
+-- the marker is withdrawn: every writer and the live fold stop until the rebuilder has
+-- folded the topics' tail since the store's own positions (see ../rebuild.ts).
+local function storeComplete()
+  if redis.call('EXISTS', P .. 'ready') == 0 then return false end
+  if redis.call('GET', P .. 'readyRun') == serverRun() then return true end
+  redis.call('DEL', P .. 'ready')
+  redis.call('SET', P .. 'restored', '1')
+  return false
+end
+
 -- Writers (decisions, expiry, settlement) act only on a complete state they have seen: the
--- ready marker must exist, and carry the epoch the writer last saw (see writerEpoch.ts).
+-- ready marker must exist, under this server run, and carry the epoch the writer last saw
+-- (see writerEpoch.ts).
 local function writerGate(expected)
+  if not storeComplete() then return {'NOT_READY'} end
   local ready = redis.call('GET', P .. 'ready')
-  if not ready then return {'NOT_READY'} end
   if ready ~= expected then return {'EPOCH', ready} end
   return nil
 end

@@ -143,7 +143,7 @@ local mode = ARGV[2]
 if mode == 'rebuild' then
   if redis.call('GET', P .. 'lock') ~= ARGV[3] then return {'LOCK_LOST'} end
   redis.call('PEXPIRE', P .. 'lock', 30000)
-elseif redis.call('EXISTS', P .. 'ready') == 0 then
+elseif not storeComplete() then
   return {'NOT_READY'}
 end
 local changed = 0
@@ -184,14 +184,24 @@ end
 return n
 `;
 
-/** Marks the rebuilt state complete under a new epoch and announces it. ARGV: prefix, token, epoch. */
-const finishRebuild = `
-local P = ARGV[1]
+/** Marks the rebuilt state complete under a new epoch and this server run, and announces it. ARGV: prefix, token, epoch. */
+const finishRebuild = `${foldLua}
 if redis.call('GET', P .. 'lock') ~= ARGV[2] then return 0 end
 redis.call('SET', P .. 'ready', ARGV[3])
-redis.call('DEL', P .. 'lock')
+redis.call('SET', P .. 'readyRun', serverRun())
+redis.call('DEL', P .. 'lock', P .. 'restored')
 redis.call('PUBLISH', P .. 'ch:ready', ARGV[3])
 return 1
+`;
+
+/**
+ * Whether the store is complete under this server run (see storeComplete in fold.ts), and
+ * whether it was once complete under another: then only the topics' tail since its own
+ * positions is missing. ARGV: prefix. Returns {complete, restored}.
+ */
+const checkStore = `${foldLua}
+local complete = storeComplete()
+return {complete and 1 or 0, redis.call('EXISTS', P .. 'restored')}
 `;
 
 /** A sale's terms and free-slot count, and whether the store is complete. ARGV: prefix, saleId. */
@@ -223,6 +233,7 @@ export const inventoryScripts = {
   fsApply: apply,
   fsClear: clear,
   fsFinishRebuild: finishRebuild,
+  fsCheckStore: checkStore,
   fsReadSale: readSale,
   fsRecordEntry: recordEntry,
   fsMarkPending: markPending,
