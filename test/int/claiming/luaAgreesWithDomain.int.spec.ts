@@ -13,6 +13,7 @@ import { eventsOf, saleClosed } from '../../support/claimingFixtures.js';
 import { type Scenario, scenarioArbitrary } from '../../support/claimingArbitraries.js';
 import { domainView, readInventory } from '../../support/inventoryState.js';
 import { deleteStoreKeys } from '../../support/redisPrefix.js';
+import { markStoreReady } from '../../support/storeReady.js';
 
 let redis: Redis;
 beforeAll(() => {
@@ -29,9 +30,8 @@ async function runBoth({ sale, steps: given }: Scenario): Promise<void> {
   // The store's expiry releases everything due at once: a single release becomes that.
   const steps = given.map((s) => ('command' in s && s.command.type === 'ReleaseExpired' ? { expireDue: s.command.now } : s));
   const topicPrefix = `tagree-${crypto.randomBytes(4).toString('hex')}`;
-  const keys = inventoryKeys(topicPrefix);
   const scripts = createInventoryScripts(redis, topicPrefix);
-  await redis.set(keys.ready, EPOCH);
+  await markStoreReady(redis, topicPrefix, EPOCH);
   try {
     await scripts.apply({ mode: 'direct' }, [{ event: sale }]);
     let state = evolve(foldInventory([]), sale);
@@ -110,7 +110,7 @@ describe('the Redis fold', () => {
         const interleaved = interleave(events, picks);
         const topicPrefix = `tagree-${crypto.randomBytes(4).toString('hex')}`;
         const scripts = createInventoryScripts(redis, topicPrefix);
-        await redis.set(inventoryKeys(topicPrefix).ready, EPOCH);
+        await markStoreReady(redis, topicPrefix, EPOCH);
         try {
           await scripts.apply(
             { mode: 'direct' },
@@ -145,7 +145,7 @@ describe('the Redis decision scripts', () => {
         // And as one script call:
         const topicPrefix = `tagree-${crypto.randomBytes(4).toString('hex')}`;
         const scripts = createInventoryScripts(redis, topicPrefix);
-        await redis.set(inventoryKeys(topicPrefix).ready, EPOCH);
+        await markStoreReady(redis, topicPrefix, EPOCH);
         try {
           await scripts.apply({ mode: 'direct' }, [{ event: sale }]);
           const r = await scripts.decide(EPOCH, sale.startsAt + 1, claims);

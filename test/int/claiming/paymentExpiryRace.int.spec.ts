@@ -8,6 +8,7 @@ import { createInventoryScripts, type InventoryScripts } from '../../../writeMod
 import { inventoryKeys } from '../../../writeModel/keys.js';
 import { saleScheduled } from '../../support/claimingFixtures.js';
 import { cleanPrefix } from '../../support/redisPrefix.js';
+import { markStoreReady } from '../../support/storeReady.js';
 
 const RACES = 1_000;
 const EPOCH = 'race-epoch';
@@ -24,7 +25,7 @@ beforeAll(async () => {
   expirer = new Redis(redisUrl);
   payments = createInventoryScripts(payer, topicPrefix);
   expiry = createInventoryScripts(expirer, topicPrefix);
-  await payer.set(keys.ready, EPOCH);
+  await markStoreReady(payer, topicPrefix, EPOCH);
 });
 afterAll(async () => {
   await cleanPrefix(payer, keys.prefix);

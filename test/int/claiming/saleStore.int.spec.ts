@@ -12,6 +12,7 @@ import { createSaleStore, decisionView, type SaleStore, StoreNotReadyError } fro
 import { decisionsMessage } from '../../../writeModel/signals.js';
 import { saleClosed, saleScheduled } from '../../support/claimingFixtures.js';
 import { cleanPrefix } from '../../support/redisPrefix.js';
+import { markStoreReady } from '../../support/storeReady.js';
 
 const EPOCH = 'store-epoch';
 const topicPrefix = `tstore-${crypto.randomBytes(4).toString('hex')}`;
@@ -24,7 +25,7 @@ beforeAll(async () => {
   redis = new Redis(loadConfig().redisUrl);
   store = createSaleStore({ redis, topicPrefix });
   scripts = createInventoryScripts(redis, topicPrefix);
-  await redis.set(keys.ready, EPOCH);
+  await markStoreReady(redis, topicPrefix, EPOCH);
 });
 afterAll(async () => {
   await store.close();
@@ -114,7 +115,7 @@ describe('the sale store', () => {
       expect(await scripts.decide(EPOCH, now, [claimOf(crypto.randomUUID(), 'u-z')])).toEqual({ kind: 'not_ready' });
       expect(await scripts.apply({ mode: 'live' }, [{ event: saleClosed('view-1') }])).toBe('not_ready');
     } finally {
-      await redis.set(keys.ready, EPOCH);
+      await markStoreReady(redis, topicPrefix, EPOCH);
     }
     expect(await scripts.decide('an-older-epoch', now, [claimOf(crypto.randomUUID(), 'u-z')])).toEqual({ kind: 'epoch', epoch: EPOCH });
   });
