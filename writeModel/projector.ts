@@ -6,7 +6,8 @@
 import type { Kafka } from 'kafkajs';
 import type { Registry } from 'prom-client';
 import type { Config } from '../platform/config.js';
-import { BATCHED_FETCH, type Delivered, NotReadyError, startConsumerRunner } from '../platform/kafka/consumerRunner.js';
+import { NotReadyError } from '../platform/errors.js';
+import { BATCHED_FETCH, type Delivered, startConsumerRunner } from '../platform/kafka/consumerRunner.js';
 import type { Logger } from '../platform/log.js';
 import type { Redis } from '../platform/redis.js';
 import type { EventCodec } from '../platform/registry/codec.js';

@@ -8,7 +8,7 @@
 // on Kafka by then) into the new state, idempotently, and only then takes the new epoch.
 // Nothing is written between a flush and a completed rebuild, so the last batch is all that
 // can be missing.
-import { NotReadyError } from '../platform/kafka/consumerRunner.js';
+import { NotReadyError } from '../platform/errors.js';
 import type { StoreEvent } from './encoding.js';
 import type { Gated, InventoryScripts } from './inventoryScripts.js';
 

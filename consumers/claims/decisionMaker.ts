@@ -6,6 +6,7 @@
 // transaction has exactly one decision on the topic (possibly more than one copy of it).
 // Each published chunk is then announced on the store's decisions channel for waiting requests.
 import type { DecisionEvent } from '../../domain/claiming/inventory.js';
+import { FlashsaleError } from '../../platform/errors.js';
 import type { Delivered } from '../../platform/kafka/consumerRunner.js';
 import type { EventPublisher } from '../../platform/kafka/publisher.js';
 import type { Logger } from '../../platform/log.js';
@@ -21,7 +22,7 @@ import { waitOutInfrastructure } from '../../writeModel/transient.js';
 import { createWriterEpoch } from '../../writeModel/writerEpoch.js';
 
 /** A claim the edge should never have published (its quantity is not a positive integer): dead-lettered, never decided. */
-export class MalformedClaimError extends Error {
+export class MalformedClaimError extends FlashsaleError {
   override name = 'MalformedClaimError';
   readonly retriable = false;
 }

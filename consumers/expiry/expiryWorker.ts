@@ -6,7 +6,7 @@
 // A payment racing the release is settled by another Lua step on the same transaction
 // (settlement.ts): Redis runs one after the other, and whichever comes second sees the first.
 import type { EventPublisher } from '../../platform/kafka/publisher.js';
-import { NotReadyError } from '../../platform/kafka/consumerRunner.js';
+import { NotReadyError } from '../../platform/errors.js';
 import type { Logger } from '../../platform/log.js';
 import type { Redis } from '../../platform/redis.js';
 import type { Registry } from 'prom-client';

@@ -6,6 +6,7 @@
 import type { EachBatchPayload, Kafka, KafkaMessage, Producer } from 'kafkajs';
 import type { FlashsaleEvent } from '../../schemas/events/index.js';
 import { type TopicName, topicName } from '../../schemas/topics.js';
+import { isRetriable } from '../errors.js';
 import type { Logger } from '../log.js';
 import type { EventCodec } from '../registry/codec.js';
 
@@ -15,12 +16,6 @@ export type Position = { topic: string; partition: number; offset: string };
 export type Delivered = { event: FlashsaleEvent; position: Position; timestamp: number };
 
 export type BatchHandler = (batch: Delivered[]) => Promise<void>;
-
-/** Thrown by a handler that must wait (e.g. a projection still rebuilding): retried without limit, never dead-lettered. */
-export class NotReadyError extends Error {
-  override name = 'NotReadyError';
-  readonly retriable = true;
-}
 
 export type ConsumerRunner = { stop(): Promise<void> };
 
@@ -84,7 +79,7 @@ export async function startConsumerRunner(opts: ConsumerRunnerOptions): Promise<
     });
   }
 
-  /** Calls the handler with retries; NotReadyError waits as long as the consumer runs. */
+  /** Calls the handler with retries; a retriable error (NotReadyError) waits as long as the consumer runs. */
   async function handleWithRetries(batch: Delivered[], payload: EachBatchPayload): Promise<Error | undefined> {
     for (let attempt = 0; ; attempt++) {
       try {
@@ -93,7 +88,7 @@ export async function startConsumerRunner(opts: ConsumerRunnerOptions): Promise<
       } catch (err) {
         const error = err instanceof Error ? err : new Error(String(err));
         if (!payload.isRunning() || payload.isStale()) throw error;
-        if (!(error instanceof NotReadyError) && attempt >= maxRetries) return error;
+        if (!isRetriable(error) && attempt >= maxRetries) return error;
         log.warn({ attempt, err: error.message }, 'handler failed; retrying');
         await payload.heartbeat();
         await new Promise((r) => setTimeout(r, Math.min(retryDelayMs * 2 ** Math.min(attempt, 5), 5_000)));

@@ -3,7 +3,8 @@
 // may be committed after the write: a crash in between redelivers a batch that changes
 // nothing.
 import type { Kafka } from 'kafkajs';
-import { BATCHED_FETCH, type ConsumerRunner, NotReadyError, startConsumerRunner } from '../../platform/kafka/consumerRunner.js';
+import { NotReadyError } from '../../platform/errors.js';
+import { BATCHED_FETCH, type ConsumerRunner, startConsumerRunner } from '../../platform/kafka/consumerRunner.js';
 import type { Logger } from '../../platform/log.js';
 import type { EventCodec } from '../../platform/registry/codec.js';
 import type { TopicName } from '../../schemas/topics.js';
