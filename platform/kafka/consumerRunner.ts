@@ -9,6 +9,7 @@ import { type TopicName, topicName } from '../../schemas/topics.js';
 import { isRetriable } from '../errors.js';
 import type { Logger } from '../log.js';
 import type { EventCodec } from '../registry/codec.js';
+import { consumerGroupId } from './groupId.js';
 
 /** Where an event sits in the log: projections use it to guard against applying twice. */
 export type Position = { topic: string; partition: number; offset: string };
@@ -19,19 +20,28 @@ export type BatchHandler = (batch: Delivered[]) => Promise<void>;
 
 export type ConsumerRunner = { stop(): Promise<void> };
 
+/**
+ * What a consumer reads, declared beside the code that handles it: the group's name (its id
+ * comes from consumerGroupId, with the topic prefix), the catalog topics, and how fetches
+ * trade latency for batch size (the default answers as soon as one record is there).
+ */
+export type Subscription = {
+  group: string;
+  topics: readonly TopicName[];
+  fetch?: FetchPolicy;
+  /** Where a group without committed offsets starts; from the beginning unless said otherwise. */
+  fromBeginning?: boolean;
+};
+
 export type ConsumerRunnerOptions = {
   kafka: Kafka;
   codec: EventCodec;
   log: Logger;
-  groupId: string;
   topicPrefix: string;
-  topics: readonly TopicName[];
+  subscription: Subscription;
   handle: BatchHandler;
   maxRetries?: number;
   retryDelayMs?: number;
-  fromBeginning?: boolean;
-  /** How fetches trade latency for batch size; the default answers as soon as one record is there. */
-  fetch?: FetchPolicy;
 };
 
 export type FetchPolicy = { minBytes: number; maxWaitTimeInMs: number };
@@ -44,18 +54,22 @@ export type FetchPolicy = { minBytes: number; maxWaitTimeInMs: number };
 export const BATCHED_FETCH: FetchPolicy = { minBytes: 64 * 1024, maxWaitTimeInMs: 50 };
 
 export async function startConsumerRunner(opts: ConsumerRunnerOptions): Promise<ConsumerRunner> {
-  const { kafka, codec, groupId, topicPrefix, handle, maxRetries = 3, retryDelayMs = 200 } = opts;
+  const { kafka, codec, topicPrefix, subscription, handle, maxRetries = 3, retryDelayMs = 200 } = opts;
+  const groupId = consumerGroupId(topicPrefix, subscription.group);
   const log = opts.log.child({ consumer: groupId });
   const consumer = kafka.consumer({
     groupId,
     allowAutoTopicCreation: false,
-    maxWaitTimeInMs: opts.fetch?.maxWaitTimeInMs ?? 100,
-    minBytes: opts.fetch?.minBytes ?? 1,
+    maxWaitTimeInMs: subscription.fetch?.maxWaitTimeInMs ?? 100,
+    minBytes: subscription.fetch?.minBytes ?? 1,
     sessionTimeout: 30_000,
   });
   const deadLetters: Producer = kafka.producer({ idempotent: true, maxInFlightRequests: 1, allowAutoTopicCreation: false });
   await Promise.all([consumer.connect(), deadLetters.connect()]);
-  await consumer.subscribe({ topics: opts.topics.map((t) => topicName(topicPrefix, t)), fromBeginning: opts.fromBeginning ?? true });
+  await consumer.subscribe({
+    topics: subscription.topics.map((t) => topicName(topicPrefix, t)),
+    fromBeginning: subscription.fromBeginning ?? true,
+  });
 
   async function deadLetter(message: KafkaMessage, position: Position, reason: string): Promise<void> {
     log.error({ ...position, reason }, 'dead-lettering a record');
