@@ -18,6 +18,13 @@ module.exports = {
       from: { path: '^domain/' },
       to: { path: '^(platform|producers|consumers|projections|runtime|cli|stack)/' },
     },
+    {
+      name: 'read-models-never-on-reactors',
+      comment: 'projections/ holds read models; what reacts to facts (consumers/) may read them, never the other way round.',
+      severity: 'error',
+      from: { path: '^projections/' },
+      to: { path: '^consumers/' },
+    },
   ],
   options: {
     doNotFollow: { path: 'node_modules' },

@@ -1,6 +1,7 @@
 // Configuration, read and validated once at start into a typed object. Every value has a
 // working local default (see ../shared/design/CONTRACT.md, "Configuration").
 import { z } from 'zod';
+import { FlashsaleError } from './errors.js';
 
 const DEV_AUTH_SECRET = 'flashsale-dev-auth-secret-do-not-use-in-production';
 const DEV_PAYMENT_TOKEN_KEY = 'flashsale-dev-payment-token-key-do-not-use-in-production';
@@ -77,8 +78,10 @@ export type Config = {
   devDefaults: string[];
 };
 
-export class ConfigError extends Error {
+/** The environment does not describe a runnable system: fix the named variable and start again. */
+export class ConfigError extends FlashsaleError {
   override name = 'ConfigError';
+  readonly retriable = false;
 }
 
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {

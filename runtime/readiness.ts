@@ -4,9 +4,10 @@
 // their topics. "Caught up" allows a small
 // lag: under a steady crowd a live projection is always a few events behind, and an API
 // taken out of rotation for that would make things worse, not better.
+import { consumerGroupId } from '../platform/kafka/groupId.js';
 import { consumerLag } from '../platform/kafka/lag.js';
 import { inventoryKeys } from '../writeModel/keys.js';
-import { inventoryGroupId } from '../writeModel/projector.js';
+import { inventorySubscription } from '../writeModel/projector.js';
 import { replayableProjections } from '../projections/catalog.js';
 import { topicName, type TopicName } from '../schemas/topics.js';
 import type { ReadinessCheck } from '../producers/http/app.js';
@@ -24,7 +25,11 @@ function within<T>(promise: Promise<T>, fallback: T): Promise<T> {
 
 export function createReadinessCheck({ kafka, redis, db, config }: Platform): ReadinessCheck {
   const projections: { name: string; groupId: string; topics: readonly TopicName[] }[] = [
-    { name: 'inventory', groupId: inventoryGroupId(config.topicPrefix), topics: ['sales', 'entries'] },
+    {
+      name: 'inventory',
+      groupId: consumerGroupId(config.topicPrefix, inventorySubscription.group),
+      topics: inventorySubscription.topics,
+    },
     ...replayableProjections(config).map((p) => ({ name: p.name, groupId: p.liveGroupId(config.topicPrefix), topics: p.topics })),
   ];
   return async () => {

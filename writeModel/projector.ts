@@ -5,8 +5,8 @@
 // partition, and by the fold's own idempotence (a transaction is decided and ended once).
 import type { Kafka } from 'kafkajs';
 import type { Registry } from 'prom-client';
-import type { Config } from '../platform/config.js';
-import { BATCHED_FETCH, type Delivered, NotReadyError, startConsumerRunner } from '../platform/kafka/consumerRunner.js';
+import { NotReadyError } from '../platform/errors.js';
+import { BATCHED_FETCH, type BatchHandler, type Delivered, type Subscription } from '../platform/kafka/consumerRunner.js';
 import type { Logger } from '../platform/log.js';
 import type { Redis } from '../platform/redis.js';
 import type { EventCodec } from '../platform/registry/codec.js';
@@ -19,31 +19,38 @@ import { waitOutInfrastructure } from './transient.js';
 
 const CHUNK = 500;
 
-export function inventoryGroupId(topicPrefix: string): string {
-  return `${topicPrefix ? `${topicPrefix}.` : ''}flashsale.projection.inventory`;
-}
+/** `sales` and `entries`, fetched in batches: nobody waits on a fold, and larger batches fold faster. */
+export const inventorySubscription: Subscription = { group: 'projection.inventory', topics: ['sales', 'entries'], fetch: BATCHED_FETCH };
 
-export async function startInventoryProjector({
+export type InventoryProjector = {
+  handle: BatchHandler;
+  /** Starts watching the ready marker: a flushed store is rebuilt from the topics. */
+  start(): void;
+  /** Stops rebuilding (a rebuild in progress is abandoned; the next process takes it up). */
+  stop(): Promise<void>;
+  /** Closes the store's connection; after the consumer stopped. */
+  close(): Promise<void>;
+};
+
+export function createInventoryProjector({
   kafka,
   codec,
   log: parentLog,
   redis,
-  config,
+  topicPrefix,
   metrics,
 }: {
   kafka: Kafka;
   codec: EventCodec;
   log: Logger;
   redis: Redis;
-  config: Pick<Config, 'topicPrefix'>;
+  topicPrefix: string;
   metrics?: Registry;
-}): Promise<{ stop(): Promise<void> }> {
-  const { topicPrefix } = config;
+}): InventoryProjector {
   const log = parentLog.child({ projection: 'inventory' });
   const scripts = createInventoryScripts(redis, topicPrefix);
   const store = createSaleStore({ redis, topicPrefix });
   const rebuilder = createInventoryRebuilder({ kafka, codec, log, redis, scripts, topicPrefix, metrics: createInventoryMetrics(metrics) });
-  rebuilder.start();
 
   async function applyLive(events: Positioned[]): Promise<void> {
     for (let i = 0; i < events.length; i += CHUNK) {
@@ -55,25 +62,13 @@ export async function startInventoryProjector({
     }
   }
 
-  const runner = await startConsumerRunner({
-    kafka,
-    codec,
-    log,
-    groupId: inventoryGroupId(topicPrefix),
-    topicPrefix,
-    topics: ['sales', 'entries'],
-    fetch: BATCHED_FETCH,
+  return {
     handle: (batch: Delivered[]) =>
       applyLive(batch.flatMap((d) => (isStoreEvent(d.event) ? [{ event: d.event, position: d.position }] : []))).catch((err: unknown) =>
         waitOutInfrastructure(err, 'folding into the inventory store'),
       ),
-  });
-
-  return {
-    async stop() {
-      await rebuilder.stop();
-      await runner.stop();
-      await store.close();
-    },
+    start: () => rebuilder.start(),
+    stop: () => rebuilder.stop(),
+    close: () => store.close(),
   };
 }

@@ -9,6 +9,7 @@
 //   is idempotent, so the events the store did keep change nothing.
 import crypto from 'node:crypto';
 import type { Kafka } from 'kafkajs';
+import { FlashsaleError } from '../platform/errors.js';
 import type { Logger } from '../platform/log.js';
 import { readTopicRange } from '../platform/kafka/topicReader.js';
 import type { Redis } from '../platform/redis.js';
@@ -24,8 +25,10 @@ const CHUNK = 500;
 const renewLua = `if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('PEXPIRE', KEYS[1], ARGV[2]) end return 0`;
 const unlockLua = `if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) end return 0`;
 
-class RebuildAborted extends Error {
+/** This rebuild stops (the process stops, or the lock passed on); the loop, or another process, starts the next one. */
+class RebuildAborted extends FlashsaleError {
   override name = 'RebuildAborted';
+  readonly retriable = true;
 }
 
 export type InventoryRebuilder = {

@@ -1,5 +1,6 @@
 // The flash-sale store as the HTTP edge uses it: a sale's view with its remaining stock, a
 // transaction's state, and its decision (read, or awaited over pub/sub). Times are epoch ms.
+import { StoreNotReadyError } from '../platform/errors.js';
 import type { Redis } from '../platform/redis.js';
 import type { DecisionEvent } from './encoding.js';
 import { createInventoryScripts } from './inventoryScripts.js';
@@ -39,15 +40,6 @@ export type TransactionView = {
   amountMinor?: number;
   currency?: string;
 };
-
-/** The store was flushed and is being rebuilt from the topics: its answers would be partial. Retry shortly. */
-export class StoreNotReadyError extends Error {
-  override name = 'StoreNotReadyError';
-  readonly retriable = true;
-  constructor() {
-    super('the flash-sale store is being rebuilt from the topics; retry in a moment');
-  }
-}
 
 export function saleStatus(terms: { closed: boolean; startsAt: number; endsAt: number }, free: number, now: number): SaleStatus {
   if (terms.closed || now >= terms.endsAt) return 'closed';

@@ -4,22 +4,30 @@
 // gap, the rebuild may capture the topics' ends before those events land, and the rebuilt
 // state would lack them: the next claim could be handed a slot already granted. So each
 // rebuild gets a new epoch id; every writer script names the epoch its writer last saw and is
-// refused under another. On that refusal the writer first folds its own last batch (already
-// on Kafka by then) into the new state, idempotently, and only then takes the new epoch.
-// Nothing is written between a flush and a completed rebuild, so the last batch is all that
-// can be missing.
-import { NotReadyError } from '../platform/kafka/consumerRunner.js';
+// refused under another. On that refusal the writer first folds its own recent events into
+// the new state, idempotently, and only then takes the new epoch. Nothing is written between
+// a flush and a completed rebuild, so what the writer remembers is all that can be missing:
+// its last published batch (on Kafka, perhaps not yet read by the rebuild) and whatever it
+// has written since (unconfirmed: in Redis, perhaps on Kafka, perhaps not yet).
+// Every writer follows the same protocol: run the script, `written(events)`, publish,
+// `published(events)`. A publish that fails leaves its events unconfirmed; they stay
+// remembered until a later batch is published.
+import { NotReadyError } from '../platform/errors.js';
 import type { StoreEvent } from './encoding.js';
 import type { Gated, InventoryScripts } from './inventoryScripts.js';
 
-export type WriterEpoch = {
+export type WriterEpoch<E extends StoreEvent> = {
   /** Runs a gated script until it is accepted; throws NotReadyError while the store stays incomplete past waitMs. */
   run<T>(attempt: (epoch: string) => Promise<Gated<T>>): Promise<T>;
-  /** The events of the batch just published: re-folded if the store turns out rebuilt without them. */
-  remember(events: readonly StoreEvent[]): void;
+  /** Events just written to Redis, about to be published: remembered from now on. */
+  written(events: readonly E[]): void;
+  /** The batch is acknowledged by Kafka: it becomes the last published batch (an empty one keeps the previous), and nothing is unconfirmed. */
+  published(events: readonly E[]): void;
+  /** Written but not known to be on Kafka (their publish failed): what a writer with an outbox publishes first. */
+  unconfirmed(): E[];
 };
 
-export function createWriterEpoch({
+export function createWriterEpoch<E extends StoreEvent>({
   scripts,
   waitUntilReady,
   waitMs = 2_000,
@@ -27,9 +35,12 @@ export function createWriterEpoch({
   scripts: InventoryScripts;
   waitUntilReady: (timeoutMs: number) => Promise<boolean>;
   waitMs?: number;
-}): WriterEpoch {
+}): WriterEpoch<E> {
   let epoch = '';
-  let recent: readonly StoreEvent[] = [];
+  let lastPublished: readonly E[] = [];
+  const unconfirmed = new Map<string, E>();
+  /** What is re-folded into a store rebuilt without it. */
+  let recent: readonly E[] = [];
   return {
     async run(attempt) {
       for (;;) {
@@ -50,8 +61,15 @@ export function createWriterEpoch({
         if (!(await waitUntilReady(waitMs))) throw new NotReadyError('the flash-sale store is being rebuilt from the topics');
       }
     },
-    remember(events) {
-      recent = events;
+    written(events) {
+      for (const event of events) unconfirmed.set(event.eventId, event);
+      recent = [...lastPublished, ...unconfirmed.values()];
     },
+    published(events) {
+      if (events.length > 0) lastPublished = events;
+      unconfirmed.clear();
+      recent = lastPublished;
+    },
+    unconfirmed: () => [...unconfirmed.values()],
   };
 }

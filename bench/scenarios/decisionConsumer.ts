@@ -5,9 +5,10 @@
 // committed them all (which includes publishing the last batch).
 import crypto from 'node:crypto';
 import path from 'node:path';
-import { claimsGroupId } from '../../consumers/claims/decisionMaker.js';
+import { claimsSubscription } from '../../consumers/claims/decisionMaker.js';
+import { consumerGroupId } from '../../platform/kafka/groupId.js';
 import { consumerLag } from '../../platform/kafka/lag.js';
-import { startInventoryProjector } from '../../writeModel/projector.js';
+import { startInventoryProjector } from '../../runtime/roles/projections.js';
 import { createSaleStore } from '../../writeModel/saleStore.js';
 import { openPlatform, type Platform } from '../../runtime/platform.js';
 import { topicName } from '../../schemas/topics.js';
@@ -115,7 +116,7 @@ export async function decisionConsumerScenario(ctx: BenchContext): Promise<Decis
     let redis: RedisUse;
     try {
       const deadline = Date.now() + 300_000;
-      while ((await consumerLag(admin, claimsGroupId(topicPrefix), [claimsTopic])) > 0) {
+      while ((await consumerLag(admin, consumerGroupId(topicPrefix, claimsSubscription.group), [claimsTopic])) > 0) {
         if (Date.now() > deadline) throw new Error('the decision-maker did not get through the preloaded claims in 300 s');
         await new Promise((r) => setTimeout(r, 20));
       }

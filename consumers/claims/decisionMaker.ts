@@ -6,7 +6,8 @@
 // transaction has exactly one decision on the topic (possibly more than one copy of it).
 // Each published chunk is then announced on the store's decisions channel for waiting requests.
 import type { DecisionEvent } from '../../domain/claiming/inventory.js';
-import type { Delivered } from '../../platform/kafka/consumerRunner.js';
+import { FlashsaleError } from '../../platform/errors.js';
+import type { Delivered, Subscription } from '../../platform/kafka/consumerRunner.js';
 import type { EventPublisher } from '../../platform/kafka/publisher.js';
 import type { Logger } from '../../platform/log.js';
 import type { Redis } from '../../platform/redis.js';
@@ -21,14 +22,13 @@ import { waitOutInfrastructure } from '../../writeModel/transient.js';
 import { createWriterEpoch } from '../../writeModel/writerEpoch.js';
 
 /** A claim the edge should never have published (its quantity is not a positive integer): dead-lettered, never decided. */
-export class MalformedClaimError extends Error {
+export class MalformedClaimError extends FlashsaleError {
   override name = 'MalformedClaimError';
   readonly retriable = false;
 }
 
-export function claimsGroupId(topicPrefix: string): string {
-  return `${topicPrefix ? `${topicPrefix}.` : ''}flashsale.claims.decisions`;
-}
+/** One group over `claims`; fetches answer as soon as one claim is there (a person waits on each). */
+export const claimsSubscription: Subscription = { group: 'claims.decisions', topics: ['claims'] };
 
 export function createClaimDecider({
   redis,
@@ -49,12 +49,9 @@ export function createClaimDecider({
   const log = parentLog.child({ consumer: 'claims' });
   const scripts = createInventoryScripts(redis, topicPrefix);
   const store = createSaleStore({ redis, topicPrefix });
-  const writer = createWriterEpoch({ scripts, waitUntilReady: store.waitUntilReady });
+  // Remembers the decisions written to Redis that a rebuild may lack (see writerEpoch.ts).
+  const writer = createWriterEpoch<DecisionEvent>({ scripts, waitUntilReady: store.waitUntilReady });
   const channel = inventoryKeys(topicPrefix).decisionsChannel;
-  // Decisions written to Redis and possibly on Kafka already, which a rebuild may lack:
-  // the last published batch, and whatever was decided since (see writerEpoch.ts).
-  let published: readonly DecisionEvent[] = [];
-  const unconfirmed = new Map<string, DecisionEvent>();
 
   function validate(claim: EventOf<'ClaimRequested'>): void {
     if (!Number.isInteger(claim.quantity) || claim.quantity < 1 || !claim.transactionId || !claim.saleId || !claim.userId) {
@@ -104,17 +101,14 @@ export function createClaimDecider({
       for (const d of await writer.run((epoch) => scripts.decide(epoch, Date.now(), chunk))) {
         if (decided.has(d.eventId)) continue; // the same transaction twice in one batch: one decision, published once
         decided.set(d.eventId, d);
-        unconfirmed.set(d.eventId, d);
         fresh.push(d);
       }
-      writer.remember([...published, ...unconfirmed.values()]);
+      writer.written(fresh);
       await publishInOrder(fresh);
     }
     await publishInOrder([]);
     const decisions = [...decided.values()];
-    published = decisions;
-    unconfirmed.clear();
-    writer.remember(published);
+    writer.published(decisions);
     const granted = decisions.filter((d) => d.type === 'ClaimGranted').length;
     metrics.decisions('granted', granted);
     for (const d of decisions) if (d.type === 'ClaimRejected') metrics.decisions(d.reason);

@@ -6,7 +6,7 @@
 // A payment racing the release is settled by another Lua step on the same transaction
 // (settlement.ts): Redis runs one after the other, and whichever comes second sees the first.
 import type { EventPublisher } from '../../platform/kafka/publisher.js';
-import { NotReadyError } from '../../platform/kafka/consumerRunner.js';
+import { NotReadyError } from '../../platform/errors.js';
 import type { Logger } from '../../platform/log.js';
 import type { Redis } from '../../platform/redis.js';
 import type { Registry } from 'prom-client';
@@ -41,9 +41,9 @@ export function createExpiryWorker({
   const keys = inventoryKeys(topicPrefix);
   const scripts = createInventoryScripts(redis, topicPrefix);
   const store = createSaleStore({ redis, topicPrefix });
-  const writer = createWriterEpoch({ scripts, waitUntilReady: store.waitUntilReady });
-  let published: readonly Release[] = [];
-  let unpublished: Release[] = [];
+  // Remembers the releases written to Redis that a rebuild may lack (see writerEpoch.ts);
+  // its unconfirmed releases are the first thing the next turn publishes.
+  const writer = createWriterEpoch<Release>({ scripts, waitUntilReady: store.waitUntilReady });
   let stopping = false;
   let wake: (() => void) | undefined;
   let loop: Promise<void> | undefined;
@@ -58,19 +58,15 @@ export function createExpiryWorker({
 
   /** One turn: publish what is owed, release what is due. Returns how many were released. */
   async function turn(): Promise<number> {
-    // Owed first: our own unpublished releases, then any other process's left in the outbox.
-    await publish(unpublished);
-    published = unpublished.length > 0 ? unpublished : published;
-    unpublished = [];
-    writer.remember(published);
+    // Owed first: our own unconfirmed releases, then any other process's left in the outbox.
+    const owed = writer.unconfirmed();
+    await publish(owed);
+    writer.published(owed);
     await publish(await scripts.readOutbox(batchSize));
     const released = await writer.run((epoch) => scripts.releaseDue(epoch, Date.now(), batchSize));
-    unpublished = released;
-    writer.remember([...published, ...unpublished]);
-    await publish(unpublished);
-    if (released.length > 0) published = released;
-    unpublished = [];
-    writer.remember(published);
+    writer.written(released);
+    await publish(released);
+    writer.published(released);
     return released.length;
   }
 

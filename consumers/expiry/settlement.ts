@@ -4,7 +4,7 @@
 // for a released, rejected or unknown transaction, or a second payment, changes nothing here;
 // reconciliation flags it (late_payment, unknown_transaction, duplicate_payment).
 // Published before the offset commit; a redelivered payment gets the same settlement again.
-import type { Delivered } from '../../platform/kafka/consumerRunner.js';
+import type { Delivered, Subscription } from '../../platform/kafka/consumerRunner.js';
 import type { EventPublisher } from '../../platform/kafka/publisher.js';
 import type { Logger } from '../../platform/log.js';
 import type { Redis } from '../../platform/redis.js';
@@ -18,9 +18,8 @@ import { createWriterEpoch } from '../../writeModel/writerEpoch.js';
 
 type Settlement = EventOf<'ReservationSettled'>;
 
-export function settlementGroupId(topicPrefix: string): string {
-  return `${topicPrefix ? `${topicPrefix}.` : ''}flashsale.expiry.settlement`;
-}
+/** One group over `partner-events`: each reported payment may settle a live reservation. */
+export const settlementSubscription: Subscription = { group: 'expiry.settlement', topics: ['partner-events'] };
 
 export function createSettlementHandler({
   redis,
@@ -39,9 +38,8 @@ export function createSettlementHandler({
   const log = parentLog.child({ consumer: 'settlement' });
   const scripts = createInventoryScripts(redis, topicPrefix);
   const store = createSaleStore({ redis, topicPrefix });
-  const writer = createWriterEpoch({ scripts, waitUntilReady: store.waitUntilReady });
-  let published: readonly Settlement[] = [];
-  const unconfirmed = new Map<string, Settlement>();
+  // Remembers the settlements written to Redis that a rebuild may lack (see writerEpoch.ts).
+  const writer = createWriterEpoch<Settlement>({ scripts, waitUntilReady: store.waitUntilReady });
 
   return {
     handle: (batch: Delivered[]) => settle(batch).catch((err: unknown) => waitOutInfrastructure(err, 'settling payments')),
@@ -58,17 +56,14 @@ export function createSettlementHandler({
     for (const o of outcomes) {
       if ('event' in o) {
         settled.set(o.event.eventId, o.event);
-        unconfirmed.set(o.event.eventId, o.event);
       } else {
         log.info({ transactionId: o.transactionId, outcome: o.outcome }, 'payment settles nothing here; reconciliation decides');
       }
     }
-    writer.remember([...published, ...unconfirmed.values()]);
     const events = [...settled.values()];
+    writer.written(events);
     await publisher.publish(events);
-    published = events.length > 0 ? events : published;
-    unconfirmed.clear();
-    writer.remember(published);
+    writer.published(events);
     metrics.ended('settled', events.length);
     for (const e of events) log.info({ transactionId: e.transactionId, saleId: e.saleId }, 'reservation settled');
   }

@@ -1,24 +1,20 @@
-// Feeds the reconciliation projection from our topics and the partner's, publishes what it
-// flags, and keeps the event-time clock moving when the topics are quiet. Offsets are
+// Feeds the reconciliation projection from our topics and the partner's (its subscription is
+// the read model's: projections/reconciliation/subscription.ts), publishes what it flags, and
+// keeps the event-time clock moving when the topics are quiet. Offsets are
 // committed after the batch's database transaction; a crash in between redelivers records
 // whose positions the projection has already applied, and they change nothing.
 import type { Kafka } from 'kafkajs';
 import { Counter, type Registry } from 'prom-client';
 import type { Mismatch } from '../../domain/reconciliation/mismatch.js';
-import { BATCHED_FETCH, type ConsumerRunner, startConsumerRunner } from '../../platform/kafka/consumerRunner.js';
+import type { BatchHandler } from '../../platform/kafka/consumerRunner.js';
+import { consumerGroupId } from '../../platform/kafka/groupId.js';
 import { readTopicRange } from '../../platform/kafka/topicReader.js';
 import type { Logger } from '../../platform/log.js';
 import type { EventCodec } from '../../platform/registry/codec.js';
 import type { MismatchOutbox } from '../../projections/reconciliation/outbox.js';
 import type { ReconciliationProjection } from '../../projections/reconciliation/projection.js';
-import type { TopicName } from '../../schemas/topics.js';
-import { startIdleClock } from './idleClock.js';
-
-export const reconciliationTopics = ['sales', 'redirects', 'partner-events'] as const satisfies readonly TopicName[];
-
-export function reconciliationGroupId(topicPrefix: string): string {
-  return `${topicPrefix ? `${topicPrefix}.` : ''}flashsale.reconciliation`;
-}
+import { reconciliationSubscription } from '../../projections/reconciliation/subscription.js';
+import { type IdleClock, startIdleClock } from './idleClock.js';
 
 function mismatchCounter(metrics: Registry): Counter<'kind'> {
   const name = 'flashsale_reconciliation_mismatches_total';
@@ -64,7 +60,15 @@ async function forgetPublished({
   log.info({ waiting: ids.length, alreadyPublished: forgotten }, 'outbox checked against the reconciliation topic');
 }
 
-export async function startReconciliationConsumer({
+export type ReconciliationConsumer = {
+  /** Before consuming: forgets flags a crash left in the outbox after Kafka had them, publishes the rest. */
+  publishLeftovers(): Promise<void>;
+  handle: BatchHandler;
+  /** Once the consumer runs: moves the clock when the topics are quiet. */
+  startIdleClock(): IdleClock;
+};
+
+export function createReconciliationConsumer({
   kafka,
   codec,
   log,
@@ -72,7 +76,6 @@ export async function startReconciliationConsumer({
   projection,
   outbox,
   metrics,
-  groupId = reconciliationGroupId(topicPrefix),
 }: {
   kafka: Kafka;
   codec: EventCodec;
@@ -81,8 +84,7 @@ export async function startReconciliationConsumer({
   projection: ReconciliationProjection;
   outbox: MismatchOutbox;
   metrics: Registry;
-  groupId?: string;
-}): Promise<ConsumerRunner> {
+}): ReconciliationConsumer {
   const flaggedTotal = mismatchCounter(metrics);
   const recLog = log.child({ consumer: 'reconciliation' });
 
@@ -102,41 +104,30 @@ export async function startReconciliationConsumer({
     }
   };
 
-  await forgetPublished({ kafka, codec, topicPrefix, outbox, log: recLog });
-  await publish(); // flags recorded before a crash or a stop
-  const runner = await startConsumerRunner({
-    kafka,
-    codec,
-    log,
-    groupId,
-    topicPrefix,
-    topics: reconciliationTopics,
-    fromBeginning: true,
-    fetch: BATCHED_FETCH,
-    handle: async (batch) => {
+  return {
+    async publishLeftovers() {
+      await forgetPublished({ kafka, codec, topicPrefix, outbox, log: recLog });
+      await publish(); // flags recorded before a crash or a stop
+    },
+    async handle(batch) {
       const outcome = await projection.applyBatch(batch);
       const first = batch[0]?.position;
       recLog.debug({ ...first, events: outcome.events, applied: outcome.applied, flagged: outcome.flagged.length }, 'batch applied');
       record(outcome.flagged);
       if (outcome.flagged.length) await publish();
     },
-  });
-  const clock = startIdleClock({
-    kafka,
-    groupId,
-    topicPrefix,
-    topics: reconciliationTopics,
-    projection,
-    log: recLog,
-    onTick: async (flagged) => {
-      record(flagged);
-      await publish();
-    },
-  });
-  return {
-    async stop() {
-      await clock.stop();
-      await runner.stop();
-    },
+    startIdleClock: () =>
+      startIdleClock({
+        kafka,
+        groupId: consumerGroupId(topicPrefix, reconciliationSubscription.group),
+        topicPrefix,
+        topics: reconciliationSubscription.topics,
+        projection,
+        log: recLog,
+        onTick: async (flagged) => {
+          record(flagged);
+          await publish();
+        },
+      }),
   };
 }

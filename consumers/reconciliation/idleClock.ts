@@ -7,9 +7,8 @@ import type { Admin, Kafka } from 'kafkajs';
 import type { Mismatch } from '../../domain/reconciliation/mismatch.js';
 import type { Logger } from '../../platform/log.js';
 import type { ReconciliationProjection } from '../../projections/reconciliation/projection.js';
+import { IN_FLIGHT_ALLOWANCE_MS } from '../../projections/reconciliation/subscription.js';
 import { type TopicName, topicName } from '../../schemas/topics.js';
-
-export const IN_FLIGHT_ALLOWANCE_MS = 5_000;
 
 export type IdleClock = { stop(): Promise<void> };
 

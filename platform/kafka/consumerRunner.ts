@@ -6,8 +6,10 @@
 import type { EachBatchPayload, Kafka, KafkaMessage, Producer } from 'kafkajs';
 import type { FlashsaleEvent } from '../../schemas/events/index.js';
 import { type TopicName, topicName } from '../../schemas/topics.js';
+import { isRetriable } from '../errors.js';
 import type { Logger } from '../log.js';
 import type { EventCodec } from '../registry/codec.js';
+import { consumerGroupId } from './groupId.js';
 
 /** Where an event sits in the log: projections use it to guard against applying twice. */
 export type Position = { topic: string; partition: number; offset: string };
@@ -16,27 +18,30 @@ export type Delivered = { event: FlashsaleEvent; position: Position; timestamp: 
 
 export type BatchHandler = (batch: Delivered[]) => Promise<void>;
 
-/** Thrown by a handler that must wait (e.g. a projection still rebuilding): retried without limit, never dead-lettered. */
-export class NotReadyError extends Error {
-  override name = 'NotReadyError';
-  readonly retriable = true;
-}
-
 export type ConsumerRunner = { stop(): Promise<void> };
+
+/**
+ * What a consumer reads, declared beside the code that handles it: the group's name (its id
+ * comes from consumerGroupId, with the topic prefix), the catalog topics, and how fetches
+ * trade latency for batch size (the default answers as soon as one record is there).
+ */
+export type Subscription = {
+  group: string;
+  topics: readonly TopicName[];
+  fetch?: FetchPolicy;
+  /** Where a group without committed offsets starts; from the beginning unless said otherwise. */
+  fromBeginning?: boolean;
+};
 
 export type ConsumerRunnerOptions = {
   kafka: Kafka;
   codec: EventCodec;
   log: Logger;
-  groupId: string;
   topicPrefix: string;
-  topics: readonly TopicName[];
+  subscription: Subscription;
   handle: BatchHandler;
   maxRetries?: number;
   retryDelayMs?: number;
-  fromBeginning?: boolean;
-  /** How fetches trade latency for batch size; the default answers as soon as one record is there. */
-  fetch?: FetchPolicy;
 };
 
 export type FetchPolicy = { minBytes: number; maxWaitTimeInMs: number };
@@ -49,18 +54,22 @@ export type FetchPolicy = { minBytes: number; maxWaitTimeInMs: number };
 export const BATCHED_FETCH: FetchPolicy = { minBytes: 64 * 1024, maxWaitTimeInMs: 50 };
 
 export async function startConsumerRunner(opts: ConsumerRunnerOptions): Promise<ConsumerRunner> {
-  const { kafka, codec, groupId, topicPrefix, handle, maxRetries = 3, retryDelayMs = 200 } = opts;
+  const { kafka, codec, topicPrefix, subscription, handle, maxRetries = 3, retryDelayMs = 200 } = opts;
+  const groupId = consumerGroupId(topicPrefix, subscription.group);
   const log = opts.log.child({ consumer: groupId });
   const consumer = kafka.consumer({
     groupId,
     allowAutoTopicCreation: false,
-    maxWaitTimeInMs: opts.fetch?.maxWaitTimeInMs ?? 100,
-    minBytes: opts.fetch?.minBytes ?? 1,
+    maxWaitTimeInMs: subscription.fetch?.maxWaitTimeInMs ?? 100,
+    minBytes: subscription.fetch?.minBytes ?? 1,
     sessionTimeout: 30_000,
   });
   const deadLetters: Producer = kafka.producer({ idempotent: true, maxInFlightRequests: 1, allowAutoTopicCreation: false });
   await Promise.all([consumer.connect(), deadLetters.connect()]);
-  await consumer.subscribe({ topics: opts.topics.map((t) => topicName(topicPrefix, t)), fromBeginning: opts.fromBeginning ?? true });
+  await consumer.subscribe({
+    topics: subscription.topics.map((t) => topicName(topicPrefix, t)),
+    fromBeginning: subscription.fromBeginning ?? true,
+  });
 
   async function deadLetter(message: KafkaMessage, position: Position, reason: string): Promise<void> {
     log.error({ ...position, reason }, 'dead-lettering a record');
@@ -84,7 +93,7 @@ export async function startConsumerRunner(opts: ConsumerRunnerOptions): Promise<
     });
   }
 
-  /** Calls the handler with retries; NotReadyError waits as long as the consumer runs. */
+  /** Calls the handler with retries; a retriable error (NotReadyError) waits as long as the consumer runs. */
   async function handleWithRetries(batch: Delivered[], payload: EachBatchPayload): Promise<Error | undefined> {
     for (let attempt = 0; ; attempt++) {
       try {
@@ -93,7 +102,7 @@ export async function startConsumerRunner(opts: ConsumerRunnerOptions): Promise<
       } catch (err) {
         const error = err instanceof Error ? err : new Error(String(err));
         if (!payload.isRunning() || payload.isStale()) throw error;
-        if (!(error instanceof NotReadyError) && attempt >= maxRetries) return error;
+        if (!isRetriable(error) && attempt >= maxRetries) return error;
         log.warn({ attempt, err: error.message }, 'handler failed; retrying');
         await payload.heartbeat();
         await new Promise((r) => setTimeout(r, Math.min(retryDelayMs * 2 ** Math.min(attempt, 5), 5_000)));

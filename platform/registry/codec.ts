@@ -6,8 +6,10 @@ import { COMPATIBILITY, SchemaRegistry, SchemaType } from '@kafkajs/confluent-sc
 import avro from 'avsc';
 import { eventSchemas, type EventType, type FlashsaleEvent, isEventType } from '../../schemas/events/index.js';
 import { subjectOf, topicName, topicOf } from '../../schemas/topics.js';
+import { FlashsaleError } from '../errors.js';
 
-export class UndecodableRecordError extends Error {
+/** A record no schema of ours reads: decoding it again gives the same answer. */
+export class UndecodableRecordError extends FlashsaleError {
   override name = 'UndecodableRecordError';
   readonly retriable = false;
 }

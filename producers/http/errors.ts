@@ -1,8 +1,12 @@
 // Refusals at the HTTP edge: typed, with a status, a message a person can act on, and
 // details. Mapped to responses in one place (the app's error handler).
 import type { ZodError } from 'zod';
+import { FlashsaleError } from '../../platform/errors.js';
 
-export class HttpError extends Error {
+export class HttpError extends FlashsaleError {
+  override name = 'HttpError';
+  /** Too many requests, or unavailable for now: the client may send the same request again later. */
+  readonly retriable: boolean;
   constructor(
     readonly status: number,
     message: string,
@@ -10,6 +14,7 @@ export class HttpError extends Error {
     readonly headers: Record<string, string> = {},
   ) {
     super(message);
+    this.retriable = status === 429 || status === 503;
   }
 }
 

@@ -4,12 +4,13 @@
 // on any process, waits for that outcome: recorded means duplicate; a released claim (the
 // first copy failed) lets it record instead. A claimant that dies leaves only a TTL behind.
 import crypto from 'node:crypto';
+import { FlashsaleError } from '../../platform/errors.js';
 import type { Redis } from '../../platform/redis.js';
 
 export type DedupeOutcome = 'recorded' | 'duplicate';
 
 /** Another copy is still being recorded and did not finish in time: the partner should retry. */
-export class RecordingBusyError extends Error {
+export class RecordingBusyError extends FlashsaleError {
   override name = 'RecordingBusyError';
   readonly retriable = true;
 }

@@ -6,6 +6,7 @@
 import { type Request, Router } from 'express';
 import { Counter, type Registry } from 'prom-client';
 import { partnerReportSchema, toPartnerEvent } from '../../domain/partners/partnerReport.js';
+import { FlashsaleError } from '../../platform/errors.js';
 import type { EventPublisher } from '../../platform/kafka/publisher.js';
 import type { Logger } from '../../platform/log.js';
 import { badRequest, type HttpError, unauthorized, unavailable } from '../http/errors.js';
@@ -14,7 +15,7 @@ import { SIGNATURE_HEADER, verifyWebhookSignature } from './signature.js';
 import type { WebhookDedupe } from './webhookDedupe.js';
 
 /** Kafka did not acknowledge in time; the event may or may not be on the log, so the partner must retry. */
-export class PublishTimeoutError extends Error {
+export class PublishTimeoutError extends FlashsaleError {
   override name = 'PublishTimeoutError';
   readonly retriable = true;
 }

@@ -3,6 +3,7 @@
 // existence is not revealed). The projection lags the topics by a moment; where the
 // flash-sale store already knows the transaction, its fresher view answers meanwhile.
 import { type Request, Router } from 'express';
+import { isRetriable } from '../../platform/errors.js';
 import type { TransactionView } from '../../domain/transactions/transaction.js';
 import type { TokenVerifier } from '../http/auth.js';
 import { principalOf, requireUser } from '../http/authMiddleware.js';
@@ -81,7 +82,7 @@ export function createTransactionRouter({
       ? undefined
       : await readEarly?.(transactionId).catch((err: unknown) => {
           // The store is being rebuilt: say "retry shortly" rather than a 404 that may be false.
-          if (err instanceof Error && (err as { retriable?: boolean }).retriable) throw unavailable(err.message);
+          if (isRetriable(err)) throw unavailable((err as Error).message);
           throw err;
         });
     if (!early || early.userId !== userId) throw notFound('no such transaction');

@@ -2,16 +2,16 @@
 // applyBatch the live consumer runs (without the outbox: a replay publishes nothing), and,
 // at the end, the clock moved to where the live idle clock stands, so held partner events
 // whose grace ran out are judged as live judged them.
-import { reconciliationGroupId, reconciliationTopics } from '../../consumers/reconciliation/consumer.js';
-import { IN_FLIGHT_ALLOWANCE_MS } from '../../consumers/reconciliation/idleClock.js';
+import { consumerGroupId } from '../../platform/kafka/groupId.js';
 import type { ReplayableProjection } from '../replayable.js';
 import { createReconciliationProjection } from './projection.js';
+import { IN_FLIGHT_ALLOWANCE_MS, reconciliationSubscription } from './subscription.js';
 
 export function reconciliationReplayable(graceMs: number): ReplayableProjection {
   return {
     name: 'reconciliation',
-    topics: reconciliationTopics,
-    liveGroupId: reconciliationGroupId,
+    topics: reconciliationSubscription.topics,
+    liveGroupId: (topicPrefix) => consumerGroupId(topicPrefix, reconciliationSubscription.group),
     migrate: (db) => createReconciliationProjection({ db, graceMs }).migrate(),
     applyBatch: async (db, batch) => {
       await createReconciliationProjection({ db, graceMs }).applyBatch(batch);

@@ -6,6 +6,7 @@ import { attributeSale } from '../../domain/reconciliation/attribution.js';
 import { type Figures, type Mismatch, mismatchId, toMismatchFlagged } from '../../domain/reconciliation/mismatch.js';
 import type { SettlementRow } from '../../domain/reconciliation/settlementRow.js';
 import type { SaleTerms } from '../../domain/reconciliation/state.js';
+import { FlashsaleError } from '../../platform/errors.js';
 import { type Db, inTransaction } from '../../platform/postgres.js';
 import { SettlementFileError } from './settlementFile.js';
 import { insertMismatchesSql, insertOutboxSql, mismatchRecord } from './store.js';
@@ -21,7 +22,7 @@ export type SettlementOutcome = {
   recorded: Mismatch[];
 };
 
-export class UnknownSaleError extends Error {
+export class UnknownSaleError extends FlashsaleError {
   override name = 'UnknownSaleError';
   readonly retriable = false;
 }

@@ -5,8 +5,9 @@
 import { Transform, type Readable } from 'node:stream';
 import { parse } from 'csv-parse';
 import { missingColumns, parseSettlementRow, type SettlementRow } from '../../domain/reconciliation/settlementRow.js';
+import { FlashsaleError } from '../../platform/errors.js';
 
-export class SettlementFileError extends Error {
+export class SettlementFileError extends FlashsaleError {
   override name = 'SettlementFileError';
   readonly retriable = false;
   constructor(

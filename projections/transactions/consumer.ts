@@ -2,14 +2,18 @@
 // projection dedupes by eventId in the same database transaction as the rows, so offsets
 // may be committed after the write: a crash in between redelivers a batch that changes
 // nothing.
-import type { Kafka } from 'kafkajs';
-import { BATCHED_FETCH, type ConsumerRunner, NotReadyError, startConsumerRunner } from '../../platform/kafka/consumerRunner.js';
+import { NotReadyError } from '../../platform/errors.js';
+import { BATCHED_FETCH, type BatchHandler, type Subscription } from '../../platform/kafka/consumerRunner.js';
 import type { Logger } from '../../platform/log.js';
-import type { EventCodec } from '../../platform/registry/codec.js';
-import type { TopicName } from '../../schemas/topics.js';
 import type { TransactionsProjection } from './projection.js';
 
-export const transactionTopics = ['entries', 'claims', 'sales', 'redirects', 'partner-events'] as const satisfies readonly TopicName[];
+/** Every topic that speaks of transactions, fetched in batches: nobody waits on a projection. */
+export const transactionsSubscription = {
+  group: 'projection.transactions',
+  topics: ['entries', 'claims', 'sales', 'redirects', 'partner-events'],
+  fetch: BATCHED_FETCH,
+  fromBeginning: true,
+} as const satisfies Subscription;
 
 /**
  * Whether a failed write is the records' fault: a data exception or an integrity violation
@@ -22,42 +26,20 @@ export function isRecordsFault(err: unknown): boolean {
   return typeof code === 'string' && /^2[23][0-9A-Z]{3}$/.test(code);
 }
 
-export function transactionsGroupId(topicPrefix: string): string {
-  return `${topicPrefix ? `${topicPrefix}.` : ''}flashsale.projection.transactions`;
-}
-
-export async function startTransactionsProjector({
-  kafka,
-  codec,
+export function createTransactionsHandler({
   log,
-  topicPrefix,
   projection,
-  groupId = transactionsGroupId(topicPrefix),
 }: {
-  kafka: Kafka;
-  codec: EventCodec;
   log: Logger;
-  topicPrefix: string;
   projection: Pick<TransactionsProjection, 'applyBatch'>;
-  groupId?: string;
-}): Promise<ConsumerRunner> {
+}): BatchHandler {
   const batchLog = log.child({ projection: 'transactions' });
-  return startConsumerRunner({
-    kafka,
-    codec,
-    log,
-    groupId,
-    topicPrefix,
-    topics: transactionTopics,
-    fromBeginning: true,
-    fetch: BATCHED_FETCH,
-    handle: async (batch) => {
-      const first = batch[0]?.position;
-      const outcome = await projection.applyBatch(batch).catch((err: unknown) => {
-        if (isRecordsFault(err)) throw err;
-        throw new NotReadyError(`transactions projection cannot write now: ${(err as Error).message}`);
-      });
-      if (first) batchLog.debug({ topic: first.topic, partition: first.partition, offset: first.offset, ...outcome }, 'batch applied');
-    },
-  });
+  return async (batch) => {
+    const first = batch[0]?.position;
+    const outcome = await projection.applyBatch(batch).catch((err: unknown) => {
+      if (isRecordsFault(err)) throw err;
+      throw new NotReadyError(`transactions projection cannot write now: ${(err as Error).message}`);
+    });
+    if (first) batchLog.debug({ topic: first.topic, partition: first.partition, offset: first.offset, ...outcome }, 'batch applied');
+  };
 }

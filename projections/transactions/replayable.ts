@@ -1,13 +1,14 @@
 // The transactions projection as an analyst's replay sees it: the same migrate and
 // applyBatch the live consumer runs, into whichever schema the replay's pool points at.
+import { consumerGroupId } from '../../platform/kafka/groupId.js';
 import type { ReplayableProjection } from '../replayable.js';
-import { transactionsGroupId, transactionTopics } from './consumer.js';
+import { transactionsSubscription } from './consumer.js';
 import { createTransactionsProjection } from './projection.js';
 
 export const transactionsReplayable: ReplayableProjection = {
   name: 'transactions',
-  topics: transactionTopics,
-  liveGroupId: transactionsGroupId,
+  topics: transactionsSubscription.topics,
+  liveGroupId: (topicPrefix) => consumerGroupId(topicPrefix, transactionsSubscription.group),
   migrate: (db) => createTransactionsProjection({ db }).migrate(),
   applyBatch: async (db, batch) => {
     await createTransactionsProjection({ db }).applyBatch(batch);

@@ -1,6 +1,6 @@
 // The `claims` role: the decision-maker, one consumer group over `claims`. Scaling it out
 // spreads sales (partitions) over processes; each sale's claims stay with one of them.
-import { claimsGroupId, createClaimDecider } from '../../consumers/claims/decisionMaker.js';
+import { claimsSubscription, createClaimDecider } from '../../consumers/claims/decisionMaker.js';
 import { startConsumerRunner } from '../../platform/kafka/consumerRunner.js';
 import type { Platform } from '../platform.js';
 import type { RunningRole } from '../role.js';
@@ -12,9 +12,8 @@ export async function startClaims(platform: Platform): Promise<RunningRole> {
     kafka,
     codec,
     log,
-    groupId: claimsGroupId(config.topicPrefix),
     topicPrefix: config.topicPrefix,
-    topics: ['claims'],
+    subscription: claimsSubscription,
     handle: (batch) => decider.handle(batch),
   });
   return {

@@ -1,7 +1,7 @@
 // The `expiry` role: releases unpaid reservations when their time is up, and settles the
 // ones a partner reports paid first (a consumer group over `partner-events`).
 import { createExpiryWorker } from '../../consumers/expiry/expiryWorker.js';
-import { createSettlementHandler, settlementGroupId } from '../../consumers/expiry/settlement.js';
+import { createSettlementHandler, settlementSubscription } from '../../consumers/expiry/settlement.js';
 import { startConsumerRunner } from '../../platform/kafka/consumerRunner.js';
 import type { Platform } from '../platform.js';
 import type { RunningRole } from '../role.js';
@@ -15,9 +15,8 @@ export async function startExpiry(platform: Platform): Promise<RunningRole> {
     kafka,
     codec,
     log,
-    groupId: settlementGroupId(topicPrefix),
     topicPrefix,
-    topics: ['partner-events'],
+    subscription: settlementSubscription,
     handle: (batch) => settlement.handle(batch),
   });
   worker.start();

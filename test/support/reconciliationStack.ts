@@ -2,7 +2,7 @@
 // reconciliation projection has applied every record on its topics, read what it flagged
 // from Postgres and from the reconciliation topic.
 import type { Kafka } from 'kafkajs';
-import { reconciliationTopics } from '../../consumers/reconciliation/consumer.js';
+import { reconciliationSubscription } from '../../projections/reconciliation/subscription.js';
 import type { EventPublisher } from '../../platform/kafka/publisher.js';
 import { readTopicRange } from '../../platform/kafka/topicReader.js';
 import type { Db } from '../../platform/postgres.js';
@@ -24,7 +24,7 @@ export async function progress(kafka: Kafka, db: Db, prefix: string): Promise<{ 
     let applied = 0;
     const { rows } = await db.query<{ topic: string; partition: number; next_offset: string }>('select * from reconciliation_positions');
     const at = new Map(rows.map((r) => [`${r.topic}:${r.partition}`, Number(r.next_offset)]));
-    for (const t of reconciliationTopics) {
+    for (const t of reconciliationSubscription.topics) {
       const topic = topicName(prefix, t);
       for (const p of await admin.fetchTopicOffsets(topic)) {
         total += Number(p.high);

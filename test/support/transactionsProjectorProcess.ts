@@ -7,8 +7,8 @@ import { createKafka } from '../../platform/kafka/client.js';
 import { createLogger } from '../../platform/log.js';
 import { createDb } from '../../platform/postgres.js';
 import { createEventCodec, createSchemaRegistry } from '../../platform/registry/codec.js';
-import { startTransactionsProjector } from '../../projections/transactions/consumer.js';
 import { createTransactionsProjection } from '../../projections/transactions/projection.js';
+import { startTransactionsProjector } from '../../runtime/roles/projections.js';
 
 const config = loadConfig();
 const log = createLogger(process.env.TEST_LOG_LEVEL ?? 'warn');

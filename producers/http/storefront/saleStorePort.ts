@@ -1,7 +1,8 @@
 // What the HTTP edge uses of the Redis flash-sale store (writeModel/saleStore.ts),
 // and the store's one retriable refusal (it is being rebuilt from the topics) turned into
 // the edge's: 503 with Retry-After, never a 500.
-import { StoreNotReadyError, type SaleStore } from '../../../writeModel/saleStore.js';
+import { StoreNotReadyError } from '../../../platform/errors.js';
+import type { SaleStore } from '../../../writeModel/saleStore.js';
 import { unavailable } from '../errors.js';
 
 export type { Decision, SaleStatus, SaleView, TransactionView } from '../../../writeModel/saleStore.js';

@@ -5,7 +5,8 @@ import net from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { consumerLag } from '../../../platform/kafka/lag.js';
 import { createDb, ensureSchema } from '../../../platform/postgres.js';
-import { transactionsGroupId, transactionTopics } from '../../../projections/transactions/consumer.js';
+import { consumerGroupId } from '../../../platform/kafka/groupId.js';
+import { transactionsSubscription } from '../../../projections/transactions/consumer.js';
 import { topicName } from '../../../schemas/topics.js';
 import { freshPrefix, openTestStack, type TestStack } from '../../support/realStack.js';
 import { sampleEvents } from '../../support/sampleEvents.js';
@@ -67,8 +68,8 @@ describe('flashsale start', () => {
       await admin.connect();
       const lag = await consumerLag(
         admin,
-        transactionsGroupId(prefix),
-        transactionTopics.map((t) => topicName(prefix, t)),
+        consumerGroupId(prefix, transactionsSubscription.group),
+        transactionsSubscription.topics.map((t) => topicName(prefix, t)),
       );
       await admin.disconnect();
       expect(lag).toBe(0);

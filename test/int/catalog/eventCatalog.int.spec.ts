@@ -44,9 +44,8 @@ describe('the event catalog', () => {
       kafka: stack.kafka,
       codec: stack.codec,
       log: stack.log,
-      groupId: `${stack.prefix}-roundtrip`,
       topicPrefix: stack.prefix,
-      topics: topics.map((t) => t.name).filter((n) => n !== 'dead-letter'),
+      subscription: { group: 'test.roundtrip', topics: topics.map((t) => t.name).filter((n) => n !== 'dead-letter') },
       handle: async (batch) => void received.push(...batch),
     });
     await stack.publisher.publish(sent);
@@ -112,9 +111,8 @@ describe('the event catalog', () => {
       kafka: stack.kafka,
       codec: createEventCodec({ registry: createSchemaRegistry(stack.config.schemaRegistryUrl), topicPrefix: stack.prefix }),
       log: stack.log,
-      groupId: `${stack.prefix}-poison`,
       topicPrefix: stack.prefix,
-      topics: ['sales'],
+      subscription: { group: 'test.poison', topics: ['sales'] },
       retryDelayMs: 10,
       handle: async (batch) => {
         for (const { event } of batch) {

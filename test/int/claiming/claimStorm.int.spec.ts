@@ -1,7 +1,8 @@
 // The decision-maker under a storm of concurrent claims, on the real stack: never more than
 // the stock, each slot once, nobody over the limit, every claim decided once.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { claimsGroupId, createClaimDecider } from '../../../consumers/claims/decisionMaker.js';
+import { claimsSubscription, createClaimDecider } from '../../../consumers/claims/decisionMaker.js';
+import { consumerGroupId } from '../../../platform/kafka/groupId.js';
 import { keyPrefix } from '../../../platform/redis.js';
 import { createSaleStore, type SaleStore } from '../../../writeModel/saleStore.js';
 import { startClaims } from '../../../runtime/roles/claims.js';
@@ -148,7 +149,10 @@ describe('a claim storm', () => {
     claimsRole = await startClaims(system.platform);
     await waitFor(
       async () => {
-        const [committed] = await admin.fetchOffsets({ groupId: claimsGroupId(system.prefix), topics: [topic] });
+        const [committed] = await admin.fetchOffsets({
+          groupId: consumerGroupId(system.prefix, claimsSubscription.group),
+          topics: [topic],
+        });
         // A partition nothing was published to has no committed offset (-1) and nothing to wait for.
         return committed!.partitions.every((p) => (ends.get(p.partition) ?? 0) === 0 || Number(p.offset) >= ends.get(p.partition)!);
       },

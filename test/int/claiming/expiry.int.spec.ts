@@ -4,7 +4,8 @@
 // not Kafka before a crash is published from the outbox.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createExpiryWorker } from '../../../consumers/expiry/expiryWorker.js';
-import { settlementGroupId } from '../../../consumers/expiry/settlement.js';
+import { settlementSubscription } from '../../../consumers/expiry/settlement.js';
+import { consumerGroupId } from '../../../platform/kafka/groupId.js';
 import { createInventoryScripts } from '../../../writeModel/inventoryScripts.js';
 import { inventoryKeys } from '../../../writeModel/keys.js';
 import { keyPrefix } from '../../../platform/redis.js';
@@ -81,7 +82,10 @@ async function settlementCaughtUp(): Promise<void> {
     const ends = new Map((await admin.fetchTopicOffsets(topic)).map((p) => [p.partition, Number(p.high)]));
     await waitFor(
       async () => {
-        const [committed] = await admin.fetchOffsets({ groupId: settlementGroupId(system.prefix), topics: [topic] });
+        const [committed] = await admin.fetchOffsets({
+          groupId: consumerGroupId(system.prefix, settlementSubscription.group),
+          topics: [topic],
+        });
         return committed!.partitions.every((p) => (ends.get(p.partition) ?? 0) === 0 || Number(p.offset) >= ends.get(p.partition)!);
       },
       { what: 'the settlement consumer caught up' },

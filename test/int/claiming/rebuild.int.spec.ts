@@ -6,8 +6,11 @@ import crypto from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { keyPrefix } from '../../../platform/redis.js';
 import { createInventoryScripts } from '../../../writeModel/inventoryScripts.js';
-import { inventoryGroupId, startInventoryProjector } from '../../../writeModel/projector.js';
-import { createSaleStore, type SaleStore, StoreNotReadyError } from '../../../writeModel/saleStore.js';
+import { consumerGroupId } from '../../../platform/kafka/groupId.js';
+import { startInventoryProjector } from '../../../runtime/roles/projections.js';
+import { inventorySubscription } from '../../../writeModel/projector.js';
+import { StoreNotReadyError } from '../../../platform/errors.js';
+import { createSaleStore, type SaleStore } from '../../../writeModel/saleStore.js';
 import { topicName } from '../../../schemas/topics.js';
 import { checkStorm, publishConcurrently, salesEvents, sampleClaims } from '../../support/claimStorm.js';
 import { saleScheduled } from '../../support/claimingFixtures.js';
@@ -41,7 +44,7 @@ async function projectorCaughtUp(): Promise<void> {
     for (const t of topics) for (const p of await admin.fetchTopicOffsets(t)) ends.set(`${t}:${p.partition}`, Number(p.high));
     await waitFor(
       async () => {
-        const committed = await admin.fetchOffsets({ groupId: inventoryGroupId(system.prefix), topics });
+        const committed = await admin.fetchOffsets({ groupId: consumerGroupId(system.prefix, inventorySubscription.group), topics });
         return committed.every(({ topic, partitions }) =>
           partitions.every(
             (p) => (ends.get(`${topic}:${p.partition}`) ?? 0) === 0 || Number(p.offset) >= ends.get(`${topic}:${p.partition}`)!,

@@ -6,7 +6,8 @@ import { type TransactionEvent, viewOf } from '../../../domain/transactions/tran
 import type { ConsumerRunner, Delivered } from '../../../platform/kafka/consumerRunner.js';
 import { readTopicRange } from '../../../platform/kafka/topicReader.js';
 import type { Db } from '../../../platform/postgres.js';
-import { startTransactionsProjector, transactionTopics } from '../../../projections/transactions/consumer.js';
+import { transactionsSubscription } from '../../../projections/transactions/consumer.js';
+import { startTransactionsProjector } from '../../../runtime/roles/projections.js';
 import { createTransactionsProjection } from '../../../projections/transactions/projection.js';
 import { openFreshSchema } from '../../support/projectionDb.js';
 import { openTestStack, type TestStack } from '../../support/realStack.js';
@@ -38,7 +39,7 @@ afterAll(async () => {
   await live?.drop();
 });
 
-async function project(db: Db, groupId: string): Promise<number> {
+async function project(db: Db, group: string): Promise<number> {
   const started = Date.now();
   const projection = createTransactionsProjection({ db });
   await projection.migrate();
@@ -48,7 +49,7 @@ async function project(db: Db, groupId: string): Promise<number> {
     log: stack.log,
     topicPrefix: stack.prefix,
     projection,
-    groupId,
+    group,
   });
   runners.push(runner);
   await waitFor(
@@ -67,12 +68,12 @@ const snapshot = async (db: Db) => ({
 
 describe('rebuilding the transactions projection', () => {
   it('reproduces every row exactly after dropping the tables and replaying the topics', async () => {
-    const firstMs = await project(live.db, `${stack.prefix}.replay-test-1`);
+    const firstMs = await project(live.db, 'replay-test-1');
     const before = await snapshot(live.db);
     expect(before.transactions).toHaveLength(TRANSACTIONS);
 
     await live.db.query('drop table transactions, transaction_events');
-    const secondMs = await project(live.db, `${stack.prefix}.replay-test-2`);
+    const secondMs = await project(live.db, 'replay-test-2');
     expect(await snapshot(live.db)).toEqual(before);
 
     const projection = createTransactionsProjection({ db: live.db });
@@ -95,7 +96,7 @@ describe('rebuilding the transactions projection', () => {
         kafka: stack.kafka,
         codec: stack.codec,
         topicPrefix: stack.prefix,
-        topics: transactionTopics,
+        topics: transactionsSubscription.topics,
         onBatch: async (batch: Delivered[]) => {
           const started = performance.now();
           await projection.applyBatch(batch);

@@ -2,7 +2,8 @@
 // one gets the same batch again, and no row counts anything twice.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type TransactionEvent, viewOf } from '../../../domain/transactions/transaction.js';
-import { transactionsGroupId } from '../../../projections/transactions/consumer.js';
+import { consumerGroupId } from '../../../platform/kafka/groupId.js';
+import { transactionsSubscription } from '../../../projections/transactions/consumer.js';
 import { createTransactionsProjection } from '../../../projections/transactions/projection.js';
 import { type Child, runChild } from '../../support/childProcess.js';
 import { openFreshSchema } from '../../support/projectionDb.js';
@@ -52,7 +53,10 @@ describe('the transactions projector after a crash', () => {
     // The batch is in the database, but its offsets were never committed.
     const admin = stack.kafka.admin();
     await admin.connect();
-    const committed = await admin.fetchOffsets({ groupId: transactionsGroupId(stack.prefix), topics: [String(crashed.topic)] });
+    const committed = await admin.fetchOffsets({
+      groupId: consumerGroupId(stack.prefix, transactionsSubscription.group),
+      topics: [String(crashed.topic)],
+    });
     await admin.disconnect();
     const at = committed[0]!.partitions.find((p) => p.partition === crashed.partition)!;
     expect(Number(at.offset)).toBeLessThanOrEqual(Number(crashed.firstOffset));
