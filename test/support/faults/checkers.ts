@@ -48,7 +48,8 @@ export type SaleLedger = {
 export function saleLedger(events: readonly FlashsaleEvent[], saleId: string): SaleLedger {
   const byEventId = new Map<string, Decision>();
   for (const e of events) {
-    if ((e.type === 'ClaimGranted' || e.type === 'ClaimRejected') && e.saleId === saleId && !byEventId.has(e.eventId)) byEventId.set(e.eventId, e);
+    if ((e.type === 'ClaimGranted' || e.type === 'ClaimRejected') && e.saleId === saleId && !byEventId.has(e.eventId))
+      byEventId.set(e.eventId, e);
   }
   const decisions = new Map<string, Decision[]>();
   for (const d of byEventId.values()) decisions.set(d.transactionId, [...(decisions.get(d.transactionId) ?? []), d]);

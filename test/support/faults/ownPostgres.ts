@@ -41,7 +41,9 @@ export async function startOwnPostgres(): Promise<OwnPostgres> {
   const forget = onWorkerExit(() => {
     if (running) {
       try {
-        execFileSync('runuser', ['-u', OS_USER, '--', path.join(BIN, 'pg_ctl'), '-D', data, '-m', 'immediate', '-w', 'stop'], { stdio: 'ignore' });
+        execFileSync('runuser', ['-u', OS_USER, '--', path.join(BIN, 'pg_ctl'), '-D', data, '-m', 'immediate', '-w', 'stop'], {
+          stdio: 'ignore',
+        });
       } catch {
         // already down
       }
