@@ -21,13 +21,16 @@ function configurationTable(file: string): Row[] {
 /** The variables loadConfig reads, as it reads them: from an environment that records each lookup. */
 function variablesTheCodeReads(): string[] {
   const read = new Set<string>();
-  const recording = new Proxy({} as NodeJS.ProcessEnv, {
-    get(_target, key) {
-      // zod also probes `then` and `catch` to tell a promise apart; variables are upper case.
-      if (typeof key === 'string' && /^[A-Z][A-Z0-9_]*$/.test(key)) read.add(key);
-      return undefined;
+  const recording = new Proxy<NodeJS.ProcessEnv>(
+    {},
+    {
+      get(_target, key) {
+        // zod also probes `then` and `catch` to tell a promise apart; variables are upper case.
+        if (typeof key === 'string' && /^[A-Z][A-Z0-9_]*$/.test(key)) read.add(key);
+        return undefined;
+      },
     },
-  });
+  );
   loadConfig(recording);
   return [...read].sort();
 }
