@@ -19,6 +19,13 @@ export default tseslint.config(
       // Handlers are async by contract even where one needs no await.
       '@typescript-eslint/require-await': 'off',
       '@typescript-eslint/no-misused-promises': ['error', { checksVoidReturn: { arguments: false, attributes: false } }],
+      // Budgets, as castore keeps them: a file or function past them is asking to be split.
+      'max-lines': ['error', { max: 250, skipBlankLines: true, skipComments: true }],
+      'max-lines-per-function': ['error', { max: 60, skipBlankLines: true, skipComments: true }],
+      complexity: ['error', 15],
+      // Adapters take one object of named dependencies, never a long positional list.
+      'max-params': ['error', 4],
+      'max-depth': ['error', 4],
     },
   },
   {
@@ -26,6 +33,100 @@ export default tseslint.config(
     rules: {
       '@typescript-eslint/no-non-null-assertion': 'off',
       '@typescript-eslint/unbound-method': 'off',
+      // A describe callback holds its whole suite and an it callback a story told in order:
+      // long by nature, and split by describe blocks, not by helper functions.
+      'max-lines-per-function': 'off',
     },
+  },
+  // Over budget today, named one by one so the list only shrinks: each is to be split (or its
+  // reason kept) and then taken off this list. Grouped by why the code is long.
+  {
+    // Adapter factories: one object of named dependencies in, the adapter's methods as
+    // closures inside, so the factory counts as one long function.
+    files: [
+      'consumers/claims/decisionMaker.ts',
+      'consumers/expiry/expiryWorker.ts',
+      'consumers/reconciliation/consumer.ts',
+      'consumers/reconciliation/idleClock.ts',
+      'platform/kafka/consumerRunner.ts',
+      'platform/kafka/publisher.ts',
+      'platform/kafka/topicReader.ts',
+      'producers/http/app.ts',
+      'writeModel/inventoryScripts.ts',
+      'writeModel/rebuild.ts',
+      'writeModel/saleStore.ts',
+      'bench/invariants.ts',
+    ],
+    rules: { 'max-lines-per-function': 'off' },
+  },
+  {
+    // Route tables: an express router whose factory holds every route of its area.
+    files: ['producers/http/operators/salesRouter.ts', 'producers/http/storefront/claimsRouter.ts'],
+    rules: { 'max-lines-per-function': 'off' },
+  },
+  {
+    // Stories told in order: a CLI command with its options and the report it prints, the
+    // demo's scenario, bench scenarios (set up, load, measure, check).
+    files: ['cli/commands/demo.ts', 'demo/scenario.ts', 'bench/scenarios/claimPath.ts', 'bench/scenarios/decisionConsumer.ts'],
+    rules: { 'max-lines-per-function': 'off' },
+  },
+  {
+    // encodeForFold: one switch over the event types, a case per type, for the Lua fold.
+    // openWorking: the reconciliation state's working copy, its operations as closures.
+    files: ['writeModel/encoding.ts', 'domain/reconciliation/working.ts'],
+    rules: { 'max-lines-per-function': 'off' },
+  },
+  {
+    files: ['domain/transactions/transaction.ts'],
+    // evolveView: an order-independent fold, each field with its own earliest-event rule (complexity 31).
+    rules: { complexity: 'off' },
+  },
+  {
+    files: ['bench/report.ts'],
+    rules: { 'max-lines-per-function': 'off', complexity: 'off' }, // markdown(): the results page as one template.
+  },
+  {
+    // applySettlementFile: one database transaction streaming the partner's file; the worst
+    // offender (130 lines, complexity 18, a 6-parameter finding helper): split first.
+    files: ['projections/reconciliation/settlement.ts'],
+    rules: { 'max-lines-per-function': 'off', complexity: 'off', 'max-params': 'off' },
+  },
+  {
+    // verifyWebhookSignature: the header parsed and checked in one reading (16); the invariant
+    // check's apply(): one branch per event type (16).
+    files: ['producers/partners/signature.ts', 'bench/invariants.ts'],
+    rules: { complexity: 'off' },
+  },
+  {
+    // Positional parameters that predate the budget: a small internal helper or function with
+    // five or six arguments (demo call(), the claim handler, flag(), compareSchemas, waitForLive,
+    // the claim fixture); each is to take one object of named values.
+    files: [
+      'demo/api.ts',
+      'producers/http/storefront/claimsRouter.ts',
+      'domain/reconciliation/rules.ts',
+      'runtime/replay/compareSchemas.ts',
+      'runtime/replay/replayProjections.ts',
+      'test/support/claimingFixtures.ts',
+    ],
+    rules: { 'max-params': 'off' },
+  },
+  {
+    // Loops over prefixes, keys and cases nested five deep: a clean-up loop and a generated-case check.
+    files: ['bench/run.ts', 'test/int/claiming/luaAgreesWithDomain.int.spec.ts'],
+    rules: { 'max-depth': 'off' },
+  },
+  {
+    // Test generators and tables: one branch per kind of generated case or event type.
+    files: [
+      'test/support/reconciliationScenario.ts',
+      'test/support/transactionStory.ts',
+      'test/unit/transactions/transactionView.unit.spec.ts',
+    ],
+    rules: { complexity: 'off' },
+  },
+  {
+    files: ['test/e2e/storefront/storefront.e2e.spec.ts'],
+    rules: { 'max-lines': 'off' }, // 300 lines: every storefront route in one suite sharing one running system.
   },
 );

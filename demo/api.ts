@@ -1,4 +1,4 @@
-// A small client for the public contract (../shared/design/CONTRACT.md), as a storefront,
+// A small client for the public contract (docs/contract.md), as a storefront,
 // an operator or a partner would call it. The demo and the benchmark use it.
 import crypto from 'node:crypto';
 

@@ -1,5 +1,6 @@
 // Configuration, read and validated once at start into a typed object. Every value has a
-// working local default (see ../shared/design/CONTRACT.md, "Configuration").
+// working local default (docs/contract.md, "Configuration"; a unit test keeps that table,
+// the README's and this schema to the same variables and defaults).
 import { z } from 'zod';
 import { FlashsaleError } from './errors.js';
 

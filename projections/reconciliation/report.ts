@@ -4,7 +4,7 @@
 import type { Figures, MismatchKind } from '../../domain/reconciliation/mismatch.js';
 import type { Db } from '../../platform/postgres.js';
 
-/** The contract's shape (CONTRACT.md, operators: GET /reconciliation/sales/:saleId). */
+/** The contract's shape (docs/contract.md, operators: GET /reconciliation/sales/:saleId). */
 export type ReconciliationReport = {
   internal: { granted: number; redirected: number; expired: number; quantity: number; amountMinor: number };
   partner: { paid: number; refunded: number; quantity: number; amountMinor: number };

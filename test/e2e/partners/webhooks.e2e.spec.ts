@@ -126,8 +126,9 @@ describe('partner webhooks', () => {
     const body = report();
     const refusals = await Promise.all([
       send(body, { secret: 'secret-other' }),
-      send(body, { t: now - 301 }),
-      send(body, { t: now + 301 }),
+      // 100 s past the 300 s tolerance: clear of the second our clock and the server's may differ by.
+      send(body, { t: now - 400 }),
+      send(body, { t: now + 400 }),
       send(body, { sendBody: JSON.stringify({ ...body, amountMinor: 1 }) }),
       send(body, { header: null }),
       send(body, { header: 'v1=abc' }),
@@ -144,10 +145,13 @@ describe('partner webhooks', () => {
     expect(await recordCount()).toBe(before + 1);
   });
 
-  it('accepts t up to 300 seconds either side of now', async () => {
+  // The tolerance is 300 s; its exact boundary is tested in the signature's unit test, at
+  // the verifier's own clock. Here the margins stay well clear of it: this test reads its
+  // clock a moment before the server does, and the second may turn between the two.
+  it('accepts t within the tolerance either side of now', async () => {
     const now = Math.floor(Date.now() / 1000);
-    expect((await send(report(), { t: now - 290 })).status).toBe(200);
-    expect((await send(report(), { t: now + 290 })).status).toBe(200);
+    expect((await send(report(), { t: now - 200 })).status).toBe(200);
+    expect((await send(report(), { t: now + 200 })).status).toBe(200);
   });
 
   it('answers 400 naming the field for a signed but invalid body, and records nothing', async () => {

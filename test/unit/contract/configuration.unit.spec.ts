@@ -1,33 +1,79 @@
-// The contract's configuration table is what deployments rely on: every variable it names
-// is read by platform/config.ts, documented in the README, and has a working default.
+// The configuration deployments rely on, checked against the code: every variable
+// platform/config.ts reads is in the README's table and in the public contract
+// (docs/contract.md), with the default the code really applies, and neither names one more.
 import fs from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { loadConfig } from '../../../platform/config.js';
 import { PROJECT_ROOT } from '../../../stack/paths.js';
 
-const contract = fs.readFileSync(path.join(PROJECT_ROOT, '..', 'shared', 'design', 'CONTRACT.md'), 'utf8');
-const readme = fs.readFileSync(path.join(PROJECT_ROOT, 'README.md'), 'utf8');
-const configSource = fs.readFileSync(path.join(PROJECT_ROOT, 'platform', 'config.ts'), 'utf8');
-const section = contract.slice(contract.indexOf('## Configuration'), contract.indexOf('## HTTP'));
-const variables = [...section.matchAll(/^\| `([A-Z_]+)` \|/gm)].map((m) => m[1]!);
+type Row = { name: string; defaultCell: string };
+
+/** The rows of the variable table in a document's "## Configuration" section. */
+function configurationTable(file: string): Row[] {
+  const text = fs.readFileSync(path.join(PROJECT_ROOT, file), 'utf8');
+  const start = text.indexOf('\n## Configuration');
+  const end = text.indexOf('\n## ', start + 1);
+  const section = text.slice(start, end === -1 ? undefined : end);
+  return [...section.matchAll(/^\|\s*`([A-Z][A-Z0-9_]*)`\s*\|\s*([^|]*?)\s*\|/gm)].map((m) => ({ name: m[1]!, defaultCell: m[2]! }));
+}
+
+/** The variables loadConfig reads, as it reads them: from an environment that records each lookup. */
+function variablesTheCodeReads(): string[] {
+  const read = new Set<string>();
+  const recording = new Proxy<NodeJS.ProcessEnv>(
+    {},
+    {
+      get(_target, key) {
+        // zod also probes `then` and `catch` to tell a promise apart; variables are upper case.
+        if (typeof key === 'string' && /^[A-Z][A-Z0-9_]*$/.test(key)) read.add(key);
+        return undefined;
+      },
+    },
+  );
+  loadConfig(recording);
+  return [...read].sort();
+}
+
+const readme = configurationTable('README.md');
+const contract = configurationTable('docs/contract.md');
+const codeReads = variablesTheCodeReads();
+const atDefaults = loadConfig({});
 
 describe('configuration', () => {
-  it('finds the variables in the contract', () => {
-    expect(variables).toContain('KAFKA_BROKERS');
-    expect(variables.length).toBeGreaterThanOrEqual(9);
+  it('finds the variables the code reads and both tables', () => {
+    expect(codeReads).toContain('KAFKA_BROKERS');
+    expect(codeReads.length).toBeGreaterThanOrEqual(9);
+    expect(readme.length).toBeGreaterThanOrEqual(9);
   });
 
-  it.each(variables)('%s is read by the config and documented in the README', (name) => {
-    expect(configSource).toContain(`${name}:`);
-    expect(readme).toMatch(new RegExp(`\\|\\s*\`${name}\`\\s*\\|`));
+  it('documents exactly the variables the code reads, in the README and in the contract', () => {
+    expect(readme.map((r) => r.name).sort()).toEqual(codeReads);
+    expect(contract.map((r) => r.name).sort()).toEqual(codeReads);
+  });
+
+  it('gives each variable the same default in the contract as in the README', () => {
+    const contractDefaults = new Map(contract.map((r) => [r.name, r.defaultCell]));
+    for (const { name, defaultCell } of readme)
+      expect({ name, default: contractDefaults.get(name) }).toEqual({ name, default: defaultCell });
+  });
+
+  // A documented default, set explicitly, must give the same configuration as nothing set.
+  it.each(readme)('$name: the documented default is the one the code applies', ({ name, defaultCell }) => {
+    const literal = defaultCell === 'empty' ? '' : /^`([^`]*)`$/.exec(defaultCell)?.[1];
+    if (literal !== undefined) {
+      expect(loadConfig({ [name]: literal })).toEqual(atDefaults);
+      return;
+    }
+    // The only default without a value to write down: a development secret, warned about.
+    expect(defaultCell).toMatch(/^a dev (secret|key)\b/);
+    expect(atDefaults.devDefaults).toContain(name);
   });
 
   it('works with no variable set at all, warning about the development secrets', () => {
-    const config = loadConfig({});
-    expect(config.kafkaBrokers).toEqual(['127.0.0.1:9092']);
-    expect(config.partnerSecrets.get('demo-pay')).toEqual(['dev-secret']);
-    expect(config.devDefaults).toEqual(['AUTH_SECRET', 'PAYMENT_TOKEN_KEY']);
+    expect(atDefaults.kafkaBrokers).toEqual(['127.0.0.1:9092']);
+    expect(atDefaults.partnerSecrets.get('demo-pay')).toEqual(['dev-secret']);
+    expect(atDefaults.devDefaults).toEqual(['AUTH_SECRET', 'PAYMENT_TOKEN_KEY']);
   });
 
   it('refuses a malformed value with the variable named', () => {
