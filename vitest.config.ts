@@ -6,7 +6,15 @@ export default defineConfig({
     // Two cores: test files share one broker, so at most two run at a time.
     poolOptions: { forks: { maxForks: 2, minForks: 1 } },
     projects: [
-      { test: { name: 'unit', include: ['test/**/*.unit.spec.ts'] } },
+      {
+        test: {
+          name: 'unit',
+          include: ['test/**/*.unit.spec.ts'],
+          // Property tests run thousands of cases: on two shared cores under the int tests' load
+          // a 5 s default timed one out. A wrong answer fails them, never the time they take.
+          testTimeout: 60_000,
+        },
+      },
       {
         test: {
           name: 'int',
