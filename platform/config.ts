@@ -54,6 +54,11 @@ const schema = z.object({
   // ALTCHA difficulty: the solver tries up to this many numbers (half on average). Kept low
   // by default because the demo's crowd solves in Node (~30 µs a hash); raise it in production.
   CHALLENGE_MAX_NUMBER: z.coerce.number().int().min(1).max(10_000_000).default(10_000),
+  // How long a request waits for Kafka's acknowledgement before answering 503 with Retry-After.
+  PUBLISH_TIMEOUT_MS: z.coerce.number().int().min(100).max(120_000).default(3_000),
+  // Durability of the topics created at start; unset, what the cluster allows (see kafkaDurability).
+  KAFKA_REPLICATION_FACTOR: z.coerce.number().int().min(1).optional(),
+  KAFKA_MIN_INSYNC_REPLICAS: z.coerce.number().int().min(1).optional(),
 });
 
 export type Config = {
@@ -75,6 +80,13 @@ export type Config = {
   paymentPageUrl: string;
   /** Proof-of-work difficulty of the storefront's ALTCHA challenge. */
   challengeMaxNumber: number;
+  /** How long a publish waits for the broker's acknowledgement (then 503 at the edge). */
+  publishTimeoutMs: number;
+  /**
+   * Replication of the topics this process creates. Unset: replication factor min(3, brokers
+   * the cluster reports), min.insync.replicas 2 with three or more brokers, else 1.
+   */
+  kafkaDurability: { replicationFactor?: number; minInsyncReplicas?: number };
   /** Names of the secrets that fell back to their development defaults: warned about loudly at start. */
   devDefaults: string[];
 };
@@ -110,6 +122,11 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     rateLimits: { userPerSec: c.RATE_LIMIT_USER_PER_SEC, ipPerSec: c.RATE_LIMIT_IP_PER_SEC },
     paymentPageUrl: c.PAYMENT_PAGE_URL,
     challengeMaxNumber: c.CHALLENGE_MAX_NUMBER,
+    publishTimeoutMs: c.PUBLISH_TIMEOUT_MS,
+    kafkaDurability: {
+      ...(c.KAFKA_REPLICATION_FACTOR === undefined ? {} : { replicationFactor: c.KAFKA_REPLICATION_FACTOR }),
+      ...(c.KAFKA_MIN_INSYNC_REPLICAS === undefined ? {} : { minInsyncReplicas: c.KAFKA_MIN_INSYNC_REPLICAS }),
+    },
     devDefaults,
   };
 }

@@ -14,6 +14,8 @@ export function createDb(databaseUrl: string, schema?: string, max = 10): Db {
   const pool = new pg.Pool({
     connectionString: databaseUrl,
     max,
+    // pg's default waits without end for a connection; a request should fail (503) instead.
+    connectionTimeoutMillis: 5_000,
     ...(schema === undefined ? {} : { options: `-c search_path=${schema}` }),
   });
   // An idle client's error (the server restarted) must not crash the process; the next query reconnects.

@@ -28,11 +28,16 @@ export async function openPlatform(config: Config, log: Logger, opts: { dbSchema
   const kafka = createKafka(config, 'flashsale', log);
   const admin = kafka.admin();
   await admin.connect();
-  await ensureTopics(admin, config.topicPrefix);
+  await ensureTopics(admin, config.topicPrefix, config.kafkaDurability);
   await admin.disconnect();
   const codec = createEventCodec({ registry: createSchemaRegistry(config.schemaRegistryUrl), topicPrefix: config.topicPrefix });
   await codec.registerAll();
-  const publisher = await createEventPublisher({ kafka, codec, topicPrefix: config.topicPrefix });
+  const publisher = await createEventPublisher({
+    kafka,
+    codec,
+    topicPrefix: config.topicPrefix,
+    publishTimeoutMs: config.publishTimeoutMs,
+  });
   const redis = createRedis(config.redisUrl);
   const db = createDb(config.databaseUrl, opts.dbSchema);
   const metrics = new Registry();

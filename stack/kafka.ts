@@ -10,17 +10,28 @@ import { run, startDaemon } from './process.js';
 export const KAFKA_PORT = 9092;
 const CONTROLLER_PORT = 9093;
 
-function serverProperties(): string {
+/** Where a broker listens and keeps its data and logs: the stack's own by default; a fault test passes its own. */
+export type KafkaNode = { port: number; controllerPort: number; dataDir: string; stateDir: string; logsDir: string };
+
+const stackNode: KafkaNode = {
+  port: KAFKA_PORT,
+  controllerPort: CONTROLLER_PORT,
+  dataDir: paths.kafkaData,
+  stateDir: paths.state,
+  logsDir: paths.logs,
+};
+
+function serverProperties(node: KafkaNode): string {
   return [
     'process.roles=broker,controller',
     'node.id=1',
-    `controller.quorum.voters=1@127.0.0.1:${CONTROLLER_PORT}`,
-    `listeners=PLAINTEXT://127.0.0.1:${KAFKA_PORT},CONTROLLER://127.0.0.1:${CONTROLLER_PORT}`,
-    `advertised.listeners=PLAINTEXT://127.0.0.1:${KAFKA_PORT}`,
+    `controller.quorum.voters=1@127.0.0.1:${node.controllerPort}`,
+    `listeners=PLAINTEXT://127.0.0.1:${node.port},CONTROLLER://127.0.0.1:${node.controllerPort}`,
+    `advertised.listeners=PLAINTEXT://127.0.0.1:${node.port}`,
     'controller.listener.names=CONTROLLER',
     'inter.broker.listener.name=PLAINTEXT',
     'listener.security.protocol.map=PLAINTEXT:PLAINTEXT,CONTROLLER:PLAINTEXT',
-    `log.dirs=${paths.kafkaData}`,
+    `log.dirs=${node.dataDir}`,
     'num.partitions=1',
     // One node: every internal topic must accept a replication factor of 1, or kafkajs
     // consumers never find their group coordinator and transactions never start.
@@ -37,10 +48,10 @@ function serverProperties(): string {
   ].join('\n');
 }
 
-const log4j2 = `<?xml version="1.0" encoding="UTF-8"?>
+const log4j2 = (logsDir: string) => `<?xml version="1.0" encoding="UTF-8"?>
 <Configuration status="WARN">
   <Appenders>
-    <File name="file" fileName="${path.join(paths.logs, 'kafka.log')}">
+    <File name="file" fileName="${path.join(logsDir, 'kafka.log')}">
       <PatternLayout pattern="[%d] %p %m (%c)%n"/>
     </File>
   </Appenders>
@@ -61,27 +72,36 @@ function classpath(): string {
     .join(':');
 }
 
-export function startKafka(): number {
-  fs.mkdirSync(paths.logs, { recursive: true });
-  const props = path.join(paths.state, 'server.properties');
-  const log4jFile = path.join(paths.state, 'kafka-log4j2.xml');
-  fs.writeFileSync(props, serverProperties());
-  fs.writeFileSync(log4jFile, log4j2);
+/**
+ * Writes the node's configuration, formats its storage on first use, and answers the java
+ * arguments that run it: the stack starts them as its daemon, a fault test as its own child.
+ */
+export function kafkaCommand(node: KafkaNode = stackNode, heap = '768m'): string[] {
+  fs.mkdirSync(node.logsDir, { recursive: true });
+  fs.mkdirSync(node.stateDir, { recursive: true });
+  const props = path.join(node.stateDir, 'server.properties');
+  const log4jFile = path.join(node.stateDir, 'kafka-log4j2.xml');
+  fs.writeFileSync(props, serverProperties(node));
+  fs.writeFileSync(log4jFile, log4j2(node.logsDir));
   const cp = classpath();
-  const jvm = ['-Xms256m', '-Xmx768m', `-Dlog4j2.configurationFile=${log4jFile}`, '-cp', cp];
-  if (!fs.existsSync(path.join(paths.kafkaData, 'meta.properties'))) {
+  const jvm = ['-Xms256m', `-Xmx${heap}`, `-Dlog4j2.configurationFile=${log4jFile}`, '-cp', cp];
+  if (!fs.existsSync(path.join(node.dataDir, 'meta.properties'))) {
     // First start: format the storage with a fresh cluster id (22 chars of base64url, as Kafka's own).
     const clusterId = crypto.randomBytes(16).toString('base64url');
     // `--cluster-id=` form: one id in 64 starts with '-', which argparse would take for a flag.
     run('java', [...jvm, 'kafka.tools.StorageTool', 'format', `--cluster-id=${clusterId}`, '-c', props]);
   }
-  return startDaemon('kafka', 'java', [...jvm, 'kafka.Kafka', props]);
+  return [...jvm, 'kafka.Kafka', props];
 }
 
-export async function kafkaAnswers(): Promise<boolean> {
+export function startKafka(): number {
+  return startDaemon('kafka', 'java', kafkaCommand());
+}
+
+export async function kafkaAnswers(port = KAFKA_PORT): Promise<boolean> {
   const kafka = new Kafka({
     clientId: 'flashsale-stack',
-    brokers: [`127.0.0.1:${KAFKA_PORT}`],
+    brokers: [`127.0.0.1:${port}`],
     connectionTimeout: 1000,
     requestTimeout: 2000,
     retry: { retries: 0 },

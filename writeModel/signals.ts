@@ -40,12 +40,21 @@ export function createStoreSignals(redis: Redis, topicPrefix: string): StoreSign
 
   return {
     subscribed() {
-      subscribing ??= (async () => {
-        subscriber = redis.duplicate({ enableAutoPipelining: false });
-        subscriber.on('message', dispatch);
-        await subscriber.subscribe(keys.decisionsChannel, keys.readyChannel);
-      })();
-      return subscribing;
+      if (subscribing) return subscribing;
+      const connection = redis.duplicate({ enableAutoPipelining: false });
+      subscriber = connection;
+      connection.on('message', dispatch);
+      const attempt = connection.subscribe(keys.decisionsChannel, keys.readyChannel).then(() => undefined);
+      subscribing = attempt;
+      // A failed subscribe (Redis away for a moment) is forgotten, so the next waiter tries
+      // afresh instead of every later one failing with this cached rejection.
+      attempt.catch(() => {
+        if (subscribing !== attempt) return;
+        subscribing = undefined;
+        subscriber = undefined;
+        connection.disconnect();
+      });
+      return attempt;
     },
     onDecision(transactionId, listener) {
       const listeners = decisionListeners.get(transactionId) ?? new Set();

@@ -1,7 +1,28 @@
-// Creates the catalog's topics idempotently at start, with their partitions and configs,
-// and returns only once every partition has a leader (produce requests before that fail).
+// Creates the catalog's topics idempotently at start, with their partitions, configs and
+// replication, and returns only once every partition has a leader (produce requests before
+// that fail).
 import type { Admin } from 'kafkajs';
 import { topicName, topics } from '../../schemas/topics.js';
+
+export type Durability = { replicationFactor: number; minInsyncReplicas: number };
+
+/**
+ * The replication of new topics: what is configured, else what the cluster allows. With
+ * acks=all a write is acknowledged once min.insync.replicas copies have it, so 2 of 3 keeps
+ * every acknowledged event through the loss of one broker; a one- or two-broker cluster
+ * cannot offer that, and asking for it would refuse every write while one broker is down.
+ */
+export function durabilityFor(brokers: number, configured: Partial<Durability> = {}): Durability {
+  const replicationFactor = configured.replicationFactor ?? Math.max(1, Math.min(3, brokers));
+  const minInsyncReplicas = configured.minInsyncReplicas ?? (replicationFactor >= 3 ? 2 : 1);
+  if (replicationFactor > brokers)
+    throw new Error(`KAFKA_REPLICATION_FACTOR ${replicationFactor} exceeds the ${brokers} broker(s) the cluster reports`);
+  if (minInsyncReplicas > replicationFactor)
+    throw new Error(
+      `KAFKA_MIN_INSYNC_REPLICAS ${minInsyncReplicas} exceeds the replication factor ${replicationFactor}: no write could succeed`,
+    );
+  return { replicationFactor, minInsyncReplicas };
+}
 
 const LEADER_TIMEOUT_MS = 30_000;
 
@@ -19,11 +40,17 @@ export async function waitForLeaders(admin: Admin, names: string[]): Promise<voi
   }
 }
 
-export async function ensureTopics(admin: Admin, prefix: string): Promise<void> {
+/**
+ * Topics that exist already keep their settings: raising min.insync.replicas on a live topic
+ * is an operator's step (kafka-configs --alter), not something each process start should do.
+ */
+export async function ensureTopics(admin: Admin, prefix: string, configured: Partial<Durability> = {}): Promise<void> {
   const names = topics.map((t) => topicName(prefix, t.name));
   const existing = new Set(await admin.listTopics());
   const missing = topics.filter((t) => !existing.has(topicName(prefix, t.name)));
   if (missing.length > 0) {
+    const { brokers } = await admin.describeCluster();
+    const { replicationFactor, minInsyncReplicas } = durabilityFor(brokers.length, configured);
     // Not kafkajs's own wait for leaders (its default): it asks for metadata too early and
     // throws "does not host this topic-partition" (kafkajs#815); leaders are awaited below.
     await admin
@@ -32,11 +59,11 @@ export async function ensureTopics(admin: Admin, prefix: string): Promise<void> 
         topics: missing.map((t) => ({
           topic: topicName(prefix, t.name),
           numPartitions: t.partitions,
-          replicationFactor: -1, // the broker's default: 1 locally, 3 in a real cluster
+          replicationFactor,
           configEntries: [
             { name: 'retention.ms', value: String(t.retentionMs) },
             { name: 'cleanup.policy', value: t.cleanupPolicy },
-            { name: 'min.insync.replicas', value: '1' },
+            { name: 'min.insync.replicas', value: String(minInsyncReplicas) },
           ],
         })),
       })

@@ -4,7 +4,7 @@
 import express, { type ErrorRequestHandler, type Router } from 'express';
 import type { Registry } from 'prom-client';
 import type { Logger } from '../../platform/log.js';
-import { HttpError } from './errors.js';
+import { asUnavailable, HttpError } from './errors.js';
 
 export const BODY_LIMIT = '16kb';
 
@@ -70,6 +70,11 @@ export function createHttpApp({
   app.use((_req, _res, next) => next(new HttpError(404, 'no such route')));
 
   const onError: ErrorRequestHandler = (err: unknown, req, res, _next) => {
+    const unavailable = err instanceof HttpError ? undefined : asUnavailable(err);
+    if (unavailable) {
+      log.warn({ err: (err as Error).message, method: req.method, path: req.path }, 'not served now: answered 503');
+      err = unavailable;
+    }
     if (err instanceof HttpError) {
       res
         .set(err.headers)

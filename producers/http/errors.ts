@@ -2,6 +2,7 @@
 // details. Mapped to responses in one place (the app's error handler).
 import type { ZodError } from 'zod';
 import { FlashsaleError } from '../../platform/errors.js';
+import { isStoreUnavailable } from '../../platform/transientFaults.js';
 
 export class HttpError extends FlashsaleError {
   override name = 'HttpError';
@@ -30,4 +31,16 @@ export function invalidInput(err: ZodError): HttpError {
     'invalid request',
     err.issues.map((i) => ({ field: i.path.join('.') || '(body)', message: i.message })),
   );
+}
+
+/**
+ * A failure that says "retry shortly", whatever route met it: Redis or PostgreSQL away or
+ * overloaded, or any error of ours flagged retriable (Kafka not acknowledging in time, the
+ * publish queue full). Such a request was not served, and a 500 would say it never will be.
+ */
+export function asUnavailable(err: unknown): HttpError | undefined {
+  if (isStoreUnavailable(err)) return unavailable('a store is unavailable; retry shortly');
+  if (typeof err === 'object' && err !== null && (err as { retriable?: unknown }).retriable === true)
+    return unavailable('could not serve this now; retry shortly');
+  return undefined;
 }

@@ -6,20 +6,15 @@
 import { type Request, Router } from 'express';
 import { Counter, type Registry } from 'prom-client';
 import { partnerReportSchema, toPartnerEvent } from '../../domain/partners/partnerReport.js';
-import { FlashsaleError } from '../../platform/errors.js';
-import type { EventPublisher } from '../../platform/kafka/publisher.js';
+import { type EventPublisher, PublishTimeoutError } from '../../platform/kafka/publisher.js';
 import type { Logger } from '../../platform/log.js';
 import { badRequest, type HttpError, unauthorized, unavailable } from '../http/errors.js';
 import { parse } from '../http/validate.js';
 import { SIGNATURE_HEADER, verifyWebhookSignature } from './signature.js';
 import type { WebhookDedupe } from './webhookDedupe.js';
 
-/** Kafka did not acknowledge in time; the event may or may not be on the log, so the partner must retry. */
-export class PublishTimeoutError extends FlashsaleError {
-  override name = 'PublishTimeoutError';
-  readonly retriable = true;
-}
-
+// The publisher bounds every publish itself (PUBLISH_TIMEOUT_MS); this bound is the partner's
+// patience, which a test or a slow partner may set shorter.
 function withTimeout(work: Promise<void>, ms: number): Promise<void> {
   let timer: NodeJS.Timeout | undefined;
   const timeout = new Promise<never>((_, reject) => {
