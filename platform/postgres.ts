@@ -30,18 +30,31 @@ export async function ensureSchema(db: Db, schema: string): Promise<void> {
   await db.query(`create schema if not exists ${schema}`);
 }
 
-/** Runs fn in one database transaction. */
+/**
+ * Runs fn in one database transaction. While the client is checked out of the pool it has an
+ * 'error' listener of ours: pg emits 'error' on a client whose server goes away (besides
+ * rejecting the query in hand), and without a listener that event would crash the process.
+ * A client that saw an error is destroyed on release, not handed to the next caller.
+ */
 export async function inTransaction<T>(db: Db, fn: (client: pg.PoolClient) => Promise<T>): Promise<T> {
   const client = await db.connect();
+  let broken: Error | undefined;
+  const onError = (err: Error) => {
+    broken ??= err;
+  };
+  client.on('error', onError);
   try {
     await client.query('begin');
     const result = await fn(client);
     await client.query('commit');
     return result;
   } catch (err) {
-    await client.query('rollback').catch(() => undefined);
+    await client.query('rollback').catch((rollbackErr: unknown) => {
+      broken ??= rollbackErr instanceof Error ? rollbackErr : new Error(String(rollbackErr));
+    });
     throw err;
   } finally {
-    client.release();
+    client.off('error', onError);
+    client.release(broken);
   }
 }

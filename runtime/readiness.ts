@@ -3,7 +3,11 @@
 // rebuilt: the sale routes answer 503 until then), and the projections have caught up with
 // their topics. "Caught up" allows a small
 // lag: under a steady crowd a live projection is always a few events behind, and an API
-// taken out of rotation for that would make things worse, not better.
+// taken out of rotation for that would make things worse, not better. A consumer of this
+// process waiting out a transient fault (a partition paused until its dependency answers)
+// makes it not ready, and the body says which and why.
+import type { Admin } from 'kafkajs';
+import { consumerWaitsOf } from '../platform/kafka/consumerWaits.js';
 import { consumerGroupId } from '../platform/kafka/groupId.js';
 import { consumerLag } from '../platform/kafka/lag.js';
 import { inventoryKeys } from '../writeModel/keys.js';
@@ -23,7 +27,31 @@ function within<T>(promise: Promise<T>, fallback: T): Promise<T> {
   ]);
 }
 
-export function createReadinessCheck({ kafka, redis, db, config }: Platform): ReadinessCheck {
+/** Whether each part answers within CHECK_TIMEOUT_MS: Kafka, the registry, Redis, Postgres. */
+function dependenciesUp({ redis, db, config }: Platform, admin: Admin): Promise<[boolean, boolean, boolean, boolean]> {
+  return Promise.all([
+    within(
+      admin.connect().then(async () => (await admin.describeCluster()).brokers.length > 0),
+      false,
+    ),
+    within(
+      fetch(`${config.schemaRegistryUrl}/subjects`, { signal: AbortSignal.timeout(CHECK_TIMEOUT_MS) }).then((r) => r.ok),
+      false,
+    ),
+    within(
+      redis.ping().then((p) => p === 'PONG'),
+      false,
+    ),
+    within(
+      db.query('select 1').then(() => true),
+      false,
+    ),
+  ]);
+}
+
+export function createReadinessCheck(platform: Platform): ReadinessCheck {
+  const { kafka, redis, config, metrics } = platform;
+  const waits = consumerWaitsOf(metrics);
   const projections: { name: string; groupId: string; topics: readonly TopicName[] }[] = [
     {
       name: 'inventory',
@@ -34,25 +62,7 @@ export function createReadinessCheck({ kafka, redis, db, config }: Platform): Re
   ];
   return async () => {
     const admin = kafka.admin();
-    const kafkaUp = within(
-      admin.connect().then(async () => (await admin.describeCluster()).brokers.length > 0),
-      false,
-    );
-    const [kafkaOk, registryOk, redisOk, dbOk] = await Promise.all([
-      kafkaUp,
-      within(
-        fetch(`${config.schemaRegistryUrl}/subjects`, { signal: AbortSignal.timeout(CHECK_TIMEOUT_MS) }).then((r) => r.ok),
-        false,
-      ),
-      within(
-        redis.ping().then((p) => p === 'PONG'),
-        false,
-      ),
-      within(
-        db.query('select 1').then(() => true),
-        false,
-      ),
-    ]);
+    const [kafkaOk, registryOk, redisOk, dbOk] = await dependenciesUp(platform, admin);
     const parts: Record<string, boolean | string> = { kafka: kafkaOk, registry: registryOk, redis: redisOk, postgres: dbOk };
     if (redisOk) {
       const complete = await within(
@@ -73,6 +83,11 @@ export function createReadinessCheck({ kafka, redis, db, config }: Platform): Re
         );
         parts[`projection:${p.name}`] = lag <= CAUGHT_UP_LAG ? true : `behind by ${Number.isFinite(lag) ? lag : '?'} events`;
       }
+    }
+    for (const w of waits.list()) {
+      const part = `consumer:${w.consumer}`;
+      const said = typeof parts[part] === 'string' ? `${String(parts[part])}; ` : '';
+      parts[part] = `${said}${w.partition} waiting out a transient fault since ${new Date(w.since).toISOString()}: ${w.reason}`;
     }
     await admin.disconnect().catch(() => undefined);
     return { ready: Object.values(parts).every((v) => v === true), parts };

@@ -9,7 +9,7 @@
 //   is idempotent, so the events the store did keep change nothing.
 import crypto from 'node:crypto';
 import type { Kafka } from 'kafkajs';
-import { FlashsaleError } from '../platform/errors.js';
+import { FlashsaleError, isRetriable } from '../platform/errors.js';
 import type { Logger } from '../platform/log.js';
 import { readTopicRange } from '../platform/kafka/topicReader.js';
 import type { Redis } from '../platform/redis.js';
@@ -124,7 +124,10 @@ export function createInventoryRebuilder({
     try {
       await running;
     } catch (err) {
-      if (!(err instanceof RebuildAborted && stopping)) log.error({ err: (err as Error).message }, 'inventory rebuild failed; retrying');
+      if (err instanceof RebuildAborted && stopping) return;
+      // A part being down (the registry, Kafka, Redis refusing writes) is waited out by the next check; anything else is an error.
+      if (isRetriable(err)) log.warn({ err: (err as Error).message }, 'inventory rebuild waits for a part that is down; retrying');
+      else log.error({ err: (err as Error).message }, 'inventory rebuild failed; retrying');
     } finally {
       running = undefined;
     }

@@ -6,6 +6,7 @@
 import type { Kafka } from 'kafkajs';
 import { Counter, type Registry } from 'prom-client';
 import type { Mismatch } from '../../domain/reconciliation/mismatch.js';
+import { waitUnlessRecordsFault } from '../../platform/errors.js';
 import type { BatchHandler } from '../../platform/kafka/consumerRunner.js';
 import { consumerGroupId } from '../../platform/kafka/groupId.js';
 import { readTopicRange } from '../../platform/kafka/topicReader.js';
@@ -110,7 +111,11 @@ export function createReconciliationConsumer({
       await publish(); // flags recorded before a crash or a stop
     },
     async handle(batch) {
-      const outcome = await projection.applyBatch(batch);
+      // A payment the partner was answered 2xx for must be counted: only rows that do not fit
+      // are the records' fault; Postgres down, restarting or refusing is waited out.
+      const outcome = await projection
+        .applyBatch(batch)
+        .catch((err: unknown) => waitUnlessRecordsFault(err, 'reconciliation cannot write now'));
       const first = batch[0]?.position;
       recLog.debug({ ...first, events: outcome.events, applied: outcome.applied, flagged: outcome.flagged.length }, 'batch applied');
       record(outcome.flagged);

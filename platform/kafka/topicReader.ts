@@ -4,7 +4,8 @@
 import crypto from 'node:crypto';
 import type { Kafka } from 'kafkajs';
 import { type TopicName, topicName } from '../../schemas/topics.js';
-import { type EventCodec, UndecodableRecordError } from '../registry/codec.js';
+import { classifyFailure } from '../errors.js';
+import type { EventCodec } from '../registry/codec.js';
 import type { Delivered } from './consumerRunner.js';
 
 export type TopicRange = { topic: string; partition: number; start: number; end: number };
@@ -105,8 +106,14 @@ export async function readTopicRange(opts: ReadOptions): Promise<{ events: numbe
           try {
             delivered.push({ event: await opts.codec.decode(m.value), position, timestamp: Number(m.timestamp) });
           } catch (err) {
-            // The live consumers dead-lettered this record too; a replay skips it the same way.
-            if (!(err instanceof UndecodableRecordError)) throw err;
+            // Bytes no schema reads: the live consumers dead-lettered this record too; a replay
+            // skips it the same way. Anything else (the registry unreachable) says nothing about
+            // the record: the read fails, and its caller (a rebuild retries) reads it again later.
+            if (classifyFailure(err) !== 'permanent') {
+              failed = true;
+              reject(err instanceof Error ? err : new Error(String(err)));
+              return;
+            }
             skipped++;
           }
         }

@@ -6,12 +6,18 @@ import { COMPATIBILITY, SchemaRegistry, SchemaType } from '@kafkajs/confluent-sc
 import avro from 'avsc';
 import { eventSchemas, type EventType, type FlashsaleEvent, isEventType } from '../../schemas/events/index.js';
 import { subjectOf, topicName, topicOf } from '../../schemas/topics.js';
-import { FlashsaleError } from '../errors.js';
+import { classifyFailure, FlashsaleError, reasonOf } from '../errors.js';
 
 /** A record no schema of ours reads: decoding it again gives the same answer. */
 export class UndecodableRecordError extends FlashsaleError {
   override name = 'UndecodableRecordError';
   readonly retriable = false;
+}
+
+/** The registry did not answer (down, unreachable, 5xx): the record may be fine; decode it again later. */
+export class SchemaRegistryUnavailableError extends FlashsaleError {
+  override name = 'SchemaRegistryUnavailableError';
+  readonly retriable = true;
 }
 
 export type EventCodec = {
@@ -56,7 +62,12 @@ export function createEventCodec({ registry, topicPrefix }: { registry: SchemaRe
     try {
       writer = (await registry.getSchema(id)) as unknown as avro.Type;
     } catch (err) {
-      throw new UndecodableRecordError(`schema id ${id} is unknown to the registry: ${(err as Error).message}`);
+      // Only the registry saying it has no such schema (404) is about the record; anything
+      // else (the network, a 5xx, a timeout) says nothing about it, and the record waits.
+      if (classifyFailure(err) === 'permanent') {
+        throw new UndecodableRecordError(`schema id ${id} is unknown to the registry: ${reasonOf(err)}`, { cause: err });
+      }
+      throw new SchemaRegistryUnavailableError(`the schema registry did not answer for schema id ${id}: ${reasonOf(err)}`, { cause: err });
     }
     const name = (writer.name ?? '').split('.').at(-1) ?? '';
     if (!isEventType(name)) throw new UndecodableRecordError(`schema id ${id} is record ${writer.name}, not an event we know`);

@@ -1,8 +1,7 @@
 // Refusals at the HTTP edge: typed, with a status, a message a person can act on, and
 // details. Mapped to responses in one place (the app's error handler).
 import type { ZodError } from 'zod';
-import { FlashsaleError } from '../../platform/errors.js';
-import { isStoreUnavailable } from '../../platform/transientFaults.js';
+import { classifyFailure, FlashsaleError } from '../../platform/errors.js';
 
 export class HttpError extends FlashsaleError {
   override name = 'HttpError';
@@ -34,13 +33,12 @@ export function invalidInput(err: ZodError): HttpError {
 }
 
 /**
- * A failure that says "retry shortly", whatever route met it: Redis or PostgreSQL away or
- * overloaded, or any error of ours flagged retriable (Kafka not acknowledging in time, the
- * publish queue full). Such a request was not served, and a 500 would say it never will be.
+ * A failure that says "retry shortly", whatever route met it: Redis, PostgreSQL, the registry
+ * or the broker away or overloaded, or any error of ours flagged retriable (Kafka not
+ * acknowledging in time, the publish queue full). Such a request was not served, and a 500
+ * would say it never will be. What counts as transient is decided once, in classifyFailure.
  */
 export function asUnavailable(err: unknown): HttpError | undefined {
-  if (isStoreUnavailable(err)) return unavailable('a store is unavailable; retry shortly');
-  if (typeof err === 'object' && err !== null && (err as { retriable?: unknown }).retriable === true)
-    return unavailable('could not serve this now; retry shortly');
-  return undefined;
+  if (classifyFailure(err) !== 'transient') return undefined;
+  return unavailable('a store or the event log is unavailable; retry shortly');
 }

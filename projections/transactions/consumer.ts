@@ -2,7 +2,7 @@
 // projection dedupes by eventId in the same database transaction as the rows, so offsets
 // may be committed after the write: a crash in between redelivers a batch that changes
 // nothing.
-import { NotReadyError } from '../../platform/errors.js';
+import { waitUnlessRecordsFault } from '../../platform/errors.js';
 import { BATCHED_FETCH, type BatchHandler, type Subscription } from '../../platform/kafka/consumerRunner.js';
 import type { Logger } from '../../platform/log.js';
 import type { TransactionsProjection } from './projection.js';
@@ -15,17 +15,6 @@ export const transactionsSubscription = {
   fromBeginning: true,
 } as const satisfies Subscription;
 
-/**
- * Whether a failed write is the records' fault: a data exception or an integrity violation
- * (SQLSTATE classes 22, 23), which the consumer dead-letters after its retries. Anything
- * else (the database unreachable or restarting, a deadlock, a missing table) is not, and the
- * batch waits: dead-lettering there would skip good events and leave holes in the rows.
- */
-export function isRecordsFault(err: unknown): boolean {
-  const code = (err as { code?: unknown }).code;
-  return typeof code === 'string' && /^2[23][0-9A-Z]{3}$/.test(code);
-}
-
 export function createTransactionsHandler({
   log,
   projection,
@@ -36,10 +25,12 @@ export function createTransactionsHandler({
   const batchLog = log.child({ projection: 'transactions' });
   return async (batch) => {
     const first = batch[0]?.position;
-    const outcome = await projection.applyBatch(batch).catch((err: unknown) => {
-      if (isRecordsFault(err)) throw err;
-      throw new NotReadyError(`transactions projection cannot write now: ${(err as Error).message}`);
-    });
+    // Only rows that do not fit (a data exception, an integrity violation) are the records'
+    // fault; anything else (the database unreachable or restarting, a deadlock, a missing
+    // table) waits: dead-lettering there would skip good events and leave holes in the rows.
+    const outcome = await projection
+      .applyBatch(batch)
+      .catch((err: unknown) => waitUnlessRecordsFault(err, 'transactions projection cannot write now'));
     if (first) batchLog.debug({ topic: first.topic, partition: first.partition, offset: first.offset, ...outcome }, 'batch applied');
   };
 }

@@ -15,6 +15,7 @@ export async function startClaims(platform: Platform): Promise<RunningRole> {
     topicPrefix: config.topicPrefix,
     subscription: claimsSubscription,
     handle: (batch) => decider.handle(batch),
+    metrics,
   });
   return {
     async stop() {

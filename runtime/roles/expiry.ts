@@ -18,6 +18,7 @@ export async function startExpiry(platform: Platform): Promise<RunningRole> {
     topicPrefix,
     subscription: settlementSubscription,
     handle: (batch) => settlement.handle(batch),
+    metrics,
   });
   worker.start();
   return {

@@ -1,6 +1,7 @@
 // The `projections` role: the consumers that keep the read models up to date from the topics.
 // Each is migrated before it consumes, and stopped (finishing its batch in hand) on stop.
 import type { Kafka } from 'kafkajs';
+import type { Registry } from 'prom-client';
 import { type ConsumerRunner, startConsumerRunner } from '../../platform/kafka/consumerRunner.js';
 import type { Logger } from '../../platform/log.js';
 import type { EventCodec } from '../../platform/registry/codec.js';
@@ -18,6 +19,7 @@ export function startTransactionsProjector({
   topicPrefix,
   projection,
   group = transactionsSubscription.group,
+  metrics,
 }: {
   kafka: Kafka;
   codec: EventCodec;
@@ -25,6 +27,7 @@ export function startTransactionsProjector({
   topicPrefix: string;
   projection: Pick<TransactionsProjection, 'applyBatch'>;
   group?: string;
+  metrics?: Registry;
 }): Promise<ConsumerRunner> {
   return startConsumerRunner({
     kafka,
@@ -33,6 +36,7 @@ export function startTransactionsProjector({
     topicPrefix,
     subscription: { ...transactionsSubscription, group },
     handle: createTransactionsHandler({ log, projection }),
+    ...(metrics && { metrics }),
   });
 }
 
@@ -55,6 +59,7 @@ export async function startInventoryProjector({
     topicPrefix,
     subscription: inventorySubscription,
     handle: projector.handle,
+    metrics,
   });
   return {
     async stop() {
@@ -66,13 +71,13 @@ export async function startInventoryProjector({
 }
 
 export async function startProjections(platform: Platform): Promise<RunningRole> {
-  const { kafka, codec, log, db, config } = platform;
+  const { kafka, codec, log, db, config, metrics } = platform;
   const running: RunningRole[] = [];
 
   // PostgreSQL: one row per transaction, from entries, claims, sales, redirects, partner-events.
   const transactions = createTransactionsProjection({ db });
   await transactions.migrate();
-  running.push(await startTransactionsProjector({ kafka, codec, log, topicPrefix: config.topicPrefix, projection: transactions }));
+  running.push(await startTransactionsProjector({ kafka, codec, log, topicPrefix: config.topicPrefix, projection: transactions, metrics }));
 
   // Redis inventory: the sales' slot queues and transactions' decisions, rebuilt from the topics when flushed.
   running.push(await startInventoryProjector(platform));

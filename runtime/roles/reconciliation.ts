@@ -23,6 +23,7 @@ export async function startReconciliation(platform: Platform): Promise<RunningRo
     topicPrefix,
     subscription: reconciliationSubscription,
     handle: consumer.handle,
+    metrics,
   });
   const clock = consumer.startIdleClock();
   return {

@@ -1,7 +1,11 @@
-// Which store failures the edge answers with 503 and Retry-After: the shapes ioredis and pg
-// give their errors when the server is away or overloaded, and not the ones about a request.
+// Which store failures classifyFailure calls transient (the edge answers them 503 with
+// Retry-After, the consumers wait them out): the shapes ioredis and pg give their errors when
+// the server is away or overloaded, and not the ones about a request.
 import { describe, expect, it } from 'vitest';
-import { isPostgresUnavailable, isRedisUnavailable, isStoreUnavailable } from '../../../platform/transientFaults.js';
+import { classifyFailure } from '../../../platform/errors.js';
+import { asUnavailable } from '../../../producers/http/errors.js';
+
+const isTransient = (err: unknown) => classifyFailure(err) === 'transient';
 
 const named = (name: string, message: string) => Object.assign(new Error(message), { name });
 const coded = (code: string, message = 'x') => Object.assign(new Error(message), { code });
@@ -22,8 +26,8 @@ describe('Redis unavailable', () => {
     ],
     ['every address refused', Object.assign(new AggregateError([coded('ECONNREFUSED')]), { code: undefined })],
   ])('is recognised when %s', (_what, err) => {
-    expect(isRedisUnavailable(err)).toBe(true);
-    expect(isStoreUnavailable(err)).toBe(true);
+    expect(isTransient(err)).toBe(true);
+    expect(asUnavailable(err)?.status).toBe(503);
   });
 
   it.each([
@@ -32,7 +36,8 @@ describe('Redis unavailable', () => {
     ['a bug of ours', new TypeError("Cannot read properties of undefined (reading 'status')")],
     ['no error at all', undefined],
   ])('is not claimed for %s', (_what, err) => {
-    expect(isRedisUnavailable(err)).toBe(false);
+    expect(isTransient(err)).toBe(false);
+    expect(asUnavailable(err)).toBeUndefined();
   });
 });
 
@@ -48,7 +53,7 @@ describe('PostgreSQL unavailable', () => {
     ['the server cannot connect now', coded('57P03')],
     ['there are too many connections', coded('53300')],
   ])('is recognised when %s', (_what, err) => {
-    expect(isPostgresUnavailable(err)).toBe(true);
+    expect(isTransient(err)).toBe(true);
   });
 
   it.each([
@@ -57,6 +62,6 @@ describe('PostgreSQL unavailable', () => {
     ['a missing table', coded('42P01')],
     ['a query cancelled by statement_timeout', coded('57014')],
   ])('is not claimed for %s', (_what, err) => {
-    expect(isPostgresUnavailable(err)).toBe(false);
+    expect(isTransient(err)).toBe(false);
   });
 });
