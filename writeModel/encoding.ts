@@ -3,6 +3,7 @@
 import { type DecisionEvent, type EndingEvent, type InventoryEvent, slotId, slotNumber } from '../domain/claiming/inventory.js';
 import { decisionEventId, releaseEventId, settleEventId } from '../domain/claiming/decide.js';
 import type { EventOf } from '../schemas/events/index.js';
+import { decision, flag, type FoldRecord, foldKind, saleField } from './storeFormat.js';
 
 /** The events the store folds: a sale's inventory events, and entries (which open transactions). */
 export type StoreEvent = InventoryEvent | EventOf<'EntryRecorded'>;
@@ -25,13 +26,17 @@ const slotsOf = (slotIds: readonly string[]) => slotIds.map(slotNumber).join(','
 const slotIdsOf = (saleId: string, slots: string | null) => (slots ? slots.split(',').map((n) => slotId(saleId, Number(n))) : []);
 const str = (n: number) => String(n);
 
-/** The JSON an event is folded from by the `apply` script. */
+/** The JSON an event is folded from by the `apply` script: a fold record (see storeFormat.ts). */
 export function encodeForFold(event: StoreEvent): string {
-  const at = str(event.occurredAt);
-  const cause = event.causationId ?? '';
+  return JSON.stringify(foldRecordOf(event));
+}
+
+function foldRecordOf(event: StoreEvent): FoldRecord {
+  const occurredAt = str(event.occurredAt);
+  const causationId = event.causationId ?? '';
   switch (event.type) {
     case 'SaleScheduled': {
-      const f = {
+      const terms: Record<keyof typeof saleField, string> = {
         productId: event.productId,
         partnerId: event.partnerId,
         stock: str(event.stock),
@@ -42,61 +47,70 @@ export function encodeForFold(event: StoreEvent): string {
         perUserLimit: str(event.perUserLimit),
         reservationSeconds: str(event.reservationSeconds),
         challenge: event.challenge,
-        closed: '0',
+        closed: flag.no,
         scheduledEventId: event.eventId,
-        scheduledAt: at,
+        scheduledAt: occurredAt,
       };
-      return JSON.stringify({ k: 'S', s: event.saleId, stock: str(event.stock), f: Object.entries(f).flat() });
+      const fields = Object.entries(terms).flatMap(([name, value]) => [saleField[name as keyof typeof saleField], value]);
+      return { kind: foldKind.saleScheduled, saleId: event.saleId, stock: str(event.stock), terms: fields };
     }
     case 'SaleClosed':
-      return JSON.stringify({ k: 'C', s: event.saleId });
+      return { kind: foldKind.saleClosed, saleId: event.saleId };
     case 'EntryRecorded':
-      return JSON.stringify({ k: 'E', t: event.transactionId, s: event.saleId, u: event.userId });
+      return { kind: foldKind.entryRecorded, transactionId: event.transactionId, saleId: event.saleId, userId: event.userId };
     case 'ClaimGranted':
-      return JSON.stringify({
-        k: 'G',
-        t: event.transactionId,
-        s: event.saleId,
-        u: event.userId,
-        q: str(event.quantity),
-        slots: slotsOf(event.slotIds),
-        exp: str(event.expiresAt),
-        amount: str(event.amountMinor),
-        cur: event.currency,
-        at,
-        cause,
-      });
+      return {
+        kind: foldKind.granted,
+        transactionId: event.transactionId,
+        saleId: event.saleId,
+        userId: event.userId,
+        quantity: str(event.quantity),
+        slotNumbers: slotsOf(event.slotIds),
+        expiresAt: str(event.expiresAt),
+        amountMinor: str(event.amountMinor),
+        currency: event.currency,
+        occurredAt,
+        causationId,
+      };
     case 'ClaimRejected':
-      return JSON.stringify({
-        k: 'R',
-        t: event.transactionId,
-        s: event.saleId,
-        u: event.userId,
-        q: str(event.quantity),
+      return {
+        kind: foldKind.rejected,
+        transactionId: event.transactionId,
+        saleId: event.saleId,
+        userId: event.userId,
+        quantity: str(event.quantity),
         reason: event.reason,
-        at,
-        cause,
-      });
+        occurredAt,
+        causationId,
+      };
     case 'ReservationReleased':
-      return JSON.stringify({
-        k: 'X',
-        t: event.transactionId,
-        s: event.saleId,
-        slots: slotsOf(event.slotIds),
-        at,
-        cause,
+      return {
+        kind: foldKind.released,
+        transactionId: event.transactionId,
+        saleId: event.saleId,
+        slotNumbers: slotsOf(event.slotIds),
+        occurredAt,
+        causationId,
         reason: event.reason,
-      });
+      };
     case 'ReservationSettled':
-      return JSON.stringify({ k: 'P', t: event.transactionId, s: event.saleId, pay: event.paymentEventId, at, cause });
+      return {
+        kind: foldKind.settled,
+        transactionId: event.transactionId,
+        saleId: event.saleId,
+        paymentEventId: event.paymentEventId,
+        occurredAt,
+        causationId,
+      };
   }
 }
 
 type Cell = string | null;
 
-/** A decision tuple from the `decide` script (or storedDecision) as its event. */
+/** A decision tuple from the `decide` script (or storedDecision) as its event; its first cell is a storeFormat `decision`. */
 export function decisionFromTuple(row: Cell[]): DecisionEvent {
   const [kind, t, s, u, q, at, cause, reason, slots, exp, amount, currency] = row;
+  if (kind !== decision.granted && kind !== decision.rejected) throw new Error(`unknown decision in the store: ${JSON.stringify(row)}`);
   if (!t || !s || !u || !q || !at) throw new Error(`malformed decision tuple from the store: ${JSON.stringify(row)}`);
   const base = {
     eventId: decisionEventId(t),
@@ -108,7 +122,7 @@ export function decisionFromTuple(row: Cell[]): DecisionEvent {
     userId: u,
     quantity: Number(q),
   };
-  if (kind === 'R') return { type: 'ClaimRejected', ...base, reason: reason as EventOf<'ClaimRejected'>['reason'] };
+  if (kind === decision.rejected) return { type: 'ClaimRejected', ...base, reason: reason as EventOf<'ClaimRejected'>['reason'] };
   return {
     type: 'ClaimGranted',
     ...base,

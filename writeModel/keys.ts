@@ -1,6 +1,12 @@
 // The Redis key layout of the flash-sale store. Everything lives under
-// `<keyPrefix(topicPrefix)>inv:` so a rebuild can clear exactly the store's own keys (and
-// never the edge's rate limits or challenges under the same deployment prefix).
+// `<keyPrefix(topicPrefix)>inv2:` so a rebuild can clear exactly the store's own keys (and
+// never the edge's rate limits or challenges under the same deployment prefix). The key parts
+// and the fields of each hash are defined in storeFormat.ts.
+//
+// The namespace carries the stored format's version: `inv:` held the first format (terse
+// fields `d`, `e`, `dSale`...); `inv2:` holds the one of storeFormat.ts. An upgraded system
+// never reads the old keys: it finds no ready marker under `inv2:` and rebuilds the store from
+// the topics (rebuild.ts). The old `inv:` keys are left behind; delete them by hand.
 //
 //   <P>ready                 string  the epoch id of the current, complete state; absent = flushed, restored or rebuilding
 //   <P>readyRun              string  the Redis server run_id under which `ready` was set (a restart or failover changes it)
@@ -12,7 +18,7 @@
 //   <P>sale:<saleId>:holder  hash    slot n -> transactionId holding it (live or paid)
 //   <P>sale:<saleId>:held    hash    userId -> units held (live or paid): what the per-user limit counts
 //   <P>sale:<saleId>:live    hash    userId -> their one live reservation's transactionId
-//   <P>tx:<transactionId>    hash    entry (saleId, userId), pending, the decision (d*), the ending (e*)
+//   <P>tx:<transactionId>    hash    the entry, the pending claim, the decision, the ending (storeFormat.ts txField)
 //   <P>expiries              zset    transactionId by expiresAt, for live grants only
 //   <P>outbox                zset    transactionId by releasedAt: releases not yet acknowledged by Kafka
 //
@@ -23,29 +29,35 @@
 // node. On Redis Cluster every key of a sale would need one hash tag and a batch would be split
 // per slot.
 import { keyPrefix } from '../platform/redis.js';
+import { keyPart as K } from './storeFormat.js';
+
+/** The store's namespace, and the version of its stored format: bump it when storeFormat.ts changes a name. */
+const NAMESPACE = 'inv2:';
 
 export function inventoryPrefix(topicPrefix: string): string {
-  return `${keyPrefix(topicPrefix)}inv:`;
+  return `${keyPrefix(topicPrefix)}${NAMESPACE}`;
 }
 
 export function inventoryKeys(topicPrefix: string) {
   const p = inventoryPrefix(topicPrefix);
+  const sale = (saleId: string) => `${p}${K.sale}${saleId}`;
   return {
     prefix: p,
-    ready: `${p}ready`,
-    readyRun: `${p}readyRun`,
-    lock: `${p}lock`,
-    positions: `${p}pos`,
-    sale: (saleId: string) => `${p}sale:${saleId}`,
-    free: (saleId: string) => `${p}sale:${saleId}:free`,
-    holders: (saleId: string) => `${p}sale:${saleId}:holder`,
-    held: (saleId: string) => `${p}sale:${saleId}:held`,
-    live: (saleId: string) => `${p}sale:${saleId}:live`,
-    transaction: (transactionId: string) => `${p}tx:${transactionId}`,
-    expiries: `${p}expiries`,
-    outbox: `${p}outbox`,
-    decisionsChannel: `${p}ch:decisions`,
-    readyChannel: `${p}ch:ready`,
+    ready: `${p}${K.ready}`,
+    readyRun: `${p}${K.readyRun}`,
+    restored: `${p}${K.restored}`,
+    lock: `${p}${K.lock}`,
+    positions: `${p}${K.positions}`,
+    sale,
+    free: (saleId: string) => `${sale(saleId)}${K.free}`,
+    holders: (saleId: string) => `${sale(saleId)}${K.holders}`,
+    held: (saleId: string) => `${sale(saleId)}${K.held}`,
+    live: (saleId: string) => `${sale(saleId)}${K.live}`,
+    transaction: (transactionId: string) => `${p}${K.transaction}${transactionId}`,
+    expiries: `${p}${K.expiries}`,
+    outbox: `${p}${K.outbox}`,
+    decisionsChannel: `${p}${K.decisionsChannel}`,
+    readyChannel: `${p}${K.readyChannel}`,
   };
 }
 

@@ -1,15 +1,18 @@
 // The flash-sale store as the HTTP edge uses it: a sale's view with its remaining stock, a
 // transaction's state, and its decision (read, or awaited over pub/sub). Times are epoch ms.
 import { StoreNotReadyError } from '../platform/errors.js';
+import { slotId } from '../domain/claiming/inventory.js';
+import { type SaleStatus, saleStatusAt } from '../domain/claiming/saleWindow.js';
 import type { Redis } from '../platform/redis.js';
 import type { DecisionEvent } from './encoding.js';
 import { createInventoryScripts } from './inventoryScripts.js';
 import { inventoryKeys } from './keys.js';
 import { createStoreSignals, type DecisionView } from './signals.js';
+import { decision as stored, ending, flag, saleField as S, txField as T } from './storeFormat.js';
 
 export type { DecisionView as Decision };
 
-export type SaleStatus = 'scheduled' | 'open' | 'sold_out' | 'closed';
+export type { SaleStatus };
 
 export type SaleView = {
   saleId: string;
@@ -41,12 +44,6 @@ export type TransactionView = {
   currency?: string;
 };
 
-export function saleStatus(terms: { closed: boolean; startsAt: number; endsAt: number }, free: number, now: number): SaleStatus {
-  if (terms.closed || now >= terms.endsAt) return 'closed';
-  if (now < terms.startsAt) return 'scheduled';
-  return free === 0 ? 'sold_out' : 'open';
-}
-
 /** The decision part of a decision event, as the edge answers it. */
 export function decisionView(event: DecisionEvent): DecisionView {
   if (event.type === 'ClaimRejected') return { status: 'rejected', reason: event.reason };
@@ -54,33 +51,37 @@ export function decisionView(event: DecisionEvent): DecisionView {
   return { status: 'granted', slotIds, expiresAt, quantity, amountMinor, currency };
 }
 
-function decisionFromFields(saleId: string, f: Record<string, string | undefined>): DecisionView | undefined {
-  if (f.d === 'R') return { status: 'rejected', reason: f.reason ?? '' };
-  if (f.d !== 'G') return undefined;
+/** A transaction's hash as read: field name (storeFormat.ts txField) -> value. */
+type TxFields = Partial<Record<string, string>>;
+
+function decisionFromFields(saleId: string, f: TxFields): DecisionView | undefined {
+  if (f[T.decision] === stored.rejected) return { status: 'rejected', reason: f[T.rejectionReason] ?? '' };
+  if (f[T.decision] !== stored.granted) return undefined;
+  const slots = f[T.grantedSlots];
   return {
     status: 'granted',
-    slotIds: f.slots ? f.slots.split(',').map((n) => `${saleId}:${n}`) : [],
-    expiresAt: Number(f.expiresAt),
-    quantity: Number(f.dQty),
-    amountMinor: Number(f.amount),
-    currency: f.currency ?? '',
+    slotIds: slots ? slots.split(',').map((n) => slotId(saleId, Number(n))) : [],
+    expiresAt: Number(f[T.expiresAt]),
+    quantity: Number(f[T.decidedQuantity]),
+    amountMinor: Number(f[T.amountMinor]),
+    currency: f[T.currency] ?? '',
   };
 }
 
-function transactionStatus(f: Record<string, string | undefined>): TransactionStatus {
-  if (f.e === 'released') return 'expired';
-  if (f.e === 'settled') return 'paid';
-  if (f.d === 'G') return 'granted';
-  if (f.d === 'R') return 'rejected';
-  return f.pending === '1' ? 'pending' : 'entered';
+function transactionStatus(f: TxFields): TransactionStatus {
+  if (f[T.ending] === ending.released) return 'expired';
+  if (f[T.ending] === ending.settled) return 'paid';
+  if (f[T.decision] === stored.granted) return 'granted';
+  if (f[T.decision] === stored.rejected) return 'rejected';
+  return f[T.claimPending] === flag.yes ? 'pending' : 'entered';
 }
 
-function transactionFrom(transactionId: string, f: Record<string, string | undefined>): TransactionView | undefined {
-  const saleId = f.saleId ?? f.dSale ?? f.eSale;
-  const userId = f.userId ?? f.dUser;
+function transactionFrom(transactionId: string, f: TxFields): TransactionView | undefined {
+  const saleId = f[T.saleId] ?? f[T.decidedSaleId] ?? f[T.endedSaleId];
+  const userId = f[T.userId] ?? f[T.decidedUserId];
   if (!saleId || !userId) return undefined;
   const decision = decisionFromFields(saleId, f);
-  const quantity = f.dQty ?? f.quantity;
+  const quantity = f[T.decidedQuantity] ?? f[T.claimedQuantity];
   return {
     transactionId,
     saleId,
@@ -103,19 +104,20 @@ export function createSaleStore({ redis, topicPrefix }: { redis: Redis; topicPre
   const signals = createStoreSignals(redis, topicPrefix);
 
   async function readDecision(transactionId: string): Promise<DecisionView | undefined> {
-    const [d, saleId, dQty, reason, slots, expiresAt, amount, currency] = await redis.hmget(
-      keys.transaction(transactionId),
-      'd',
-      'dSale',
-      'dQty',
-      'reason',
-      'slots',
-      'expiresAt',
-      'amount',
-      'currency',
-    );
-    if (!d || !saleId) return undefined;
-    const f = { d, dQty, reason, slots, expiresAt, amount, currency } as Record<string, string | undefined>;
+    const names = [
+      T.decision,
+      T.decidedSaleId,
+      T.decidedQuantity,
+      T.rejectionReason,
+      T.grantedSlots,
+      T.expiresAt,
+      T.amountMinor,
+      T.currency,
+    ];
+    const values = await redis.hmget(keys.transaction(transactionId), ...names);
+    const f: TxFields = Object.fromEntries(names.flatMap((name, i) => (values[i] == null ? [] : [[name, values[i]]])));
+    const saleId = f[T.decidedSaleId];
+    if (!f[T.decision] || !saleId) return undefined;
     return decisionFromFields(saleId, f);
   }
 
@@ -141,22 +143,23 @@ export function createSaleStore({ redis, topicPrefix }: { redis: Redis; topicPre
     async readSale(saleId: string, now: number): Promise<SaleView | undefined> {
       const { ready, free, terms: t } = await scripts.readSale(saleId);
       if (!ready) throw new StoreNotReadyError();
-      if (!t.productId) return undefined;
-      const startsAt = Number(t.startsAt);
-      const endsAt = Number(t.endsAt);
+      const productId = t[S.productId];
+      if (!productId) return undefined;
+      const startsAt = Number(t[S.startsAt]);
+      const endsAt = Number(t[S.endsAt]);
       return {
         saleId,
-        productId: t.productId,
-        partnerId: t.partnerId ?? '',
-        status: saleStatus({ closed: t.closed === '1', startsAt, endsAt }, free, now),
+        productId,
+        partnerId: t[S.partnerId] ?? '',
+        status: saleStatusAt({ closed: t[S.closed] === flag.yes, startsAt, endsAt }, free, now),
         stockRemaining: free,
-        priceMinor: Number(t.priceMinor),
-        currency: t.currency ?? '',
+        priceMinor: Number(t[S.priceMinor]),
+        currency: t[S.currency] ?? '',
         startsAt,
         endsAt,
-        perUserLimit: Number(t.perUserLimit),
-        reservationSeconds: Number(t.reservationSeconds),
-        challenge: t.challenge === 'none' ? 'none' : 'pow',
+        perUserLimit: Number(t[S.perUserLimit]),
+        reservationSeconds: Number(t[S.reservationSeconds]),
+        challenge: t[S.challenge] === 'none' ? 'none' : 'pow',
       };
     },
 
@@ -176,9 +179,10 @@ export function createSaleStore({ redis, topicPrefix }: { redis: Redis; topicPre
 
     /** A transaction and its decision from one read of its hash: what the claim route asks first, on every claim. */
     async readClaim(transactionId: string): Promise<{ transaction?: TransactionView; decision?: DecisionView }> {
-      const f = (await redis.hgetall(keys.transaction(transactionId))) as Record<string, string | undefined>;
+      const f: TxFields = await redis.hgetall(keys.transaction(transactionId));
       const transaction = transactionFrom(transactionId, f);
-      const decision = f.dSale ? decisionFromFields(f.dSale, f) : undefined;
+      const decidedSaleId = f[T.decidedSaleId];
+      const decision = decidedSaleId ? decisionFromFields(decidedSaleId, f) : undefined;
       return { ...(transaction && { transaction }), ...(decision && { decision }) };
     },
 

@@ -4,14 +4,16 @@
 //
 // The rules, in the order they are checked:
 //   1. A transaction already decided gets its first decision again, unchanged (same eventId).
-//   2. sale_not_open: the sale is unknown, closed, not started yet, or over (now >= endsAt).
+//   2. sale_not_open: the sale is unknown, or outside its window (saleWindow.ts): closed, not
+//      started yet, or over (now >= endsAt).
 //   3. duplicate: the user already holds a live (granted, unpaid, unreleased) reservation in
 //      this sale under another transaction; pay or let it expire first.
 //   4. limit_exceeded: units the user holds in this sale (live or paid) plus this claim would
 //      exceed perUserLimit. Released units no longer count.
 //   5. sold_out: fewer free slots than the quantity asked. All or nothing: never a partial grant.
 //   6. Otherwise granted: the lowest-numbered free slots, reserved for reservationSeconds.
-import { type DecisionEvent, type EndingEvent, type SaleInventory, slotId } from './inventory.js';
+import { type DecisionEvent, type EndingEvent, evolve, initialInventory, type SaleInventory, slotId } from './inventory.js';
+import { saleWindowAt } from './saleWindow.js';
 import type { EventOf } from '../../schemas/events/index.js';
 
 export type RequestClaim = {
@@ -58,6 +60,14 @@ export function decide(command: InventoryCommand, state: SaleInventory): (Decisi
   }
 }
 
+/** The decider as one value (emmett's Decider): decide, evolve and the initial state, as its specifications run it. */
+export const inventoryDecider = {
+  decide: (command: InventoryCommand, state: SaleInventory): (DecisionEvent | EndingEvent)[] =>
+    command.type === 'RequestClaim' ? decide(command, state) : decide(command, state),
+  evolve,
+  initialState: initialInventory,
+};
+
 function decideClaim(c: RequestClaim, state: SaleInventory): DecisionEvent {
   if (!Number.isInteger(c.quantity) || c.quantity < 1) throw new Error(`claim ${c.transactionId}: quantity must be a positive integer`);
   const earlier = state.transactions.get(c.transactionId)?.decision;
@@ -88,7 +98,7 @@ function decideClaim(c: RequestClaim, state: SaleInventory): DecisionEvent {
 function refusal(c: RequestClaim, state: SaleInventory): RejectionReason | undefined {
   if (state.sale.status !== 'scheduled') return 'sale_not_open';
   const { terms, closed } = state.sale;
-  if (closed || c.now < terms.startsAt || c.now >= terms.endsAt) return 'sale_not_open';
+  if (saleWindowAt({ closed, startsAt: terms.startsAt, endsAt: terms.endsAt }, c.now) !== 'open') return 'sale_not_open';
   const live = state.live.get(c.userId);
   if (live !== undefined && live !== c.transactionId) return 'duplicate';
   if ((state.held.get(c.userId) ?? 0) + c.quantity > terms.perUserLimit) return 'limit_exceeded';

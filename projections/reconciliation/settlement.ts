@@ -1,9 +1,12 @@
 // Reconciles one sale against a partner's settlement file. The rows stream into a temporary
-// table inside one database transaction and are compared with what the partner told us on
-// the stream, in SQL; the findings are recorded (once each, by id) and queued for
-// publishing only if the whole file was good. A bad row rolls everything back.
+// table inside one database transaction (which also refuses an eventId listed twice); the
+// rows that may concern the sale and the partner's reports are loaded from it, and
+// compareSettlement (domain/reconciliation/settlementComparison.ts) decides the findings. They
+// are recorded (once each, by id) and queued for publishing only if the whole file was good.
+// A bad row rolls everything back.
 import { attributeSale } from '../../domain/reconciliation/attribution.js';
-import { type Figures, type Mismatch, mismatchId, toMismatchFlagged } from '../../domain/reconciliation/mismatch.js';
+import { type Mismatch, toMismatchFlagged } from '../../domain/reconciliation/mismatch.js';
+import { compareSettlement, type FileRow, type StreamReport } from '../../domain/reconciliation/settlementComparison.js';
 import type { SettlementRow } from '../../domain/reconciliation/settlementRow.js';
 import type { SaleTerms } from '../../domain/reconciliation/state.js';
 import { FlashsaleError } from '../../platform/errors.js';
@@ -50,35 +53,50 @@ from jsonb_to_recordset($1::jsonb) as r(line int, event_id text, transaction_id 
 on conflict (event_id) do nothing
 returning line`;
 
-// A row belongs to the sale of the partner event it matches, else of its transaction, else
-// of the sale its time falls in (for transactions we never saw). A match is the same partner
-// event about the same transaction and of the same type; its figures may still differ.
-const rowsOfSaleSql = `
-select f.*, p.event_id as stream_event_id, p.quantity as stream_quantity, p.amount_minor as stream_amount_minor,
-  p.currency as stream_currency
+// What compareSettlement needs, and no more than the sale's share of a large file: the rows
+// that may belong to the sale (a superset of its rule: any of the three sales it may take is
+// this one), and the partner's reports of the sale or named by a row of the file.
+const candidateRowsSql = `
+select f.event_id, f.transaction_id, f.kind, f.quantity, f.amount_minor, f.currency, f.occurred_at, f.attributed_sale_id,
+  t.sale_id as transaction_sale_id
 from settlement_rows f
-left join reconciliation_partner_events p
-  on p.partner_id = $2 and p.partner_event_id = f.event_id and p.transaction_id = f.transaction_id and p.kind = f.kind
 left join reconciliation_transactions t on t.transaction_id = f.transaction_id
-where coalesce(p.sale_id, t.sale_id, f.attributed_sale_id) = $1`;
+where f.attributed_sale_id = $1 or t.sale_id = $1
+  or exists (
+    select 1 from reconciliation_partner_events p
+    where p.partner_id = $2 and p.partner_event_id = f.event_id and p.transaction_id = f.transaction_id and p.kind = f.kind
+      and p.sale_id = $1)
+order by f.line`;
 
-const missingFromFileSql = `
-select p.* from reconciliation_partner_events p
-where p.sale_id = $1 and p.partner_id = $2 and p.reported_at <= $3
-  and not exists (
-    select 1 from settlement_rows f where f.event_id = p.partner_event_id and f.transaction_id = p.transaction_id and f.kind = p.kind)
-order by p.reported_at, p.event_id`;
+const streamReportsSql = `
+select p.event_id, p.partner_event_id, p.transaction_id, p.kind, p.sale_id, p.quantity, p.amount_minor, p.currency, p.reported_at
+from reconciliation_partner_events p
+where p.partner_id = $2
+  and (p.sale_id = $1
+    or exists (select 1 from settlement_rows f where f.event_id = p.partner_event_id and f.transaction_id = p.transaction_id and f.kind = p.kind))`;
 
-type RowOfSale = {
+type CandidateRow = {
   event_id: string;
   transaction_id: string;
+  kind: 'payment' | 'refund';
   quantity: number;
   amount_minor: string;
   currency: string;
-  stream_event_id: string | null;
-  stream_quantity: number | null;
-  stream_amount_minor: string | null;
-  stream_currency: string | null;
+  occurred_at: Date;
+  attributed_sale_id: string | null;
+  transaction_sale_id: string | null;
+};
+
+type StreamReportRow = {
+  event_id: string;
+  partner_event_id: string;
+  transaction_id: string;
+  kind: 'payment' | 'refund';
+  sale_id: string | null;
+  quantity: number;
+  amount_minor: string;
+  currency: string;
+  reported_at: Date;
 };
 
 export async function applySettlementFile({
@@ -148,57 +166,31 @@ export async function applySettlementFile({
 
     const until = await client.query<{ until: Date | null }>('select max(occurred_at) as until from settlement_rows');
     const coversUntil = until.rows[0]?.until?.getTime() ?? null;
-    const detectedAt = now();
-    const findings: Mismatch[] = [];
-    const finding = (
-      kind: Mismatch['kind'],
-      transactionId: string,
-      partnerEventId: string,
-      expected: Figures | null,
-      actual: Figures | null,
-      variant?: string,
-    ) =>
-      findings.push({
-        mismatchId: mismatchId(kind, transactionId, partnerEventId, variant),
-        kind,
-        transactionId,
-        saleId,
-        partnerEventId,
-        expected,
-        actual,
-        detectedAt,
-      });
-
-    const ofSale = await client.query<RowOfSale>(rowsOfSaleSql, [saleId, partnerId]);
-    for (const f of ofSale.rows) {
-      const inFile = { quantity: f.quantity, amountMinor: Number(f.amount_minor), currency: f.currency };
-      if (f.stream_event_id === null) {
-        finding('missing_from_stream', f.transaction_id, `${partnerId}:${f.event_id}`, null, inFile);
-        continue;
-      }
-      const onStream = { quantity: f.stream_quantity!, amountMinor: Number(f.stream_amount_minor), currency: f.stream_currency! };
-      if (onStream.amountMinor !== inFile.amountMinor || onStream.currency !== inFile.currency)
-        finding('amount_mismatch', f.transaction_id, f.stream_event_id, onStream, inFile, 'settlement');
-      if (onStream.quantity !== inFile.quantity)
-        finding('quantity_mismatch', f.transaction_id, f.stream_event_id, onStream, inFile, 'settlement');
-    }
-    if (coversUntil !== null) {
-      const missing = await client.query<{
-        event_id: string;
-        transaction_id: string;
-        quantity: number;
-        amount_minor: string;
-        currency: string;
-      }>(missingFromFileSql, [saleId, partnerId, new Date(coversUntil)]);
-      for (const p of missing.rows)
-        finding(
-          'missing_from_file',
-          p.transaction_id,
-          p.event_id,
-          { quantity: p.quantity, amountMinor: Number(p.amount_minor), currency: p.currency },
-          null,
-        );
-    }
+    const candidates = await client.query<CandidateRow>(candidateRowsSql, [saleId, partnerId]);
+    const reports = await client.query<StreamReportRow>(streamReportsSql, [saleId, partnerId]);
+    const fileRows: FileRow[] = candidates.rows.map((f) => ({
+      row: {
+        eventId: f.event_id,
+        transactionId: f.transaction_id,
+        type: f.kind,
+        quantity: f.quantity,
+        amountMinor: Number(f.amount_minor),
+        currency: f.currency,
+        occurredAt: f.occurred_at.getTime(),
+      },
+      transactionSaleId: f.transaction_sale_id,
+      attributedSaleId: f.attributed_sale_id,
+    }));
+    const stream: StreamReport[] = reports.rows.map((p) => ({
+      eventId: p.event_id,
+      partnerEventId: p.partner_event_id,
+      transactionId: p.transaction_id,
+      kind: p.kind,
+      saleId: p.sale_id,
+      figures: { quantity: p.quantity, amountMinor: Number(p.amount_minor), currency: p.currency },
+      reportedAt: p.reported_at.getTime(),
+    }));
+    const { rowsOfSale, findings } = compareSettlement(stream, { rows: fileRows, coversUntil }, { saleId, partnerId, detectedAt: now() });
 
     let recorded: Mismatch[] = [];
     if (findings.length) {
@@ -212,6 +204,6 @@ export async function applySettlementFile({
           JSON.stringify(recorded.map((m) => ({ mismatch_id: m.mismatchId, event: toMismatchFlagged(m) }))),
         ]);
     }
-    return { rows: total, rowsOfSale: ofSale.rows.length, coversUntil, findings, recorded };
+    return { rows: total, rowsOfSale, coversUntil, findings, recorded };
   });
 }

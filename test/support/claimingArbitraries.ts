@@ -1,5 +1,7 @@
 // Random command sequences against one sale: claims (with repeated transactions), expiries
-// at random times, payments (some repeated, some second payments), and an early close.
+// at random times, payments (some repeated, some second payments), and an early close. Some
+// claims fall on the sale window's edges (a millisecond before, at, and after startsAt and
+// endsAt), where an off-by-one between the Lua and domain/claiming/saleWindow.ts would show.
 import fc from 'fast-check';
 import type { InventoryCommand } from '../../domain/claiming/decide.js';
 import type { EventOf } from '../../schemas/events/index.js';
@@ -17,6 +19,14 @@ const op = fc.oneof(
       tx: fc.nat(11),
       user: fc.nat(4),
       quantity: fc.integer({ min: 1, max: 3 }),
+      // One claim in six lands on an edge of the window.
+      atEdge: fc.oneof(
+        { weight: 5, arbitrary: fc.constant(null) },
+        {
+          weight: 1,
+          arbitrary: fc.record({ edge: fc.constantFrom('startsAt' as const, 'endsAt' as const), offset: fc.integer({ min: -1, max: 1 }) }),
+        },
+      ),
     }),
   },
   { weight: 2, arbitrary: fc.record({ kind: fc.constant('release' as const), tx: fc.nat(11) }) },
@@ -64,7 +74,8 @@ export function scenarioArbitrary(saleId = 'sale-1'): fc.Arbitrary<Scenario> {
                 userId: `u-${user}`,
                 quantity: o.quantity,
                 claimEventId: `c-${steps.length}`,
-                now,
+                // On an edge, off the running clock (which goes on from where it was).
+                now: o.atEdge ? sale[o.atEdge.edge] + o.atEdge.offset : now,
               },
             });
             break;

@@ -1,5 +1,5 @@
-// Events and commands of one sale's inventory, for the decider's specifications, its
-// properties, and the check that the Redis scripts agree with it.
+// Events and commands of one sale's inventory, for the decider's specifications (run with
+// deciderSpec.ts), its properties, and the check that the Redis scripts agree with it.
 import crypto from 'node:crypto';
 import { decide, type InventoryCommand, type RequestClaim } from '../../domain/claiming/decide.js';
 import { evolve, initialInventory, type InventoryEvent, type SaleInventory } from '../../domain/claiming/inventory.js';
@@ -85,14 +85,4 @@ export function eventsOf(
   }
   const c = step.command;
   return c.type === 'RequestClaim' ? decide(c, state) : decide(c, state);
-}
-
-/** given(events).when(command).then(events): the decider's specification style. */
-export function given(events: readonly InventoryEvent[]) {
-  return {
-    when(command: InventoryCommand) {
-      const state = events.reduce(evolve, initialInventory);
-      return command.type === 'RequestClaim' ? decide(command, state) : decide(command, state);
-    },
-  };
 }

@@ -4,6 +4,7 @@ import type { Redis } from 'ioredis';
 import type { InventoryEvent, SaleInventory } from '../../domain/claiming/inventory.js';
 import { decisionFromTuple } from '../../writeModel/encoding.js';
 import { inventoryKeys } from '../../writeModel/keys.js';
+import { ending as ended, txField as T } from '../../writeModel/storeFormat.js';
 
 type TxView = { decision?: InventoryEvent; ending?: string };
 
@@ -13,36 +14,33 @@ export async function readInventory(redis: Redis, topicPrefix: string, saleId: s
   const holders = new Map(Object.entries(await redis.hgetall(keys.holders(saleId))).map(([n, tx]) => [Number(n), tx]));
   const held = new Map(Object.entries(await redis.hgetall(keys.held(saleId))).map(([u, q]) => [u, Number(q)]));
   const live = new Map(Object.entries(await redis.hgetall(keys.live(saleId))));
+  // The decision's fields in the order of a decision tuple (encoding.ts decisionFromTuple), then the ending.
+  const decisionFields = [
+    T.decidedSaleId,
+    T.decidedUserId,
+    T.decidedQuantity,
+    T.decidedAt,
+    T.decisionCausationId,
+    T.rejectionReason,
+    T.grantedSlots,
+    T.expiresAt,
+    T.amountMinor,
+    T.currency,
+  ];
   const pipeline = redis.pipeline();
-  for (const t of txIds) {
-    pipeline.hmget(
-      keys.transaction(t),
-      'd',
-      'dSale',
-      'dUser',
-      'dQty',
-      'dAt',
-      'dCause',
-      'reason',
-      'slots',
-      'expiresAt',
-      'amount',
-      'currency',
-      'e',
-      'ePay',
-    );
-  }
+  for (const t of txIds) pipeline.hmget(keys.transaction(t), T.decision, ...decisionFields, T.ending, T.paymentEventId);
   const rows = ((await pipeline.exec()) ?? []).map(([err, row]) => {
     if (err) throw err;
     return row as (string | null)[];
   });
   const transactions = new Map<string, TxView>();
   txIds.forEach((t, i) => {
-    const f = rows[i]!;
-    const [d, ...rest] = f;
+    const [decision, ...rest] = rows[i]!;
+    const decided = rest.slice(0, decisionFields.length);
+    const [ending, paymentEventId] = rest.slice(decisionFields.length);
     const entry: TxView = {};
-    if (d) entry.decision = decisionFromTuple([d, t, ...rest.slice(0, 10)]);
-    if (f[11]) entry.ending = `${f[11]}${f[12] ? `:${f[12]}` : ''}`;
+    if (decision) entry.decision = decisionFromTuple([decision, t, ...decided]);
+    if (ending) entry.ending = `${ending}${paymentEventId ? `:${paymentEventId}` : ''}`;
     if (entry.decision || entry.ending) transactions.set(t, entry);
   });
   return { free, holders, held, live, transactions };
@@ -53,9 +51,9 @@ export function domainView(state: SaleInventory) {
   for (const [t, tx] of state.transactions) {
     const ending =
       tx.ending?.type === 'ReservationReleased'
-        ? 'released'
+        ? ended.released
         : tx.ending?.type === 'ReservationSettled'
-          ? `settled:${tx.ending.paymentEventId}`
+          ? `${ended.settled}:${tx.ending.paymentEventId}`
           : undefined;
     transactions.set(t, { ...(tx.decision && { decision: tx.decision }), ...(ending && { ending }) });
   }

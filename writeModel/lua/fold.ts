@@ -5,112 +5,121 @@
 //
 // Values cross the boundary as strings: epoch-ms times and money are formatted with %.0f,
 // never with Lua's default %.14g, which would switch to exponent notation on large values.
+// Key parts, field names and stored words come from ../storeFormat.ts, interpolated here.
+import { decision as D, ending as E, flag, keyPart as K, saleField as S, txField as T } from '../storeFormat.js';
+
 export const foldLua = `
 local P = ARGV[1]
 local function fmt(n) return string.format('%.0f', n) end
-local function txKey(t) return P .. 'tx:' .. t end
-local function saleKey(s) return P .. 'sale:' .. s end
+local function txKey(t) return P .. '${K.transaction}' .. t end
+local function saleKey(s) return P .. '${K.sale}' .. s end
 
 local function applySchedule(s, fields, stock)
   local sk = saleKey(s)
   if redis.call('EXISTS', sk) == 1 then return false end
   redis.call('HSET', sk, unpack(fields))
   -- A slot some transaction holds already (folded out of order) is not free.
-  local holders = redis.call('EXISTS', sk .. ':holder') == 1
+  local holders = redis.call('EXISTS', sk .. '${K.holders}') == 1
   local batch = {}
   for n = 1, stock do
-    if not holders or redis.call('HEXISTS', sk .. ':holder', n) == 0 then
+    if not holders or redis.call('HEXISTS', sk .. '${K.holders}', n) == 0 then
       batch[#batch + 1] = n
       batch[#batch + 1] = s .. ':' .. n
       if #batch >= 2000 then
-        redis.call('ZADD', sk .. ':free', unpack(batch))
+        redis.call('ZADD', sk .. '${K.free}', unpack(batch))
         batch = {}
       end
     end
   end
-  if #batch > 0 then redis.call('ZADD', sk .. ':free', unpack(batch)) end
+  if #batch > 0 then redis.call('ZADD', sk .. '${K.free}', unpack(batch)) end
   return true
 end
 
 local function applyClose(s)
   local sk = saleKey(s)
-  if redis.call('HGET', sk, 'closed') ~= '0' then return false end
-  redis.call('HSET', sk, 'closed', '1')
+  if redis.call('HGET', sk, '${S.closed}') ~= '${flag.no}' then return false end
+  redis.call('HSET', sk, '${S.closed}', '${flag.yes}')
   return true
 end
 
 local function applyEntry(t, s, u)
   local k = txKey(t)
-  local a = redis.call('HSETNX', k, 'saleId', s)
-  local b = redis.call('HSETNX', k, 'userId', u)
+  local a = redis.call('HSETNX', k, '${T.saleId}', s)
+  local b = redis.call('HSETNX', k, '${T.userId}', u)
   return a + b > 0
 end
 
 local function applyReject(t, s, u, q, reason, at, cause)
   local k = txKey(t)
-  if redis.call('HEXISTS', k, 'd') == 1 then return false end
-  redis.call('HSET', k, 'd', 'R', 'dSale', s, 'dUser', u, 'dQty', q, 'reason', reason, 'dAt', at, 'dCause', cause)
+  if redis.call('HEXISTS', k, '${T.decision}') == 1 then return false end
+  redis.call('HSET', k, '${T.decision}', '${D.rejected}', '${T.decidedSaleId}', s, '${T.decidedUserId}', u, '${T.decidedQuantity}', q,
+    '${T.rejectionReason}', reason, '${T.decidedAt}', at, '${T.decisionCausationId}', cause)
   return true
 end
 
 local function applyGrant(t, s, u, q, slots, exp, amount, currency, at, cause)
   local k = txKey(t)
-  if redis.call('HEXISTS', k, 'd') == 1 then return false end
-  redis.call('HSET', k, 'd', 'G', 'dSale', s, 'dUser', u, 'dQty', q, 'dAt', at, 'dCause', cause,
-    'slots', slots, 'expiresAt', exp, 'amount', amount, 'currency', currency)
-  local ending = redis.call('HGET', k, 'e')
+  if redis.call('HEXISTS', k, '${T.decision}') == 1 then return false end
+  redis.call('HSET', k, '${T.decision}', '${D.granted}', '${T.decidedSaleId}', s, '${T.decidedUserId}', u, '${T.decidedQuantity}', q,
+    '${T.decidedAt}', at, '${T.decisionCausationId}', cause,
+    '${T.grantedSlots}', slots, '${T.expiresAt}', exp, '${T.amountMinor}', amount, '${T.currency}', currency)
+  local ending = redis.call('HGET', k, '${T.ending}')
   -- Released before this grant was folded: its slots went back already and stay free.
-  if ending == 'released' then return true end
+  if ending == '${E.released}' then return true end
   local sk = saleKey(s)
   for n in string.gmatch(slots, '[^,]+') do
-    redis.call('ZREM', sk .. ':free', s .. ':' .. n)
-    redis.call('HSET', sk .. ':holder', n, t)
+    redis.call('ZREM', sk .. '${K.free}', s .. ':' .. n)
+    redis.call('HSET', sk .. '${K.holders}', n, t)
   end
-  redis.call('HINCRBY', sk .. ':held', u, tonumber(q))
+  redis.call('HINCRBY', sk .. '${K.held}', u, tonumber(q))
   -- Settled before this grant was folded: held for good, nothing live, nothing to expire.
   if not ending then
-    redis.call('HSET', sk .. ':live', u, t)
-    redis.call('ZADD', P .. 'expiries', exp, t)
+    redis.call('HSET', sk .. '${K.live}', u, t)
+    redis.call('ZADD', P .. '${K.expiries}', exp, t)
   end
   return true
 end
 
 local function applyRelease(t, s, slots, at, cause, reason)
   local k = txKey(t)
-  if redis.call('HEXISTS', k, 'e') == 1 then return false end
-  redis.call('HSET', k, 'e', 'released', 'eSale', s, 'eSlots', slots, 'eAt', at, 'eCause', cause, 'eReason', reason)
-  redis.call('ZREM', P .. 'expiries', t)
-  local g = redis.call('HMGET', k, 'd', 'dUser', 'dQty', 'slots', 'dSale')
-  if g[1] ~= 'G' then return true end
+  if redis.call('HEXISTS', k, '${T.ending}') == 1 then return false end
+  redis.call('HSET', k, '${T.ending}', '${E.released}', '${T.endedSaleId}', s, '${T.releasedSlots}', slots, '${T.endedAt}', at,
+    '${T.endingCausationId}', cause, '${T.releaseReason}', reason)
+  redis.call('ZREM', P .. '${K.expiries}', t)
+  local g = redis.call('HMGET', k, '${T.decision}', '${T.decidedUserId}', '${T.decidedQuantity}', '${T.grantedSlots}', '${T.decidedSaleId}')
+  if g[1] ~= '${D.granted}' then return true end
   local sk = saleKey(g[5])
   for n in string.gmatch(g[4], '[^,]+') do
     -- Only a slot this transaction still holds goes back: a later grant may own it already.
-    if redis.call('HGET', sk .. ':holder', n) == t then
-      redis.call('HDEL', sk .. ':holder', n)
-      redis.call('ZADD', sk .. ':free', n, g[5] .. ':' .. n)
+    if redis.call('HGET', sk .. '${K.holders}', n) == t then
+      redis.call('HDEL', sk .. '${K.holders}', n)
+      redis.call('ZADD', sk .. '${K.free}', n, g[5] .. ':' .. n)
     end
   end
-  if redis.call('HINCRBY', sk .. ':held', g[2], -tonumber(g[3])) <= 0 then redis.call('HDEL', sk .. ':held', g[2]) end
-  if redis.call('HGET', sk .. ':live', g[2]) == t then redis.call('HDEL', sk .. ':live', g[2]) end
+  if redis.call('HINCRBY', sk .. '${K.held}', g[2], -tonumber(g[3])) <= 0 then redis.call('HDEL', sk .. '${K.held}', g[2]) end
+  if redis.call('HGET', sk .. '${K.live}', g[2]) == t then redis.call('HDEL', sk .. '${K.live}', g[2]) end
   return true
 end
 
 local function applySettle(t, s, pay, at, cause)
   local k = txKey(t)
-  if redis.call('HEXISTS', k, 'e') == 1 then return false end
-  redis.call('HSET', k, 'e', 'settled', 'eSale', s, 'ePay', pay, 'eAt', at, 'eCause', cause)
-  redis.call('ZREM', P .. 'expiries', t)
-  local g = redis.call('HMGET', k, 'd', 'dUser', 'dSale')
-  if g[1] ~= 'G' then return true end
+  if redis.call('HEXISTS', k, '${T.ending}') == 1 then return false end
+  redis.call('HSET', k, '${T.ending}', '${E.settled}', '${T.endedSaleId}', s, '${T.paymentEventId}', pay, '${T.endedAt}', at,
+    '${T.endingCausationId}', cause)
+  redis.call('ZREM', P .. '${K.expiries}', t)
+  local g = redis.call('HMGET', k, '${T.decision}', '${T.decidedUserId}', '${T.decidedSaleId}')
+  if g[1] ~= '${D.granted}' then return true end
   local sk = saleKey(g[3])
-  if redis.call('HGET', sk .. ':live', g[2]) == t then redis.call('HDEL', sk .. ':live', g[2]) end
+  if redis.call('HGET', sk .. '${K.live}', g[2]) == t then redis.call('HDEL', sk .. '${K.live}', g[2]) end
   return true
 end
 
--- The stored decision, in the order the adapter reads it back:
--- kind, transactionId, saleId, userId, quantity, occurredAt, causationId, reason, slots, expiresAt, amount, currency
+-- The stored decision, in the order the adapter reads it back (encoding.ts decisionFromTuple):
+-- decision, transactionId, saleId, userId, quantity, occurredAt, causationId, reason, slots, expiresAt, amount, currency
 local function storedDecision(t)
-  local f = redis.call('HMGET', txKey(t), 'd', 'dSale', 'dUser', 'dQty', 'dAt', 'dCause', 'reason', 'slots', 'expiresAt', 'amount', 'currency')
+  local f = redis.call('HMGET', txKey(t), '${T.decision}', '${T.decidedSaleId}', '${T.decidedUserId}', '${T.decidedQuantity}',
+    '${T.decidedAt}', '${T.decisionCausationId}', '${T.rejectionReason}', '${T.grantedSlots}', '${T.expiresAt}', '${T.amountMinor}',
+    '${T.currency}')
   return {f[1], t, f[2], f[3], f[4], f[5], f[6], f[7], f[8], f[9], f[10], f[11]}
 end
 
@@ -125,10 +134,10 @@ local function serverRun() return string.match(redis.call('INFO', 'server'), 'ru
 -- the marker is withdrawn: every writer and the live fold stop until the rebuilder has
 -- folded the topics' tail since the store's own positions (see ../rebuild.ts).
 local function storeComplete()
-  if redis.call('EXISTS', P .. 'ready') == 0 then return false end
-  if redis.call('GET', P .. 'readyRun') == serverRun() then return true end
-  redis.call('DEL', P .. 'ready')
-  redis.call('SET', P .. 'restored', '1')
+  if redis.call('EXISTS', P .. '${K.ready}') == 0 then return false end
+  if redis.call('GET', P .. '${K.readyRun}') == serverRun() then return true end
+  redis.call('DEL', P .. '${K.ready}')
+  redis.call('SET', P .. '${K.restored}', '${flag.yes}')
   return false
 end
 
@@ -137,7 +146,7 @@ end
 -- (see writerEpoch.ts).
 local function writerGate(expected)
   if not storeComplete() then return {'NOT_READY'} end
-  local ready = redis.call('GET', P .. 'ready')
+  local ready = redis.call('GET', P .. '${K.ready}')
   if ready ~= expected then return {'EPOCH', ready} end
   return nil
 end

@@ -1,6 +1,7 @@
 // The store's Lua scripts. Each runs atomically in Redis: that is where the "never oversell"
 // check lives (one script pops slots only after checking sale window, limit and stock, with
 // no other command in between). ARGV[1] is always the key prefix; see ../keys.ts.
+import { decision as D, ending as E, flag, foldKind as F, keyPart as K, saleField as S, txField as T } from '../storeFormat.js';
 import { foldLua } from './fold.js';
 
 /**
@@ -17,10 +18,11 @@ local sales = {}
 local function terms(s)
   local m = sales[s]
   if m == nil then
-    local f = redis.call('HMGET', saleKey(s), 'startsAt', 'endsAt', 'closed', 'perUserLimit', 'reservationSeconds', 'priceMinor', 'currency')
+    local f = redis.call('HMGET', saleKey(s), '${S.startsAt}', '${S.endsAt}', '${S.closed}', '${S.perUserLimit}', '${S.reservationSeconds}',
+      '${S.priceMinor}', '${S.currency}')
     m = false
     if f[1] then
-      m = { startsAt = tonumber(f[1]), endsAt = tonumber(f[2]), closed = f[3] == '1', limit = tonumber(f[4]),
+      m = { startsAt = tonumber(f[1]), endsAt = tonumber(f[2]), closed = f[3] == '${flag.yes}', limit = tonumber(f[4]),
             seconds = tonumber(f[5]), price = tonumber(f[6]), currency = f[7] }
     end
     sales[s] = m
@@ -31,35 +33,36 @@ local out = {'OK'}
 for i = 4, #ARGV, 5 do
   local t, s, u, qs, cause = ARGV[i], ARGV[i + 1], ARGV[i + 2], ARGV[i + 3], ARGV[i + 4]
   local q = tonumber(qs)
-  if redis.call('HEXISTS', txKey(t), 'd') == 1 then
+  if redis.call('HEXISTS', txKey(t), '${T.decision}') == 1 then
     out[#out + 1] = storedDecision(t)
   else
     local m = terms(s)
     local sk = saleKey(s)
     local reason = nil
+    -- The sale window: domain/claiming/saleWindow.ts saleWindowAt, kept here because it must run in Redis.
     if not m or m.closed or now < m.startsAt or now >= m.endsAt then
       reason = 'sale_not_open'
     else
-      local live = redis.call('HGET', sk .. ':live', u)
+      local live = redis.call('HGET', sk .. '${K.live}', u)
       if live and live ~= t then
         reason = 'duplicate'
-      elseif tonumber(redis.call('HGET', sk .. ':held', u) or '0') + q > m.limit then
+      elseif tonumber(redis.call('HGET', sk .. '${K.held}', u) or '0') + q > m.limit then
         reason = 'limit_exceeded'
-      elseif redis.call('ZCARD', sk .. ':free') < q then
+      elseif redis.call('ZCARD', sk .. '${K.free}') < q then
         reason = 'sold_out'
       end
     end
     if reason then
       applyReject(t, s, u, qs, reason, at, cause)
-      out[#out + 1] = {'R', t, s, u, qs, at, cause, reason}
+      out[#out + 1] = {'${D.rejected}', t, s, u, qs, at, cause, reason}
     else
-      local taken = redis.call('ZRANGE', sk .. ':free', 0, q - 1)
+      local taken = redis.call('ZRANGE', sk .. '${K.free}', 0, q - 1)
       local nums = {}
       for j = 1, #taken do nums[j] = string.match(taken[j], '(%d+)$') end
       local slots = table.concat(nums, ',')
       local exp, amount = fmt(now + m.seconds * 1000), fmt(m.price * q)
       applyGrant(t, s, u, qs, slots, exp, amount, m.currency, at, cause)
-      out[#out + 1] = {'G', t, s, u, qs, at, cause, false, slots, exp, amount, m.currency}
+      out[#out + 1] = {'${D.granted}', t, s, u, qs, at, cause, false, slots, exp, amount, m.currency}
     end
   end
 end
@@ -78,14 +81,15 @@ local at = ARGV[3]
 local out = {'OK'}
 for i = 4, #ARGV, 2 do
   local t, pay = ARGV[i], ARGV[i + 1]
-  local f = redis.call('HMGET', txKey(t), 'd', 'e', 'ePay', 'dSale', 'eSale', 'eAt')
-  if f[2] == 'settled' then
+  local f = redis.call('HMGET', txKey(t), '${T.decision}', '${T.ending}', '${T.paymentEventId}', '${T.decidedSaleId}', '${T.endedSaleId}',
+    '${T.endedAt}')
+  if f[2] == '${E.settled}' then
     if f[3] == pay then out[#out + 1] = {'again', t, f[5], pay, f[6]} else out[#out + 1] = {'other_payment', t} end
-  elseif f[2] == 'released' then
+  elseif f[2] == '${E.released}' then
     out[#out + 1] = {'released', t}
-  elseif f[1] == 'R' then
+  elseif f[1] == '${D.rejected}' then
     out[#out + 1] = {'rejected', t}
-  elseif f[1] ~= 'G' then
+  elseif f[1] ~= '${D.granted}' then
     out[#out + 1] = {'unknown', t}
   else
     applySettle(t, f[4], pay, at, pay)
@@ -104,17 +108,17 @@ const releaseDue = `${foldLua}
 local gate = writerGate(ARGV[2])
 if gate then return gate end
 local at = ARGV[3]
-local due = redis.call('ZRANGEBYSCORE', P .. 'expiries', '-inf', at, 'LIMIT', 0, tonumber(ARGV[4]))
+local due = redis.call('ZRANGEBYSCORE', P .. '${K.expiries}', '-inf', at, 'LIMIT', 0, tonumber(ARGV[4]))
 local out = {'OK'}
 for _, t in ipairs(due) do
-  local f = redis.call('HMGET', txKey(t), 'd', 'e', 'dSale', 'slots')
-  if f[1] == 'G' and not f[2] then
+  local f = redis.call('HMGET', txKey(t), '${T.decision}', '${T.ending}', '${T.decidedSaleId}', '${T.grantedSlots}')
+  if f[1] == '${D.granted}' and not f[2] then
     local cause = 'decision:' .. t
     applyRelease(t, f[3], f[4], at, cause, 'expired')
-    redis.call('ZADD', P .. 'outbox', at, t)
+    redis.call('ZADD', P .. '${K.outbox}', at, t)
     out[#out + 1] = {t, f[3], f[4], at, cause}
   else
-    redis.call('ZREM', P .. 'expiries', t)
+    redis.call('ZREM', P .. '${K.expiries}', t)
   end
 end
 return out
@@ -123,9 +127,10 @@ return out
 /** The releases still waiting for Kafka's acknowledgement. ARGV: prefix, limit. */
 const readOutbox = `${foldLua}
 local out = {}
-for _, t in ipairs(redis.call('ZRANGE', P .. 'outbox', 0, tonumber(ARGV[2]) - 1)) do
-  local f = redis.call('HMGET', txKey(t), 'eSale', 'eSlots', 'eAt', 'eCause', 'eReason')
-  if f[1] then out[#out + 1] = {t, f[1], f[2], f[3], f[4], f[5]} else redis.call('ZREM', P .. 'outbox', t) end
+for _, t in ipairs(redis.call('ZRANGE', P .. '${K.outbox}', 0, tonumber(ARGV[2]) - 1)) do
+  local f = redis.call('HMGET', txKey(t), '${T.endedSaleId}', '${T.releasedSlots}', '${T.endedAt}', '${T.endingCausationId}',
+    '${T.releaseReason}')
+  if f[1] then out[#out + 1] = {t, f[1], f[2], f[3], f[4], f[5]} else redis.call('ZREM', P .. '${K.outbox}', t) end
 end
 return out
 `;
@@ -141,29 +146,35 @@ return out
 const apply = `${foldLua}
 local mode = ARGV[2]
 if mode == 'rebuild' then
-  if redis.call('GET', P .. 'lock') ~= ARGV[3] then return {'LOCK_LOST'} end
-  redis.call('PEXPIRE', P .. 'lock', 30000)
+  if redis.call('GET', P .. '${K.lock}') ~= ARGV[3] then return {'LOCK_LOST'} end
+  redis.call('PEXPIRE', P .. '${K.lock}', 30000)
 elseif not storeComplete() then
   return {'NOT_READY'}
 end
 local changed = 0
 for i = 4, #ARGV, 3 do
   local pos, off = ARGV[i], ARGV[i + 1]
-  local last = pos ~= '' and redis.call('HGET', P .. 'pos', pos)
+  local last = pos ~= '' and redis.call('HGET', P .. '${K.positions}', pos)
   if not last or tonumber(last) < tonumber(off) then
     local e = cjson.decode(ARGV[i + 2])
-    local k = e.k
+    -- A fold record (storeFormat.ts FoldRecord).
+    local k = e.kind
     local did = false
-    if k == 'S' then did = applySchedule(e.s, e.f, tonumber(e.stock))
-    elseif k == 'C' then did = applyClose(e.s)
-    elseif k == 'E' then did = applyEntry(e.t, e.s, e.u)
-    elseif k == 'G' then did = applyGrant(e.t, e.s, e.u, e.q, e.slots, e.exp, e.amount, e.cur, e.at, e.cause)
-    elseif k == 'R' then did = applyReject(e.t, e.s, e.u, e.q, e.reason, e.at, e.cause)
-    elseif k == 'X' then did = applyRelease(e.t, e.s, e.slots, e.at, e.cause, e.reason)
-    elseif k == 'P' then did = applySettle(e.t, e.s, e.pay, e.at, e.cause)
+    if k == '${F.saleScheduled}' then did = applySchedule(e.saleId, e.terms, tonumber(e.stock))
+    elseif k == '${F.saleClosed}' then did = applyClose(e.saleId)
+    elseif k == '${F.entryRecorded}' then did = applyEntry(e.transactionId, e.saleId, e.userId)
+    elseif k == '${F.granted}' then
+      did = applyGrant(e.transactionId, e.saleId, e.userId, e.quantity, e.slotNumbers, e.expiresAt, e.amountMinor, e.currency,
+        e.occurredAt, e.causationId)
+    elseif k == '${F.rejected}' then
+      did = applyReject(e.transactionId, e.saleId, e.userId, e.quantity, e.reason, e.occurredAt, e.causationId)
+    elseif k == '${F.released}' then
+      did = applyRelease(e.transactionId, e.saleId, e.slotNumbers, e.occurredAt, e.causationId, e.reason)
+    elseif k == '${F.settled}' then
+      did = applySettle(e.transactionId, e.saleId, e.paymentEventId, e.occurredAt, e.causationId)
     end
     if did then changed = changed + 1 end
-    if pos ~= '' then redis.call('HSET', P .. 'pos', pos, off) end
+    if pos ~= '' then redis.call('HSET', P .. '${K.positions}', pos, off) end
   end
 end
 return {'OK', changed}
@@ -176,21 +187,21 @@ return {'OK', changed}
  */
 const clear = `
 local P = ARGV[1]
-if redis.call('GET', P .. 'lock') ~= ARGV[2] then return -1 end
+if redis.call('GET', P .. '${K.lock}') ~= ARGV[2] then return -1 end
 local n = 0
 for i = 3, #ARGV do
-  if ARGV[i] ~= P .. 'lock' and string.sub(ARGV[i], 1, #P) == P then n = n + redis.call('DEL', ARGV[i]) end
+  if ARGV[i] ~= P .. '${K.lock}' and string.sub(ARGV[i], 1, #P) == P then n = n + redis.call('DEL', ARGV[i]) end
 end
 return n
 `;
 
 /** Marks the rebuilt state complete under a new epoch and this server run, and announces it. ARGV: prefix, token, epoch. */
 const finishRebuild = `${foldLua}
-if redis.call('GET', P .. 'lock') ~= ARGV[2] then return 0 end
-redis.call('SET', P .. 'ready', ARGV[3])
-redis.call('SET', P .. 'readyRun', serverRun())
-redis.call('DEL', P .. 'lock', P .. 'restored')
-redis.call('PUBLISH', P .. 'ch:ready', ARGV[3])
+if redis.call('GET', P .. '${K.lock}') ~= ARGV[2] then return 0 end
+redis.call('SET', P .. '${K.ready}', ARGV[3])
+redis.call('SET', P .. '${K.readyRun}', serverRun())
+redis.call('DEL', P .. '${K.lock}', P .. '${K.restored}')
+redis.call('PUBLISH', P .. '${K.readyChannel}', ARGV[3])
 return 1
 `;
 
@@ -201,14 +212,14 @@ return 1
  */
 const checkStore = `${foldLua}
 local complete = storeComplete()
-return {complete and 1 or 0, redis.call('EXISTS', P .. 'restored')}
+return {complete and 1 or 0, redis.call('EXISTS', P .. '${K.restored}')}
 `;
 
 /** A sale's terms and free-slot count, and whether the store is complete. ARGV: prefix, saleId. */
 const readSale = `
 local P = ARGV[1]
-local sk = P .. 'sale:' .. ARGV[2]
-return {redis.call('EXISTS', P .. 'ready'), redis.call('ZCARD', sk .. ':free'), redis.call('HGETALL', sk)}
+local sk = P .. '${K.sale}' .. ARGV[2]
+return {redis.call('EXISTS', P .. '${K.ready}'), redis.call('ZCARD', sk .. '${K.free}'), redis.call('HGETALL', sk)}
 `;
 
 /** The edge's entry: idempotent, and the same fold the projector runs on EntryRecorded. ARGV: prefix, tx, sale, user. */
@@ -219,9 +230,9 @@ return 1
 
 /** The edge published a claim: the transaction reads pending until decided. ARGV: prefix, tx, quantity. */
 const markPending = `
-local k = ARGV[1] .. 'tx:' .. ARGV[2]
-redis.call('HSETNX', k, 'quantity', ARGV[3])
-redis.call('HSET', k, 'pending', '1')
+local k = ARGV[1] .. '${K.transaction}' .. ARGV[2]
+redis.call('HSETNX', k, '${T.claimedQuantity}', ARGV[3])
+redis.call('HSET', k, '${T.claimPending}', '${flag.yes}')
 return 1
 `;
 

@@ -5,6 +5,7 @@
 // reaches Kafka after it. A closed sale stays closed; a sold-out sale may get a slot back
 // when a reservation lapses, and a claim in the SALE_VIEW_TTL_MS after that is still refused
 // at the edge; its transaction stays `entered`, so the user may claim again.
+import { saleStatusAt } from '../../../domain/claiming/saleWindow.js';
 import type { SaleStorePort, SaleView } from './saleStorePort.js';
 
 export const SALE_VIEW_TTL_MS = 50;
@@ -20,8 +21,11 @@ export function cachedSaleReader(
   return async (saleId, now) => {
     const kept = refusing.get(saleId);
     if (kept && now - kept.readAt < ttlMs && now >= kept.readAt) {
-      // A sold-out sale still ends at its end time.
-      return kept.view.status === 'sold_out' && now >= kept.view.endsAt ? { ...kept.view, status: 'closed' } : kept.view;
+      // A sold-out sale still ends at its end time (a kept view is refusing: sold out or closed, never reopened).
+      const { view } = kept;
+      if (view.status !== 'sold_out') return view;
+      const status = saleStatusAt({ closed: false, startsAt: view.startsAt, endsAt: view.endsAt }, 0, now);
+      return status === view.status ? view : { ...view, status };
     }
     const view = await readSale(saleId, now);
     if (view && (view.status === 'sold_out' || view.status === 'closed')) {

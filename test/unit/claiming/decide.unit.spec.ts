@@ -1,9 +1,12 @@
 // The claim decider's rules, as given/when/then specifications.
 import { describe, expect, it } from 'vitest';
+import { inventoryDecider, type ReleaseExpired, type SettleReservation } from '../../../domain/claiming/decide.js';
 import type { DecisionEvent } from '../../../domain/claiming/inventory.js';
 import { foldInventory } from '../../../domain/claiming/inventory.js';
-import { claim, given, run, saleClosed, saleScheduled, T0 } from '../../support/claimingFixtures.js';
+import { claim, run, saleClosed, saleScheduled, T0 } from '../../support/claimingFixtures.js';
+import { spec } from '../../support/deciderSpec.js';
 
+const { given } = spec(inventoryDecider);
 const scheduled = saleScheduled({ stock: 3, perUserLimit: 2, reservationSeconds: 300 });
 
 function grantOf(events: readonly unknown[]) {
@@ -12,127 +15,155 @@ function grantOf(events: readonly unknown[]) {
   return e;
 }
 
+const expire = (now: number): ReleaseExpired => ({ type: 'ReleaseExpired', transactionId: 'tx-1', saleId: 'sale-1', now });
+const pay = (paymentEventId: string, now: number): SettleReservation => ({
+  type: 'SettleReservation',
+  transactionId: 'tx-1',
+  saleId: 'sale-1',
+  paymentEventId,
+  now,
+});
+
 describe('deciding a claim', () => {
   it('grants the lowest free slots, priced per unit, reserved for reservationSeconds', () => {
-    expect(given([scheduled]).when(claim('tx-1', 'u-1', 2))).toEqual([
-      {
-        type: 'ClaimGranted',
-        eventId: 'decision:tx-1',
-        occurredAt: T0 + 1_000,
-        correlationId: 'tx-1',
-        causationId: 'claim-tx-1',
-        transactionId: 'tx-1',
-        saleId: 'sale-1',
-        userId: 'u-1',
-        quantity: 2,
-        slotIds: ['sale-1:1', 'sale-1:2'],
-        amountMinor: 3998,
-        currency: 'EUR',
-        expiresAt: T0 + 1_000 + 300_000,
-      },
-    ]);
+    given([scheduled])
+      .when(claim('tx-1', 'u-1', 2))
+      .then([
+        {
+          type: 'ClaimGranted',
+          eventId: 'decision:tx-1',
+          occurredAt: T0 + 1_000,
+          correlationId: 'tx-1',
+          causationId: 'claim-tx-1',
+          transactionId: 'tx-1',
+          saleId: 'sale-1',
+          userId: 'u-1',
+          quantity: 2,
+          slotIds: ['sale-1:1', 'sale-1:2'],
+          amountMinor: 3998,
+          currency: 'EUR',
+          expiresAt: T0 + 1_000 + 300_000,
+        },
+      ]);
+  });
+
+  it('takes claims from the first millisecond of the sale to the last before its end', () => {
+    given([scheduled])
+      .when(claim('tx-1', 'u-1', 1, scheduled.startsAt))
+      .thenMatches([{ type: 'ClaimGranted' }]);
+    given([scheduled])
+      .when(claim('tx-1', 'u-1', 1, scheduled.endsAt - 1))
+      .thenMatches([{ type: 'ClaimGranted' }]);
   });
 
   it('refuses a claim before the sale starts, at its end, and once closed', () => {
-    expect(given([scheduled]).when(claim('tx-1', 'u-1', 1, T0 - 1))).toMatchObject([{ type: 'ClaimRejected', reason: 'sale_not_open' }]);
-    expect(given([scheduled]).when(claim('tx-1', 'u-1', 1, scheduled.endsAt))).toMatchObject([{ reason: 'sale_not_open' }]);
-    expect(given([scheduled, saleClosed()]).when(claim('tx-1', 'u-1'))).toMatchObject([{ reason: 'sale_not_open' }]);
+    given([scheduled])
+      .when(claim('tx-1', 'u-1', 1, T0 - 1))
+      .thenMatches([{ type: 'ClaimRejected', reason: 'sale_not_open' }]);
+    given([scheduled])
+      .when(claim('tx-1', 'u-1', 1, scheduled.endsAt))
+      .thenMatches([{ reason: 'sale_not_open' }]);
+    given([scheduled, saleClosed()])
+      .when(claim('tx-1', 'u-1'))
+      .thenMatches([{ reason: 'sale_not_open' }]);
   });
 
   it('refuses a claim on a sale nobody scheduled', () => {
-    expect(given([]).when(claim('tx-1', 'u-1'))).toMatchObject([{ type: 'ClaimRejected', reason: 'sale_not_open' }]);
+    given([])
+      .when(claim('tx-1', 'u-1'))
+      .thenMatches([{ type: 'ClaimRejected', reason: 'sale_not_open' }]);
+  });
+
+  it('throws on a claim for no unit: the edge never sends one', () => {
+    given([scheduled])
+      .when(claim('tx-1', 'u-1', 0))
+      .thenThrows('quantity must be a positive integer');
   });
 
   it('refuses a second live reservation of the same user as a duplicate', () => {
-    const first = given([scheduled]).when(claim('tx-1', 'u-1'));
-    expect(given([scheduled, ...first]).when(claim('tx-2', 'u-1'))).toMatchObject([{ reason: 'duplicate' }]);
+    const { events: first } = run([claim('tx-1', 'u-1')], [scheduled]);
+    given([scheduled, ...first])
+      .when(claim('tx-2', 'u-1'))
+      .thenMatches([{ reason: 'duplicate' }]);
   });
 
   it('refuses a claim that would take the user over the per-user limit, counting paid units', () => {
-    expect(given([scheduled]).when(claim('tx-1', 'u-1', 3))).toMatchObject([{ reason: 'limit_exceeded' }]);
-    const { events } = run(
-      [
-        claim('tx-1', 'u-1', 2),
-        { type: 'SettleReservation', transactionId: 'tx-1', saleId: 'sale-1', paymentEventId: 'p:1', now: T0 + 2_000 },
-      ],
-      [scheduled],
-    );
-    expect(given([scheduled, ...events]).when(claim('tx-2', 'u-1', 1))).toMatchObject([{ reason: 'limit_exceeded' }]);
+    given([scheduled])
+      .when(claim('tx-1', 'u-1', 3))
+      .thenMatches([{ reason: 'limit_exceeded' }]);
+    const { events } = run([claim('tx-1', 'u-1', 2), pay('p:1', T0 + 2_000)], [scheduled]);
+    given([scheduled, ...events])
+      .when(claim('tx-2', 'u-1', 1))
+      .thenMatches([{ reason: 'limit_exceeded' }]);
   });
 
   it('grants the last unit and refuses the claim after it as sold out', () => {
     const { events } = run([claim('tx-1', 'u-1', 2)], [scheduled]);
-    expect(given([scheduled, ...events]).when(claim('tx-2', 'u-2', 2))).toMatchObject([{ reason: 'sold_out' }]);
-    const last = given([scheduled, ...events]).when(claim('tx-3', 'u-2', 1));
-    expect(grantOf(last).slotIds).toEqual(['sale-1:3']);
-    expect(given([scheduled, ...events, ...last]).when(claim('tx-4', 'u-3', 1))).toMatchObject([{ reason: 'sold_out' }]);
+    given([scheduled, ...events])
+      .when(claim('tx-2', 'u-2', 2))
+      .thenMatches([{ reason: 'sold_out' }]);
+    given([scheduled, ...events])
+      .when(claim('tx-3', 'u-2', 1))
+      .thenMatches([{ type: 'ClaimGranted', slotIds: ['sale-1:3'] }]);
+    const { events: last } = run([claim('tx-3', 'u-2', 1)], [scheduled, ...events]);
+    given([scheduled, ...events, ...last])
+      .when(claim('tx-4', 'u-3', 1))
+      .thenMatches([{ reason: 'sold_out' }]);
   });
 
   it('never grants part of a claim', () => {
     const { events } = run([claim('tx-1', 'u-1', 2)], [scheduled]);
-    expect(given([scheduled, ...events]).when(claim('tx-2', 'u-2', 2))).toMatchObject([{ type: 'ClaimRejected', reason: 'sold_out' }]);
+    given([scheduled, ...events])
+      .when(claim('tx-2', 'u-2', 2))
+      .thenMatches([{ type: 'ClaimRejected', reason: 'sold_out' }]);
   });
 
   it('answers a transaction decided before with its first decision, unchanged', () => {
     const { events } = run([claim('tx-1', 'u-1', 1), claim('tx-2', 'u-2', 2)], [scheduled]);
-    const again = given([scheduled, ...events]).when({ ...claim('tx-1', 'u-1', 1, T0 + 9_000), claimEventId: 'another-request' });
-    expect(again).toEqual([events[0]]);
+    given([scheduled, ...events])
+      .when({ ...claim('tx-1', 'u-1', 1, T0 + 9_000), claimEventId: 'another-request' })
+      .then([events[0]!]);
   });
 });
 
 describe('expiry and payment', () => {
   const granted = run([claim('tx-1', 'u-1', 2)], [scheduled]).events;
   const expiresAt = grantOf(granted).expiresAt;
+  const released = run([expire(expiresAt)], [scheduled, ...granted]).events;
 
   it('releases an unpaid reservation once its time is up, and its slots are handed out again', () => {
-    expect(
-      given([scheduled, ...granted]).when({ type: 'ReleaseExpired', transactionId: 'tx-1', saleId: 'sale-1', now: expiresAt - 1 }),
-    ).toEqual([]);
-    const released = given([scheduled, ...granted]).when({
-      type: 'ReleaseExpired',
-      transactionId: 'tx-1',
-      saleId: 'sale-1',
-      now: expiresAt,
-    });
-    expect(released).toMatchObject([
-      { type: 'ReservationReleased', eventId: 'release:tx-1', slotIds: ['sale-1:1', 'sale-1:2'], reason: 'expired' },
-    ]);
-    const next = given([scheduled, ...granted, ...released]).when(claim('tx-2', 'u-1', 2, expiresAt + 1));
-    expect(grantOf(next).slotIds).toEqual(['sale-1:1', 'sale-1:2']);
+    given([scheduled, ...granted])
+      .when(expire(expiresAt - 1))
+      .thenNothing();
+    given([scheduled, ...granted])
+      .when(expire(expiresAt))
+      .thenMatches([{ type: 'ReservationReleased', eventId: 'release:tx-1', slotIds: ['sale-1:1', 'sale-1:2'], reason: 'expired' }]);
+    given([scheduled, ...granted, ...released])
+      .when(claim('tx-2', 'u-1', 2, expiresAt + 1))
+      .thenMatches([{ type: 'ClaimGranted', slotIds: ['sale-1:1', 'sale-1:2'] }]);
   });
 
   it('settles a live reservation on payment, and then never releases it', () => {
-    const settle = {
-      type: 'SettleReservation',
-      transactionId: 'tx-1',
-      saleId: 'sale-1',
-      paymentEventId: 'demo-pay:e1',
-      now: T0 + 5_000,
-    } as const;
-    const settled = given([scheduled, ...granted]).when(settle);
-    expect(settled).toMatchObject([{ type: 'ReservationSettled', eventId: 'settle:tx-1', paymentEventId: 'demo-pay:e1' }]);
-    expect(
-      given([scheduled, ...granted, ...settled]).when({ type: 'ReleaseExpired', transactionId: 'tx-1', saleId: 'sale-1', now: expiresAt }),
-    ).toEqual([]);
-    expect(given([scheduled, ...granted, ...settled]).when(settle)).toEqual(settled);
-    expect(given([scheduled, ...granted, ...settled]).when({ ...settle, paymentEventId: 'demo-pay:e2' })).toEqual([]);
+    const settle = pay('demo-pay:e1', T0 + 5_000);
+    given([scheduled, ...granted])
+      .when(settle)
+      .thenMatches([{ type: 'ReservationSettled', eventId: 'settle:tx-1', paymentEventId: 'demo-pay:e1' }]);
+    const { events: settled } = run([settle], [scheduled, ...granted]);
+    given([scheduled, ...granted, ...settled])
+      .when(expire(expiresAt))
+      .thenNothing();
+    given([scheduled, ...granted, ...settled])
+      .when(settle)
+      .then(settled);
+    given([scheduled, ...granted, ...settled])
+      .when(pay('demo-pay:e2', T0 + 5_000))
+      .thenNothing();
   });
 
   it('settles nothing for a payment that comes after the release', () => {
-    const released = given([scheduled, ...granted]).when({
-      type: 'ReleaseExpired',
-      transactionId: 'tx-1',
-      saleId: 'sale-1',
-      now: expiresAt,
-    });
-    const late = {
-      type: 'SettleReservation',
-      transactionId: 'tx-1',
-      saleId: 'sale-1',
-      paymentEventId: 'demo-pay:e1',
-      now: expiresAt + 1,
-    } as const;
-    expect(given([scheduled, ...granted, ...released]).when(late)).toEqual([]);
+    given([scheduled, ...granted, ...released])
+      .when(pay('demo-pay:e1', expiresAt + 1))
+      .thenNothing();
   });
 });
 

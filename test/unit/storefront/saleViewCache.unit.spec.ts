@@ -3,7 +3,7 @@
 import { describe, expect, it } from 'vitest';
 import type { SaleView } from '../../../producers/http/storefront/saleStorePort.js';
 import { cachedSaleReader, SALE_VIEW_TTL_MS } from '../../../producers/http/storefront/saleViewCache.js';
-import { saleStatus } from '../../../writeModel/saleStore.js';
+import { saleStatusAt } from '../../../domain/claiming/saleWindow.js';
 
 const T0 = 1_800_000_000_000;
 
@@ -24,7 +24,7 @@ function fakeStore(terms: { startsAt: number; endsAt: number; free: number; clos
         saleId,
         productId: 'p',
         partnerId: 'demo-pay',
-        status: saleStatus({ closed: terms.closed ?? false, startsAt: terms.startsAt, endsAt: terms.endsAt }, terms.free, now),
+        status: saleStatusAt({ closed: terms.closed ?? false, startsAt: terms.startsAt, endsAt: terms.endsAt }, terms.free, now),
         stockRemaining: terms.free,
         priceMinor: 100,
         currency: 'EUR',

@@ -1,0 +1,128 @@
+// The stored format of the flash-sale store, defined once: the key parts, the fields of a
+// sale's and a transaction's hash, the words stored in them, and the records the `apply`
+// script folds. The TypeScript reads and writes with these names, and the Lua scripts get
+// them interpolated into their source (see lua/fold.ts), so the two cannot drift apart.
+// Changing a stored name changes the format: bump the namespace in keys.ts with it.
+
+/** The parts keys are made of, after the store's prefix (see keys.ts for the layout). */
+export const keyPart = {
+  ready: 'ready',
+  readyRun: 'readyRun',
+  restored: 'restored',
+  lock: 'lock',
+  positions: 'pos',
+  sale: 'sale:',
+  free: ':free',
+  holders: ':holder',
+  held: ':held',
+  live: ':live',
+  transaction: 'tx:',
+  expiries: 'expiries',
+  outbox: 'outbox',
+  decisionsChannel: 'ch:decisions',
+  readyChannel: 'ch:ready',
+} as const;
+
+/** A stored flag: `closed` of a sale, `claimPending` of a transaction. */
+export const flag = { yes: '1', no: '0' } as const;
+
+/** The fields of a sale's hash `<P>sale:<saleId>`: its SaleScheduled terms, and whether it was closed. */
+export const saleField = {
+  productId: 'productId',
+  partnerId: 'partnerId',
+  stock: 'stock',
+  priceMinor: 'priceMinor',
+  currency: 'currency',
+  startsAt: 'startsAt',
+  endsAt: 'endsAt',
+  perUserLimit: 'perUserLimit',
+  reservationSeconds: 'reservationSeconds',
+  challenge: 'challenge',
+  /** flag.yes once SaleClosed was folded. */
+  closed: 'closed',
+  scheduledEventId: 'scheduledEventId',
+  scheduledAt: 'scheduledAt',
+} as const;
+
+/**
+ * The fields of a transaction's hash `<P>tx:<transactionId>`. Three parts, each written by
+ * its own fact and never overwritten: the entry (EntryRecorded), the decision (ClaimGranted or
+ * ClaimRejected), the ending (ReservationReleased or ReservationSettled). The edge adds the
+ * pending claim between entry and decision.
+ */
+export const txField = {
+  // The entry.
+  saleId: 'saleId',
+  userId: 'userId',
+  // The claim the edge published, until it is decided.
+  claimedQuantity: 'claimedQuantity',
+  claimPending: 'claimPending',
+  // The decision: `decision` holds decision.granted or decision.rejected.
+  decision: 'decision',
+  decidedSaleId: 'decidedSaleId',
+  decidedUserId: 'decidedUserId',
+  decidedQuantity: 'decidedQuantity',
+  decidedAt: 'decidedAt',
+  decisionCausationId: 'decisionCausationId',
+  rejectionReason: 'rejectionReason',
+  /** Slot numbers, comma-separated ("1,2,3"). */
+  grantedSlots: 'grantedSlots',
+  expiresAt: 'expiresAt',
+  amountMinor: 'amountMinor',
+  currency: 'currency',
+  // The ending: `ending` holds ending.released or ending.settled.
+  ending: 'ending',
+  endedSaleId: 'endedSaleId',
+  /** Slot numbers, comma-separated, as the release event lists them. */
+  releasedSlots: 'releasedSlots',
+  endedAt: 'endedAt',
+  endingCausationId: 'endingCausationId',
+  releaseReason: 'releaseReason',
+  paymentEventId: 'paymentEventId',
+} as const;
+
+/** The values of txField.decision; the decision scripts also return them as a tuple's first cell. */
+export const decision = { granted: 'granted', rejected: 'rejected' } as const;
+
+/** The values of txField.ending. */
+export const ending = { released: 'released', settled: 'settled' } as const;
+
+/** What the `apply` script folds: the `kind` of a fold record, one per event type. */
+export const foldKind = {
+  saleScheduled: 'saleScheduled',
+  saleClosed: 'saleClosed',
+  entryRecorded: 'entryRecorded',
+  granted: 'granted',
+  rejected: 'rejected',
+  released: 'released',
+  settled: 'settled',
+} as const;
+
+/**
+ * A fold record: an event as the `apply` script reads it, JSON of strings (epoch-ms times and
+ * money as decimal strings, slot ids as their numbers "1,2,3", a null causationId as '').
+ * The Lua fold reads these keys by name (`e.transactionId`): rename one here and there.
+ */
+export type FoldRecord =
+  | { kind: typeof foldKind.saleScheduled; saleId: string; stock: string; terms: string[] }
+  | { kind: typeof foldKind.saleClosed; saleId: string }
+  | { kind: typeof foldKind.entryRecorded; transactionId: string; saleId: string; userId: string }
+  | ({ kind: typeof foldKind.granted } & DecisionRecord & {
+        slotNumbers: string;
+        expiresAt: string;
+        amountMinor: string;
+        currency: string;
+      })
+  | ({ kind: typeof foldKind.rejected } & DecisionRecord & { reason: string })
+  | ({ kind: typeof foldKind.released } & EndingRecord & { slotNumbers: string; reason: string })
+  | ({ kind: typeof foldKind.settled } & EndingRecord & { paymentEventId: string });
+
+type DecisionRecord = {
+  transactionId: string;
+  saleId: string;
+  userId: string;
+  quantity: string;
+  occurredAt: string;
+  causationId: string;
+};
+type EndingRecord = { transactionId: string; saleId: string; occurredAt: string; causationId: string };
