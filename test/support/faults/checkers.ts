@@ -122,6 +122,14 @@ export async function paymentsUnaccounted(
   return { violations, viewPaid, reportPaid };
 }
 
+/** Reconciliation flags nothing that was not planted: every mismatch of the sale whose kind the test did not plant. */
+export async function unplantedFlags(db: Db, saleId: string, planted: readonly string[] = []): Promise<string[]> {
+  const view = await readReconciliation(db, saleId);
+  return (view?.report.mismatches ?? [])
+    .filter((m) => !planted.includes(m.kind))
+    .map((m) => `reconciliation flagged ${m.kind} for ${m.transactionId}`);
+}
+
 /** How many records the dead-letter topic of this prefix holds: nothing belongs there after a transient fault. */
 export async function deadLetterCount(kafka: Kafka, topicPrefix: string): Promise<number> {
   const admin = kafka.admin();
