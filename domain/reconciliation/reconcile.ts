@@ -3,7 +3,8 @@
 // README.md beside this file for the semantics and the determinism argument.
 import type { FlashsaleEvent } from '../../schemas/events/index.js';
 import { onClaimGranted, onDeadline, onPayment, onRedirect, onRefund, onReleased, onSaleScheduled, onSettled } from './rules.js';
-import type { ReconciliationState } from './state.js';
+import type { Mismatch } from './mismatch.js';
+import { initialState, type ReconciliationState } from './state.js';
 import { openWorking, type Reconciled, type Working } from './working.js';
 
 export type ReconcileOptions = {
@@ -61,4 +62,18 @@ export function advanceWatermark(state: ReconciliationState, to: number, opts: R
   const w = openWorking(state, opts.graceMs);
   advance(w, to);
   return w.close();
+}
+
+/**
+ * Reconciliation as a decider (emmett's Decider, as its specifications run it): the "command"
+ * is the events arriving, the decision the mismatches they flag, and the state the fold of
+ * the events before them. Events fold one at a time either way, so a history given at once
+ * or event by event reaches the same state.
+ */
+export function reconciliationDecider(opts: ReconcileOptions) {
+  return {
+    decide: (arriving: readonly FlashsaleEvent[], state: ReconciliationState): Mismatch[] => reconcile(state, arriving, opts).flagged,
+    evolve: (state: ReconciliationState, event: FlashsaleEvent): ReconciliationState => reconcile(state, [event], opts).state,
+    initialState,
+  };
 }

@@ -1,18 +1,20 @@
 // Given/when/then specifications for any decider (after emmett's DeciderSpecification):
-// spec(decider).given(events).when(command).then(events). The state is the fold of the given
-// events from the decider's initial state, as the system would have it after those facts.
+// spec(decider).given(facts).when(command).then(decision). The state is the fold of the given
+// facts from the decider's initial state, as the system would have it after them. For most
+// deciders the facts folded are the events decided; reconciliation folds every event of the
+// system and decides mismatches, so the two types may differ.
 import { expect } from 'vitest';
 
 /** A decider as one value: decide a command against a state, fold an event into it, and where the fold starts. */
-export type Decider<Command, Event, State> = {
+export type Decider<Command, Event, State, Fact = Event> = {
   decide(command: Command, state: State): readonly Event[];
-  evolve(state: State, event: Event): State;
+  evolve(state: State, fact: Fact): State;
   initialState: State;
 };
 
-export function spec<Command, Event, State>(decider: Decider<Command, Event, State>) {
+export function spec<Command, Event, State, Fact>(decider: Decider<Command, Event, State, Fact>) {
   return {
-    given(events: readonly Event[]) {
+    given(events: readonly Fact[]) {
       return {
         when(command: Command) {
           const decide = () => decider.decide(command, events.reduce(decider.evolve, decider.initialState));

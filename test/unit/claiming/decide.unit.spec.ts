@@ -1,12 +1,13 @@
 // The claim decider's rules, as given/when/then specifications.
 import { describe, expect, it } from 'vitest';
-import { inventoryDecider, type ReleaseExpired, type SettleReservation } from '../../../domain/claiming/decide.js';
-import type { DecisionEvent } from '../../../domain/claiming/inventory.js';
+import { type InventoryCommand, inventoryDecider, type ReleaseExpired, type SettleReservation } from '../../../domain/claiming/decide.js';
+import type { DecisionEvent, InventoryEvent, SaleInventory } from '../../../domain/claiming/inventory.js';
 import { foldInventory } from '../../../domain/claiming/inventory.js';
 import { claim, run, saleClosed, saleScheduled, T0 } from '../../support/claimingFixtures.js';
 import { spec } from '../../support/deciderSpec.js';
 
-const { given } = spec(inventoryDecider);
+// Decisions are compared with events the fixtures fold, so both sides are inventory events.
+const { given } = spec<InventoryCommand, InventoryEvent, SaleInventory, InventoryEvent>(inventoryDecider);
 const scheduled = saleScheduled({ stock: 3, perUserLimit: 2, reservationSeconds: 300 });
 
 function grantOf(events: readonly unknown[]) {
