@@ -4,12 +4,21 @@
 // against a single-node Kafka of this test's own (the registry and Redis are the shared ones).
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createSaleStore, type SaleStore } from '../../../writeModel/saleStore.js';
+import {
+  claimsNotDecidedOnce,
+  deadLetterCount,
+  grantsBeyondStock,
+  readSalesTopic,
+  saleLedger,
+  slotsGrantedTwice,
+} from '../../support/faults/checkers.js';
 import { startOwnKafka, type OwnKafka } from '../../support/faults/ownKafka.js';
 import { startTestSystem, type TestSystem } from '../../support/system.js';
 import { waitFor } from '../../support/waitFor.js';
 import { client, scheduleSale, storeReady, type Call } from '../storefront/storefrontClient.js';
 
 const PUBLISH_TIMEOUT_MS = 2_000;
+const STOCK = 100;
 
 let kafka: OwnKafka;
 let system: TestSystem;
@@ -27,7 +36,7 @@ beforeAll(async () => {
   call = client(system);
   await storeReady(system);
   store = createSaleStore({ redis: system.platform.redis, topicPrefix: system.prefix });
-  ({ saleId } = await scheduleSale(call, await system.operatorToken(), { stock: 100, perUserLimit: 5 }));
+  ({ saleId } = await scheduleSale(call, await system.operatorToken(), { stock: STOCK, perUserLimit: 5 }));
 });
 afterAll(async () => {
   await store?.close();
@@ -82,5 +91,12 @@ describe('the broker stopped and started', () => {
     }
     for (const txId of accepted)
       await waitFor(() => store.readDecision(txId), { timeoutMs: 90_000, intervalMs: 250, what: `a decision on ${txId}` });
+
+    // The promise, read from the topics: every claim answered 202 decided exactly once, never beyond stock, nothing dead-lettered.
+    const ledger = saleLedger(await readSalesTopic({ ...system.platform, topicPrefix: system.prefix }), saleId);
+    const violations = [...grantsBeyondStock(ledger, STOCK), ...slotsGrantedTwice(ledger), ...claimsNotDecidedOnce(ledger, accepted)];
+    const deadLetters = await deadLetterCount(system.platform.kafka, system.prefix);
+    console.info(`broker back: ${accepted.length} claims accepted, ${ledger.grants.length} grants, ${deadLetters} dead letters`);
+    expect({ violations, deadLetters }).toEqual({ violations: [], deadLetters: 0 });
   });
 });
