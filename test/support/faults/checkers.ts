@@ -68,6 +68,31 @@ export function saleLedger(events: readonly FlashsaleEvent[], saleId: string): S
   };
 }
 
+/**
+ * A decision published again (same eventId, so counted once by saleLedger) must be the same
+ * decision: a copy that differs in outcome, slots, quantity or reservation is a writer that
+ * decided again with other state (a zombie after a rebalance, say), and the ledger's dedup would
+ * hide it.
+ */
+export function copiesThatDisagree(events: readonly FlashsaleEvent[], saleId: string): string[] {
+  const outcome = (d: Decision) =>
+    JSON.stringify(
+      d.type === 'ClaimGranted'
+        ? [d.type, d.userId, d.quantity, [...d.slotIds].sort(), d.expiresAt]
+        : [d.type, d.userId, d.quantity, d.reason],
+    );
+  const first = new Map<string, string>();
+  const found: string[] = [];
+  for (const e of events) {
+    if ((e.type !== 'ClaimGranted' && e.type !== 'ClaimRejected') || e.saleId !== saleId) continue;
+    const seen = first.get(e.eventId);
+    const now = outcome(e);
+    if (seen === undefined) first.set(e.eventId, now);
+    else if (seen !== now) found.push(`decision ${e.eventId} published as ${seen} and again as ${now}`);
+  }
+  return found;
+}
+
 /** Grants never exceed stock: more units granted than the sale has is overselling. */
 export function grantsBeyondStock(ledger: SaleLedger, stock: number): string[] {
   return ledger.unitsGranted > stock ? [`${ledger.unitsGranted} units granted for ${stock} in sale ${ledger.saleId}`] : [];
