@@ -55,7 +55,6 @@ export default tseslint.config(
       'writeModel/inventoryScripts.ts',
       'writeModel/rebuild.ts',
       'writeModel/saleStore.ts',
-      'bench/invariants.ts',
     ],
     rules: { 'max-lines-per-function': 'off' },
   },
@@ -92,23 +91,8 @@ export default tseslint.config(
     rules: { 'max-lines-per-function': 'off' },
   },
   {
-    // verifyWebhookSignature: the header parsed and checked in one reading (16); the invariant
-    // check's apply(): one branch per event type (16).
-    files: ['producers/partners/signature.ts', 'bench/invariants.ts'],
-    rules: { complexity: 'off' },
-  },
-  {
-    // Loops over prefixes, keys and cases nested five deep: a clean-up loop and a generated-case check.
-    files: ['bench/run.ts', 'test/int/claiming/luaAgreesWithDomain.int.spec.ts'],
-    rules: { 'max-depth': 'off' },
-  },
-  {
     // Test generators and tables: one branch per kind of generated case or event type.
-    files: [
-      'test/support/reconciliationScenario.ts',
-      'test/support/transactionStory.ts',
-      'test/unit/transactions/transactionView.unit.spec.ts',
-    ],
+    files: ['test/support/reconciliationScenario.ts', 'test/unit/transactions/transactionView.unit.spec.ts'],
     rules: { complexity: 'off' },
   },
   {
