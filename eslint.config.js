@@ -75,12 +75,6 @@ export default tseslint.config(
     rules: { 'max-lines-per-function': 'off', complexity: 'off' }, // markdown(): the results page as one template.
   },
   {
-    // applySettlementFile: one database transaction streaming the partner's file (105 lines);
-    // the worst offender left: split next.
-    files: ['projections/reconciliation/settlement.ts'],
-    rules: { 'max-lines-per-function': 'off' },
-  },
-  {
     // Test generators and tables: one branch per kind of generated case or event type.
     files: ['test/support/reconciliationScenario.ts', 'test/unit/transactions/transactionView.unit.spec.ts'],
     rules: { complexity: 'off' },
