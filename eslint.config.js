@@ -46,34 +46,23 @@ export default tseslint.config(
     files: [
       'consumers/claims/decisionMaker.ts',
       'consumers/expiry/expiryWorker.ts',
-      'consumers/reconciliation/consumer.ts',
-      'consumers/reconciliation/idleClock.ts',
       'platform/kafka/consumerRunner.ts',
       'platform/kafka/publisher.ts',
       'platform/kafka/topicReader.ts',
-      'producers/http/app.ts',
       'writeModel/inventoryScripts.ts',
       'writeModel/rebuild.ts',
       'writeModel/saleStore.ts',
-      'bench/invariants.ts',
     ],
     rules: { 'max-lines-per-function': 'off' },
   },
   {
-    // Route tables: an express router whose factory holds every route of its area.
-    files: ['producers/http/operators/salesRouter.ts', 'producers/http/storefront/claimsRouter.ts'],
-    rules: { 'max-lines-per-function': 'off' },
-  },
-  {
-    // Stories told in order: a CLI command with its options and the report it prints, the
-    // demo's scenario, bench scenarios (set up, load, measure, check).
-    files: ['cli/commands/demo.ts', 'demo/scenario.ts', 'bench/scenarios/claimPath.ts', 'bench/scenarios/decisionConsumer.ts'],
+    // Stories told in order: the demo's scenario, a bench scenario (set up, load, measure, check).
+    files: ['demo/scenario.ts', 'bench/scenarios/decisionConsumer.ts'],
     rules: { 'max-lines-per-function': 'off' },
   },
   {
     // encodeForFold: one switch over the event types, a case per type, for the Lua fold.
-    // openWorking: the reconciliation state's working copy, its operations as closures.
-    files: ['writeModel/encoding.ts', 'domain/reconciliation/working.ts'],
+    files: ['writeModel/encoding.ts'],
     rules: { 'max-lines-per-function': 'off' },
   },
   {
@@ -86,43 +75,8 @@ export default tseslint.config(
     rules: { 'max-lines-per-function': 'off', complexity: 'off' }, // markdown(): the results page as one template.
   },
   {
-    // applySettlementFile: one database transaction streaming the partner's file; the worst
-    // offender (130 lines, complexity 18, a 6-parameter finding helper): split first.
-    files: ['projections/reconciliation/settlement.ts'],
-    rules: { 'max-lines-per-function': 'off', complexity: 'off', 'max-params': 'off' },
-  },
-  {
-    // verifyWebhookSignature: the header parsed and checked in one reading (16); the invariant
-    // check's apply(): one branch per event type (16).
-    files: ['producers/partners/signature.ts', 'bench/invariants.ts'],
-    rules: { complexity: 'off' },
-  },
-  {
-    // Positional parameters that predate the budget: a small internal helper or function with
-    // five or six arguments (demo call(), the claim handler, flag(), compareSchemas, waitForLive,
-    // the claim fixture); each is to take one object of named values.
-    files: [
-      'demo/api.ts',
-      'producers/http/storefront/claimsRouter.ts',
-      'domain/reconciliation/rules.ts',
-      'runtime/replay/compareSchemas.ts',
-      'runtime/replay/replayProjections.ts',
-      'test/support/claimingFixtures.ts',
-    ],
-    rules: { 'max-params': 'off' },
-  },
-  {
-    // Loops over prefixes, keys and cases nested five deep: a clean-up loop and a generated-case check.
-    files: ['bench/run.ts', 'test/int/claiming/luaAgreesWithDomain.int.spec.ts'],
-    rules: { 'max-depth': 'off' },
-  },
-  {
     // Test generators and tables: one branch per kind of generated case or event type.
-    files: [
-      'test/support/reconciliationScenario.ts',
-      'test/support/transactionStory.ts',
-      'test/unit/transactions/transactionView.unit.spec.ts',
-    ],
+    files: ['test/support/reconciliationScenario.ts', 'test/unit/transactions/transactionView.unit.spec.ts'],
     rules: { complexity: 'off' },
   },
   {

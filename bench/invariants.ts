@@ -27,75 +27,83 @@ type SaleState = SaleTally & {
 
 const MAX_VIOLATIONS_KEPT = 20;
 
+function violation(s: SaleState, message: string): void {
+  if (s.violations.length < MAX_VIOLATIONS_KEPT) s.violations.push(message);
+}
+
+function decided(s: SaleState, transactionId: string, what: string): boolean {
+  const first = s.decision.get(transactionId);
+  if (first === undefined) {
+    s.decision.set(transactionId, what);
+    return true;
+  }
+  violation(s, `transaction ${transactionId} decided twice: ${first}, then ${what}`);
+  return false;
+}
+
+function grant(s: SaleState, e: EventOf<'ClaimGranted'>): void {
+  if (!decided(s, e.transactionId, 'granted')) return;
+  s.granted++;
+  s.grantOf.set(e.transactionId, e);
+  if (e.slotIds.length !== e.quantity) violation(s, `grant ${e.transactionId}: ${e.slotIds.length} slots for quantity ${e.quantity}`);
+  for (const slot of e.slotIds) {
+    const n = Number(slot.slice(slot.lastIndexOf(':') + 1));
+    if (!Number.isInteger(n) || n < 1 || n > s.stock) violation(s, `grant ${e.transactionId}: slot ${slot} is outside 1..${s.stock}`);
+    const holder = s.slotHolder.get(slot);
+    if (holder) violation(s, `slot ${slot} granted to ${e.transactionId} while ${holder} holds it`);
+    s.slotHolder.set(slot, e.transactionId);
+  }
+  s.held += e.quantity;
+  s.peakHeld = Math.max(s.peakHeld, s.held);
+  if (s.held > s.stock) violation(s, `${s.held} units held, stock is ${s.stock} (after ${e.transactionId})`);
+  const user = (s.heldBy.get(e.userId) ?? 0) + e.quantity;
+  s.heldBy.set(e.userId, user);
+  if (user > s.perUserLimit) violation(s, `user ${e.userId} holds ${user}, limit is ${s.perUserLimit}`);
+}
+
+function reject(s: SaleState, e: EventOf<'ClaimRejected'>): void {
+  if (decided(s, e.transactionId, `rejected (${e.reason})`)) s.rejected[e.reason] = (s.rejected[e.reason] ?? 0) + 1;
+}
+
+function release(s: SaleState, e: EventOf<'ReservationReleased'>): void {
+  const g = s.grantOf.get(e.transactionId);
+  if (!g) return violation(s, `release of ${e.transactionId}, which holds nothing`);
+  s.grantOf.delete(e.transactionId);
+  s.released++;
+  for (const slot of g.slotIds) s.slotHolder.delete(slot);
+  s.held -= g.quantity;
+  s.heldBy.set(g.userId, (s.heldBy.get(g.userId) ?? 0) - g.quantity);
+}
+
+function newSaleState(saleId: string): SaleState {
+  return {
+    saleId,
+    stock: 0,
+    perUserLimit: 0,
+    granted: 0,
+    rejected: {},
+    released: 0,
+    peakHeld: 0,
+    violations: [],
+    heldBy: new Map(),
+    slotHolder: new Map(),
+    decision: new Map(),
+    grantOf: new Map(),
+    seen: new Set(),
+    held: 0,
+  };
+}
+
 export function createInvariantCheck() {
   const sales = new Map<string, SaleState>();
-
-  function violation(s: SaleState, message: string): void {
-    if (s.violations.length < MAX_VIOLATIONS_KEPT) s.violations.push(message);
-  }
 
   function stateOf(saleId: string): SaleState {
     let s = sales.get(saleId);
     if (!s) {
-      s = {
-        saleId,
-        stock: 0,
-        perUserLimit: 0,
-        granted: 0,
-        rejected: {},
-        released: 0,
-        peakHeld: 0,
-        violations: [],
-        heldBy: new Map(),
-        slotHolder: new Map(),
-        decision: new Map(),
-        grantOf: new Map(),
-        seen: new Set(),
-        held: 0,
-      };
+      s = newSaleState(saleId);
       sales.set(saleId, s);
     }
     return s;
-  }
-
-  function decided(s: SaleState, transactionId: string, what: string): boolean {
-    const first = s.decision.get(transactionId);
-    if (first === undefined) {
-      s.decision.set(transactionId, what);
-      return true;
-    }
-    violation(s, `transaction ${transactionId} decided twice: ${first}, then ${what}`);
-    return false;
-  }
-
-  function grant(s: SaleState, e: EventOf<'ClaimGranted'>): void {
-    if (!decided(s, e.transactionId, 'granted')) return;
-    s.granted++;
-    s.grantOf.set(e.transactionId, e);
-    if (e.slotIds.length !== e.quantity) violation(s, `grant ${e.transactionId}: ${e.slotIds.length} slots for quantity ${e.quantity}`);
-    for (const slot of e.slotIds) {
-      const n = Number(slot.slice(slot.lastIndexOf(':') + 1));
-      if (!Number.isInteger(n) || n < 1 || n > s.stock) violation(s, `grant ${e.transactionId}: slot ${slot} is outside 1..${s.stock}`);
-      const holder = s.slotHolder.get(slot);
-      if (holder) violation(s, `slot ${slot} granted to ${e.transactionId} while ${holder} holds it`);
-      s.slotHolder.set(slot, e.transactionId);
-    }
-    s.held += e.quantity;
-    s.peakHeld = Math.max(s.peakHeld, s.held);
-    if (s.held > s.stock) violation(s, `${s.held} units held, stock is ${s.stock} (after ${e.transactionId})`);
-    const user = (s.heldBy.get(e.userId) ?? 0) + e.quantity;
-    s.heldBy.set(e.userId, user);
-    if (user > s.perUserLimit) violation(s, `user ${e.userId} holds ${user}, limit is ${s.perUserLimit}`);
-  }
-
-  function release(s: SaleState, e: EventOf<'ReservationReleased'>): void {
-    const g = s.grantOf.get(e.transactionId);
-    if (!g) return violation(s, `release of ${e.transactionId}, which holds nothing`);
-    s.grantOf.delete(e.transactionId);
-    s.released++;
-    for (const slot of g.slotIds) s.slotHolder.delete(slot);
-    s.held -= g.quantity;
-    s.heldBy.set(g.userId, (s.heldBy.get(g.userId) ?? 0) - g.quantity);
   }
 
   return {
@@ -113,8 +121,7 @@ export function createInvariantCheck() {
         case 'ClaimGranted':
           return grant(s, event);
         case 'ClaimRejected':
-          if (decided(s, event.transactionId, `rejected (${event.reason})`)) s.rejected[event.reason] = (s.rejected[event.reason] ?? 0) + 1;
-          return;
+          return reject(s, event);
         case 'ReservationReleased':
           return release(s, event);
         // Neither adds nor frees a slot: a settlement keeps the grant's hold for good.

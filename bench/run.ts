@@ -82,6 +82,15 @@ const ctx: BenchContext = {
   say,
 };
 
+/** Clean-up of one run prefix: its topics and its Redis keys. */
+async function dropTopicsAndKeys(p: string): Promise<void> {
+  const names = topics.map((t) => topicName(p, t.name));
+  const existing = new Set(await admin.listTopics());
+  await admin.deleteTopics({ topics: names.filter((n) => existing.has(n)) }).catch(() => undefined);
+  const stream = platform.redis.scanStream({ match: `${keyPrefix(p)}*`, count: 1000 });
+  for await (const keys of stream) if ((keys as string[]).length) await platform.redis.unlink(...(keys as string[]));
+}
+
 const scenarios: BenchResults['scenarios'] = {};
 let sut: Sut | undefined;
 let exitCode = 0;
@@ -192,13 +201,7 @@ try {
   if (ctx.profile) say(`CPU profiles in ${path.join(workDir, 'profiles')} (summarise: tsx bench/profileSummary.ts <file>)`);
   if (!keep) {
     await ctx.store.close().catch(() => undefined);
-    for (const p of [prefix, `${prefix}-dc`]) {
-      const names = topics.map((t) => topicName(p, t.name));
-      const existing = new Set(await admin.listTopics());
-      await admin.deleteTopics({ topics: names.filter((n) => existing.has(n)) }).catch(() => undefined);
-      const stream = platform.redis.scanStream({ match: `${keyPrefix(p)}*`, count: 1000 });
-      for await (const keys of stream) if ((keys as string[]).length) await platform.redis.unlink(...(keys as string[]));
-    }
+    for (const p of [prefix, `${prefix}-dc`]) await dropTopicsAndKeys(p);
     for (const s of [schema, `${schema}_replay`, `${schema}_naive`])
       await pg.query(`drop schema if exists ${s} cascade`).catch(() => undefined);
     if (exitCode === 0 && !ctx.profile && !only) fs.rmSync(workDir, { recursive: true, force: true });

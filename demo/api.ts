@@ -4,13 +4,14 @@ import crypto from 'node:crypto';
 
 export type Answer<T = Record<string, unknown>> = { status: number; body: T; headers: Headers };
 
+/** What a call sends besides its method and path: the caller's token, a body (a string is sent as it is), extra headers. */
+export type CallOptions = { token?: string; body?: unknown; headers?: Record<string, string> };
+
 export function createApiClient(baseUrl: string) {
   async function call<T = Record<string, unknown>>(
     method: string,
     path: string,
-    token?: string,
-    body?: unknown,
-    headers: Record<string, string> = {},
+    { token, body, headers = {} }: CallOptions = {},
   ): Promise<Answer<T>> {
     const res = await fetch(`${baseUrl}${path}`, {
       method,
@@ -34,24 +35,27 @@ export function createApiClient(baseUrl: string) {
   return {
     call,
     putProduct: (op: string, productId: string, product: { name: string; partnerId: string; priceMinor: number; currency: string }) =>
-      call('PUT', `/products/${productId}`, op, product),
-    scheduleSale: (op: string, sale: Record<string, unknown>) => call('POST', '/sales', op, sale),
-    closeSale: (op: string, saleId: string) => call('POST', `/sales/${saleId}/close`, op, {}),
-    sale: (token: string, saleId: string) => call('GET', `/sales/${saleId}`, token),
-    enter: (token: string, saleId: string) => call<{ transactionId: string }>('POST', `/sales/${saleId}/entries`, token, {}),
-    challenge: (token: string, saleId: string) => call('GET', `/sales/${saleId}/challenge`, token),
+      call('PUT', `/products/${productId}`, { token: op, body: product }),
+    scheduleSale: (op: string, sale: Record<string, unknown>) => call('POST', '/sales', { token: op, body: sale }),
+    closeSale: (op: string, saleId: string) => call('POST', `/sales/${saleId}/close`, { token: op, body: {} }),
+    sale: (token: string, saleId: string) => call('GET', `/sales/${saleId}`, { token }),
+    enter: (token: string, saleId: string) => call<{ transactionId: string }>('POST', `/sales/${saleId}/entries`, { token, body: {} }),
+    challenge: (token: string, saleId: string) => call('GET', `/sales/${saleId}/challenge`, { token }),
     claim: (
       token: string,
       saleId: string,
       body: { transactionId: string; quantity: number; challengeSolution?: unknown },
       waitSeconds?: number,
-    ) => call('POST', `/sales/${saleId}/claims`, token, body, waitSeconds ? { prefer: `wait=${waitSeconds}` } : {}),
-    transaction: (token: string, transactionId: string) => call('GET', `/transactions/${transactionId}`, token),
-    redirect: (token: string, transactionId: string) => call('POST', `/transactions/${transactionId}/redirect`, token, {}),
-    reconciliation: (op: string, saleId: string) => call('GET', `/reconciliation/sales/${saleId}`, op),
+    ) => call('POST', `/sales/${saleId}/claims`, { token, body, headers: waitSeconds ? { prefer: `wait=${waitSeconds}` } : {} }),
+    transaction: (token: string, transactionId: string) => call('GET', `/transactions/${transactionId}`, { token }),
+    redirect: (token: string, transactionId: string) => call('POST', `/transactions/${transactionId}/redirect`, { token, body: {} }),
+    reconciliation: (op: string, saleId: string) => call('GET', `/reconciliation/sales/${saleId}`, { token: op }),
     webhook: (partnerId: string, secret: string, event: Record<string, unknown>, now = Date.now()) => {
       const raw = JSON.stringify(event);
-      return call('POST', `/partners/${partnerId}/webhooks`, undefined, raw, { 'flashsale-signature': signWebhook(secret, raw, now) });
+      return call('POST', `/partners/${partnerId}/webhooks`, {
+        body: raw,
+        headers: { 'flashsale-signature': signWebhook(secret, raw, now) },
+      });
     },
   };
 }

@@ -30,9 +30,10 @@ type Plan = { name: string; claims: number; connections: number; rate?: number }
  */
 export const SATURATION_CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 400);
 
-export async function claimPathScenario(ctx: BenchContext, sut: Sut, rates: number[]): Promise<{ runs: ClaimRun[]; claimsFile: string }> {
-  const n = (x: number) => Math.max(200, Math.round(x * ctx.scale));
-  const plans: Plan[] = [
+/** The runs, in order, with their claims scaled by the bench's scale (never below 200). */
+function plansFor(scale: number, rates: number[]): Plan[] {
+  const n = (x: number) => Math.max(200, Math.round(x * scale));
+  return [
     // Warms the JIT (Node's and the broker's: a Kafka started a minute before took twice the
     // CPU per claim over the next run) and the connections; not reported as a figure.
     { name: 'warmup', claims: n(16_000), connections: SATURATION_CONNECTIONS },
@@ -41,6 +42,10 @@ export async function claimPathScenario(ctx: BenchContext, sut: Sut, rates: numb
     // there are enough of them (one per 10/s) that a 100 ms answer does not hold the rate back.
     ...rates.map((rate) => ({ name: `rate-${rate}`, claims: n(rate * 8), connections: Math.max(25, Math.ceil(rate / 10)), rate })),
   ];
+}
+
+export async function claimPathScenario(ctx: BenchContext, sut: Sut, rates: number[]): Promise<{ runs: ClaimRun[]; claimsFile: string }> {
+  const plans = plansFor(ctx.scale, rates);
   const saleOf = (p: Plan) => `bench-${ctx.stamp}-${p.name}`;
   ctx.say(`claim path: scheduling ${plans.length} sales and preparing ${plans.reduce((s, p) => s + p.claims, 0)} entered transactions`);
   await createSales(

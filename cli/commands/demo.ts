@@ -2,15 +2,15 @@
 import type { Command } from 'commander';
 import { createApiClient } from '../../demo/api.js';
 import { createPartner } from '../../demo/partner.js';
-import { runScenario, type DemoPlan } from '../../demo/scenario.js';
+import { runScenario, type DemoPlan, type DemoResult, type Report } from '../../demo/scenario.js';
 import { judge } from '../../demo/verdict.js';
-import { loadConfig } from '../../platform/config.js';
+import { type Config, loadConfig } from '../../platform/config.js';
 import { createLogger } from '../../platform/log.js';
 import { createDb, ensureSchema } from '../../platform/postgres.js';
 import { signUserToken } from '../../producers/http/auth.js';
 import { replayableProjections } from '../../projections/catalog.js';
 import { openPlatform } from '../../runtime/platform.js';
-import { replayProjections } from '../../runtime/replay/replayProjections.js';
+import { type ReplayResult, replayProjections } from '../../runtime/replay/replayProjections.js';
 import { ROLES, startSystem } from '../../runtime/system.js';
 import { stackUp } from '../../stack/stack.js';
 import { createProgress } from '../progress.js';
@@ -21,104 +21,122 @@ function positiveInt(value: string): number {
   return n;
 }
 
+type Say = (line: string) => void;
+
 export function registerDemoCommand(program: Command): void {
   program
     .command('demo')
     .description('run a whole flash sale end to end on the real stack, then print the reconciliation report and a replay check')
     .option('--shoppers <n>', 'simulated users in the crowd', positiveInt, 400)
     .option('--stock <n>', 'units on sale', positiveInt, 100)
-    .action(async (opts: { shoppers: number; stock: number }) => {
-      const say = (line: string) => console.log(`▸ ${line}`);
-      say('bringing the stack up (Kafka, schema registry, Redis, PostgreSQL)');
-      await stackUp((line) => say(line));
+    .action(runDemo);
+}
 
-      // A fresh topic prefix and schema per run: every demo starts from an empty history.
-      const stamp = new Date().toISOString().replace(/\D/g, '').slice(0, 14);
-      const prefix = `demo-${stamp}`;
-      const schema = `demo_${stamp}`;
-      // A short grace period: the planted unknown payment is flagged within seconds, not a minute.
-      const config = { ...loadConfig({ RECONCILIATION_GRACE_SECONDS: '5', ...process.env, TOPIC_PREFIX: prefix }), port: 0 };
-      const log = createLogger(process.env.LOG_LEVEL ?? 'warn');
-      const admin = createDb(config.databaseUrl);
-      await ensureSchema(admin, schema);
-      await admin.end();
-      say(`starting the system (${ROLES.join(', ')}) on topics ${prefix}.* and Postgres schema ${schema}`);
-      const platform = await openPlatform(config, log, { dbSchema: schema });
-      const system = await startSystem(platform, ROLES);
-      let exitCode = 1;
-      try {
-        const api = createApiClient(`http://127.0.0.1:${system.port}`);
-        const partnerId = 'demo-pay';
-        const secret = config.partnerSecrets.get(partnerId)?.[0];
-        if (!secret) throw new Error(`PARTNER_SECRETS has no secret for ${partnerId}`);
-        const plan: DemoPlan = {
-          saleId: `sneaker-drop-${stamp}`,
-          stock: opts.stock,
-          shoppers: opts.shoppers,
-          concurrency: 50,
-          priceMinor: 12_900,
-          currency: 'EUR',
-          reservationSeconds: 15,
-          partnerId,
-        };
-        const progress = createProgress('shoppers');
-        progress.start(plan.shoppers);
-        let last = 0;
-        const result = await runScenario(plan, {
-          api,
-          partner: createPartner(api, { partnerId, secret, paymentTokenKey: config.paymentTokenKey }),
-          operatorToken: await signUserToken(config.authSecret, 'demo-operator', { operator: true }),
-          userToken: (userId) => signUserToken(config.authSecret, userId),
-          say: (line) => {
-            progress.stop();
-            say(line);
-          },
-          onShopperDone: (done) => {
-            progress.increment(done - last);
-            last = done;
-          },
-        });
+async function runDemo(opts: { shoppers: number; stock: number }): Promise<void> {
+  const say: Say = (line) => console.log(`▸ ${line}`);
+  say('bringing the stack up (Kafka, schema registry, Redis, PostgreSQL)');
+  await stackUp((line) => say(line));
 
-        say('replaying every projection from the topics into a fresh schema');
-        const replay = await replayProjections({
-          kafka: platform.kafka,
-          codec: platform.codec,
-          databaseUrl: config.databaseUrl,
-          topicPrefix: prefix,
-          liveSchema: schema,
-          intoSchema: `${schema}_replay`,
-          projections: replayableProjections(config),
-          window: {},
-        });
-        const replayEqual = replay.liveBehind.length === 0 && replay.differences.length === 0;
+  // A fresh topic prefix and schema per run: every demo starts from an empty history.
+  const stamp = new Date().toISOString().replace(/\D/g, '').slice(0, 14);
+  const prefix = `demo-${stamp}`;
+  const schema = `demo_${stamp}`;
+  // A short grace period: the planted unknown payment is flagged within seconds, not a minute.
+  const config = { ...loadConfig({ RECONCILIATION_GRACE_SECONDS: '5', ...process.env, TOPIC_PREFIX: prefix }), port: 0 };
+  const log = createLogger(process.env.LOG_LEVEL ?? 'warn');
+  const admin = createDb(config.databaseUrl);
+  await ensureSchema(admin, schema);
+  await admin.end();
+  say(`starting the system (${ROLES.join(', ')}) on topics ${prefix}.* and Postgres schema ${schema}`);
+  const platform = await openPlatform(config, log, { dbSchema: schema });
+  const system = await startSystem(platform, ROLES);
+  let exitCode = 1;
+  try {
+    const plan: DemoPlan = {
+      saleId: `sneaker-drop-${stamp}`,
+      stock: opts.stock,
+      shoppers: opts.shoppers,
+      concurrency: 50,
+      priceMinor: 12_900,
+      currency: 'EUR',
+      reservationSeconds: 15,
+      partnerId: 'demo-pay',
+    };
+    const result = await playSale(plan, { config, baseUrl: `http://127.0.0.1:${system.port}`, say });
 
-        const { report } = result;
-        console.log('\nReconciliation report');
-        console.log(
-          `  ours:    ${report.internal.granted} granted, ${report.internal.redirected} redirected, ${report.internal.expired} expired; ${report.internal.quantity} units, ${report.internal.amountMinor} minor units`,
-        );
-        console.log(
-          `  partner: ${report.partner.paid} paid, ${report.partner.refunded} refunded; ${report.partner.quantity} units, ${report.partner.amountMinor} minor units`,
-        );
-        for (const m of report.mismatches)
-          console.log(
-            `  mismatch ${m.kind.padEnd(22)} ${m.transactionId}  expected ${JSON.stringify(m.expected)} actual ${JSON.stringify(m.actual)}`,
-          );
-        console.log(
-          `\nReplay: ${replay.events} events into ${schema}_replay: ${replayEqual ? 'equal' : `DIFFERENT (${replay.differences.map((d) => d.table).join(', ') || replay.liveBehind.join(', ')})`}`,
-        );
-
-        const checks = judge(plan, result, replayEqual);
-        console.log('\nSummary');
-        for (const c of checks) console.log(`  ${c.ok ? '✔' : '✘'} ${c.says}`);
-        const failed = checks.filter((c) => !c.ok).length;
-        console.log(
-          failed === 0 ? '\nDemo passed: every check holds.' : `\nDemo FAILED: ${failed} of ${checks.length} checks do not hold.`,
-        );
-        exitCode = failed === 0 ? 0 : 1;
-      } finally {
-        await system.stop();
-      }
-      process.exitCode = exitCode;
+    say('replaying every projection from the topics into a fresh schema');
+    const replay = await replayProjections({
+      kafka: platform.kafka,
+      codec: platform.codec,
+      databaseUrl: config.databaseUrl,
+      topicPrefix: prefix,
+      liveSchema: schema,
+      intoSchema: `${schema}_replay`,
+      projections: replayableProjections(config),
+      window: {},
     });
+    const replayEqual = replay.liveBehind.length === 0 && replay.differences.length === 0;
+
+    printReport(result.report);
+    printReplay(replay, schema, replayEqual);
+    exitCode = printSummary(plan, result, replayEqual);
+  } finally {
+    await system.stop();
+  }
+  process.exitCode = exitCode;
+}
+
+/** The demo's scenario against the running system, with a progress bar over the shoppers. */
+async function playSale(plan: DemoPlan, { config, baseUrl, say }: { config: Config; baseUrl: string; say: Say }): Promise<DemoResult> {
+  const api = createApiClient(baseUrl);
+  const { partnerId } = plan;
+  const secret = config.partnerSecrets.get(partnerId)?.[0];
+  if (!secret) throw new Error(`PARTNER_SECRETS has no secret for ${partnerId}`);
+  const progress = createProgress('shoppers');
+  progress.start(plan.shoppers);
+  let last = 0;
+  return runScenario(plan, {
+    api,
+    partner: createPartner(api, { partnerId, secret, paymentTokenKey: config.paymentTokenKey }),
+    operatorToken: await signUserToken(config.authSecret, 'demo-operator', { operator: true }),
+    userToken: (userId) => signUserToken(config.authSecret, userId),
+    say: (line) => {
+      progress.stop();
+      say(line);
+    },
+    onShopperDone: (done) => {
+      progress.increment(done - last);
+      last = done;
+    },
+  });
+}
+
+function printReport(report: Report): void {
+  console.log('\nReconciliation report');
+  console.log(
+    `  ours:    ${report.internal.granted} granted, ${report.internal.redirected} redirected, ${report.internal.expired} expired; ${report.internal.quantity} units, ${report.internal.amountMinor} minor units`,
+  );
+  console.log(
+    `  partner: ${report.partner.paid} paid, ${report.partner.refunded} refunded; ${report.partner.quantity} units, ${report.partner.amountMinor} minor units`,
+  );
+  for (const m of report.mismatches)
+    console.log(
+      `  mismatch ${m.kind.padEnd(22)} ${m.transactionId}  expected ${JSON.stringify(m.expected)} actual ${JSON.stringify(m.actual)}`,
+    );
+}
+
+function printReplay(replay: ReplayResult, schema: string, replayEqual: boolean): void {
+  console.log(
+    `\nReplay: ${replay.events} events into ${schema}_replay: ${replayEqual ? 'equal' : `DIFFERENT (${replay.differences.map((d) => d.table).join(', ') || replay.liveBehind.join(', ')})`}`,
+  );
+}
+
+/** Prints each check of the verdict; the process's exit code: 0 when every one holds. */
+function printSummary(plan: DemoPlan, result: DemoResult, replayEqual: boolean): number {
+  const checks = judge(plan, result, replayEqual);
+  console.log('\nSummary');
+  for (const c of checks) console.log(`  ${c.ok ? '✔' : '✘'} ${c.says}`);
+  const failed = checks.filter((c) => !c.ok).length;
+  console.log(failed === 0 ? '\nDemo passed: every check holds.' : `\nDemo FAILED: ${failed} of ${checks.length} checks do not hold.`);
+  return failed === 0 ? 0 : 1;
 }

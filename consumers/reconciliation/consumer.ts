@@ -69,6 +69,17 @@ export type ReconciliationConsumer = {
   startIdleClock(): IdleClock;
 };
 
+/** Counts each new flag by kind and logs it. */
+function flagRecorder(metrics: Registry, log: Logger): (flagged: readonly Mismatch[]) => void {
+  const flaggedTotal = mismatchCounter(metrics);
+  return (flagged) => {
+    for (const m of flagged) {
+      flaggedTotal.inc({ kind: m.kind });
+      log.info({ kind: m.kind, transactionId: m.transactionId, saleId: m.saleId, partnerEventId: m.partnerEventId }, 'mismatch flagged');
+    }
+  };
+}
+
 export function createReconciliationConsumer({
   kafka,
   codec,
@@ -86,15 +97,8 @@ export function createReconciliationConsumer({
   outbox: MismatchOutbox;
   metrics: Registry;
 }): ReconciliationConsumer {
-  const flaggedTotal = mismatchCounter(metrics);
   const recLog = log.child({ consumer: 'reconciliation' });
-
-  const record = (flagged: readonly Mismatch[]) => {
-    for (const m of flagged) {
-      flaggedTotal.inc({ kind: m.kind });
-      recLog.info({ kind: m.kind, transactionId: m.transactionId, saleId: m.saleId, partnerEventId: m.partnerEventId }, 'mismatch flagged');
-    }
-  };
+  const record = flagRecorder(metrics, recLog);
   // Publishing failures must not fail the batch (it is applied; dead-lettering it would be wrong):
   // the flags wait in the outbox and the next tick publishes them.
   const publish = async () => {

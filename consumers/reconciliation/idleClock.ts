@@ -12,6 +12,22 @@ import { type TopicName, topicName } from '../../schemas/topics.js';
 
 export type IdleClock = { stop(): Promise<void> };
 
+/** Whether the group has committed every partition of these topics to its end. */
+async function caughtUp(admin: Admin, groupId: string, names: readonly string[]): Promise<boolean> {
+  const committed = new Map(
+    (await admin.fetchOffsets({ groupId, topics: [...names] })).flatMap((t) =>
+      t.partitions.map((p) => [`${t.topic}:${p.partition}`, BigInt(p.offset)] as const),
+    ),
+  );
+  for (const topic of names)
+    for (const p of await admin.fetchTopicOffsets(topic)) {
+      const at = committed.get(`${topic}:${p.partition}`) ?? -1n;
+      // Nothing committed yet is caught up only where there is nothing to read.
+      if ((at < 0n ? BigInt(p.low) : at) < BigInt(p.high)) return false;
+    }
+  return true;
+}
+
 export function startIdleClock({
   kafka,
   groupId,
@@ -49,17 +65,7 @@ export function startIdleClock({
       admin = kafka.admin();
       await admin.connect();
     }
-    const committed = new Map(
-      (await admin.fetchOffsets({ groupId, topics: names })).flatMap((t) =>
-        t.partitions.map((p) => [`${t.topic}:${p.partition}`, BigInt(p.offset)] as const),
-      ),
-    );
-    for (const topic of names)
-      for (const p of await admin.fetchTopicOffsets(topic)) {
-        const at = committed.get(`${topic}:${p.partition}`) ?? -1n;
-        // Nothing committed yet is caught up only where there is nothing to read.
-        if ((at < 0n ? BigInt(p.low) : at) < BigInt(p.high)) return onTick([]);
-      }
+    if (!(await caughtUp(admin, groupId, names))) return onTick([]);
     const flagged = await projection.advanceClock(lookedAt - allowanceMs);
     await onTick(flagged ?? []);
   }

@@ -7,14 +7,17 @@ import { type Figures, type MismatchKind, mismatchId } from './mismatch.js';
 import { byArrival, figuresOf, firstPayment, type PartnerReport, type TransactionState } from './state.js';
 import type { Working } from './working.js';
 
-function flag(w: Working, kind: MismatchKind, r: PartnerReport, detectedAt: number, expected: Figures | null): void {
+/** A mismatch on one partner report; `expected` is what our grant says, where there is one to compare with. */
+type Finding = { kind: MismatchKind; report: PartnerReport; detectedAt: number; expected?: Figures };
+
+function flag(w: Working, { kind, report: r, detectedAt, expected }: Finding): void {
   w.flag({
     mismatchId: mismatchId(kind, r.transactionId, r.eventId),
     kind,
     transactionId: r.transactionId,
     saleId: r.saleId,
     partnerEventId: r.eventId,
-    expected,
+    expected: expected ?? null,
     actual: figuresOf(r),
     detectedAt,
   });
@@ -31,14 +34,15 @@ function judgePayment(w: Working, tx: TransactionState, r: PartnerReport, at: nu
   const grant = tx.grant;
   if (!grant) {
     r.saleId = saleFor(w, tx, r);
-    flag(w, 'unknown_transaction', r, at, null);
+    flag(w, { kind: 'unknown_transaction', report: r, detectedAt: at });
   } else {
     r.saleId = tx.saleId;
-    if (r.amountMinor !== grant.amountMinor || r.currency !== grant.currency) flag(w, 'amount_mismatch', r, at, figuresOf(grant));
-    if (r.quantity !== grant.quantity) flag(w, 'quantity_mismatch', r, at, figuresOf(grant));
+    if (r.amountMinor !== grant.amountMinor || r.currency !== grant.currency)
+      flag(w, { kind: 'amount_mismatch', report: r, detectedAt: at, expected: figuresOf(grant) });
+    if (r.quantity !== grant.quantity) flag(w, { kind: 'quantity_mismatch', report: r, detectedAt: at, expected: figuresOf(grant) });
   }
-  if (tx.release) flag(w, 'late_payment', r, Math.max(at, tx.release.at), null);
-  if (firstPayment(tx) !== r) flag(w, 'duplicate_payment', r, at, null);
+  if (tx.release) flag(w, { kind: 'late_payment', report: r, detectedAt: Math.max(at, tx.release.at) });
+  if (firstPayment(tx) !== r) flag(w, { kind: 'duplicate_payment', report: r, detectedAt: at });
 }
 
 export function onSaleScheduled(w: Working, e: EventOf<'SaleScheduled'>): void {
@@ -79,7 +83,8 @@ export function onReleased(w: Working, e: EventOf<'ReservationReleased'>): void 
   tx.saleId ??= e.saleId;
   // The expiry won the race: every payment already judged was paid for slots that went back.
   for (const r of [...tx.reports].sort(byArrival))
-    if (r.kind === 'payment' && r.resolvedAt !== null) flag(w, 'late_payment', r, Math.max(r.resolvedAt, e.occurredAt), null);
+    if (r.kind === 'payment' && r.resolvedAt !== null)
+      flag(w, { kind: 'late_payment', report: r, detectedAt: Math.max(r.resolvedAt, e.occurredAt) });
 }
 
 export function onSettled(w: Working, e: EventOf<'ReservationSettled'>): void {
@@ -113,7 +118,8 @@ export function onPayment(w: Working, e: EventOf<'PartnerPaymentReported'>): voi
   const r = newReport(e, tx);
   tx.reports.push(r);
   // It was received before the payment we took as first: that one, already judged, is the duplicate.
-  if (before && byArrival(r, before) < 0 && before.resolvedAt !== null) flag(w, 'duplicate_payment', before, before.resolvedAt, null);
+  if (before && byArrival(r, before) < 0 && before.resolvedAt !== null)
+    flag(w, { kind: 'duplicate_payment', report: before, detectedAt: before.resolvedAt });
   if (tx.grant) judgePayment(w, tx, r, Math.max(r.receivedAt, tx.grant.at));
   else w.hold(r);
   // Refunds held for want of a payment now have one.
@@ -138,5 +144,5 @@ export function onDeadline(w: Working, tx: TransactionState, r: PartnerReport, d
   }
   r.resolvedAt = deadline;
   r.saleId = saleFor(w, tx, r);
-  flag(w, 'refund_without_payment', r, deadline, null);
+  flag(w, { kind: 'refund_without_payment', report: r, detectedAt: deadline });
 }

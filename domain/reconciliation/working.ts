@@ -33,6 +33,28 @@ function compareHeld(a: Held, b: Held): number {
   return a.deadline - b.deadline || (a.eventId < b.eventId ? -1 : a.eventId > b.eventId ? 1 : 0);
 }
 
+/** Held events sorted by (deadline, eventId); `head` skips what has been taken, so taking is O(1). */
+function createHeldQueue(initial: Held[]) {
+  const queue = initial.sort(compareHeld);
+  let head = 0;
+  return {
+    add(h: Held): void {
+      let lo = head;
+      let hi = queue.length;
+      while (lo < hi) {
+        const mid = (lo + hi) >>> 1;
+        if (compareHeld(queue[mid]!, h) <= 0) lo = mid + 1;
+        else hi = mid;
+      }
+      queue.splice(lo, 0, h);
+    },
+    /** Takes the first held event if its deadline is at or before `watermark`. */
+    takeDue(watermark: number): Held | undefined {
+      return head < queue.length && queue[head]!.deadline <= watermark ? queue[head++] : undefined;
+    },
+  };
+}
+
 export function openWorking(state: ReconciliationState, graceMs: number): Working {
   const transactions = new Map(state.transactions);
   const sales = new Map(state.sales);
@@ -41,25 +63,12 @@ export function openWorking(state: ReconciliationState, graceMs: number): Workin
   const flagged: Mismatch[] = [];
   const flaggedIds = new Set<string>();
 
-  // Sorted by (deadline, eventId); `head` skips what has been taken, so taking is O(1).
-  const queue: Held[] = [];
-  let head = 0;
-  const enqueue = (h: Held) => {
-    let lo = head;
-    let hi = queue.length;
-    while (lo < hi) {
-      const mid = (lo + hi) >>> 1;
-      if (compareHeld(queue[mid]!, h) <= 0) lo = mid + 1;
-      else hi = mid;
-    }
-    queue.splice(lo, 0, h);
-  };
   const deadlineOf = (r: PartnerReport) => r.receivedAt + graceMs;
   const held: Held[] = [];
   for (const tx of state.transactions.values())
     for (const r of tx.reports)
       if (r.resolvedAt === null) held.push({ deadline: deadlineOf(r), eventId: r.eventId, transactionId: tx.transactionId });
-  queue.push(...held.sort(compareHeld));
+  const queue = createHeldQueue(held);
 
   const working: Working = {
     graceMs,
@@ -79,11 +88,10 @@ export function openWorking(state: ReconciliationState, graceMs: number): Workin
       return tx!;
     },
     hold(report) {
-      enqueue({ deadline: deadlineOf(report), eventId: report.eventId, transactionId: report.transactionId });
+      queue.add({ deadline: deadlineOf(report), eventId: report.eventId, transactionId: report.transactionId });
     },
     nextDue() {
-      while (head < queue.length && queue[head]!.deadline <= working.watermark) {
-        const h = queue[head++]!;
+      for (let h = queue.takeDue(working.watermark); h; h = queue.takeDue(working.watermark)) {
         const seen = transactions.get(h.transactionId)?.reports.find((r) => r.eventId === h.eventId);
         if (!seen || seen.resolvedAt !== null) continue;
         const tx = working.tx(h.transactionId);

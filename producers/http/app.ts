@@ -17,6 +17,35 @@ declare module 'express-serve-static-core' {
 
 export type ReadinessCheck = () => Promise<{ ready: boolean; parts: Record<string, boolean | string> }>;
 
+/** The one place where errors become status codes: HttpErrors as they say, body-parser's as 413/400, outages as 503, the rest 500. */
+function errorAnswers(log: Logger): ErrorRequestHandler {
+  return (err: unknown, req, res, _next) => {
+    const unavailable = err instanceof HttpError ? undefined : asUnavailable(err);
+    if (unavailable) {
+      log.warn({ err: (err as Error).message, method: req.method, path: req.path }, 'not served now: answered 503');
+      err = unavailable;
+    }
+    if (err instanceof HttpError) {
+      res
+        .set(err.headers)
+        .status(err.status)
+        .json({ error: err.message, ...(err.details === undefined ? {} : { details: err.details }) });
+      return;
+    }
+    const e = err as { type?: string; status?: number; message?: string };
+    if (e.type === 'entity.too.large') {
+      res.status(413).json({ error: `body larger than ${BODY_LIMIT}` });
+      return;
+    }
+    if (e.type === 'entity.parse.failed' || e.type === 'encoding.unsupported' || e.type === 'charset.unsupported') {
+      res.status(400).json({ error: 'malformed JSON body', details: [{ field: '(body)', message: e.message }] });
+      return;
+    }
+    log.error({ err, method: req.method, path: req.path }, 'unhandled error');
+    res.status(500).json({ error: 'internal error' });
+  };
+}
+
 export function createHttpApp({
   log,
   routers,
@@ -69,31 +98,6 @@ export function createHttpApp({
 
   app.use((_req, _res, next) => next(new HttpError(404, 'no such route')));
 
-  const onError: ErrorRequestHandler = (err: unknown, req, res, _next) => {
-    const unavailable = err instanceof HttpError ? undefined : asUnavailable(err);
-    if (unavailable) {
-      log.warn({ err: (err as Error).message, method: req.method, path: req.path }, 'not served now: answered 503');
-      err = unavailable;
-    }
-    if (err instanceof HttpError) {
-      res
-        .set(err.headers)
-        .status(err.status)
-        .json({ error: err.message, ...(err.details === undefined ? {} : { details: err.details }) });
-      return;
-    }
-    const e = err as { type?: string; status?: number; message?: string };
-    if (e.type === 'entity.too.large') {
-      res.status(413).json({ error: `body larger than ${BODY_LIMIT}` });
-      return;
-    }
-    if (e.type === 'entity.parse.failed' || e.type === 'encoding.unsupported' || e.type === 'charset.unsupported') {
-      res.status(400).json({ error: 'malformed JSON body', details: [{ field: '(body)', message: e.message }] });
-      return;
-    }
-    log.error({ err, method: req.method, path: req.path }, 'unhandled error');
-    res.status(500).json({ error: 'internal error' });
-  };
-  app.use(onError);
+  app.use(errorAnswers(log));
   return app;
 }

@@ -19,6 +19,20 @@ export function signWebhook(secret: string, payload: string | Buffer, t = Math.f
   return `t=${t},v1=${hmac(secret, String(t), Buffer.from(payload)).toString('hex')}`;
 }
 
+/** The header's timestamp (the last `t=` given) and every well-formed v1 signature in it. */
+function readHeader(header: string): { t: string | undefined; candidates: Buffer[] } {
+  let t: string | undefined;
+  const candidates: Buffer[] = [];
+  for (const part of header.split(',')) {
+    const at = part.indexOf('=');
+    const [key, value] = [part.slice(0, at).trim(), part.slice(at + 1).trim()];
+    if (key === 't') t = value;
+    // Several v1 values are allowed (a partner signing with old and new secret at once).
+    else if (key === 'v1' && /^[0-9a-fA-F]{64}$/.test(value)) candidates.push(Buffer.from(value, 'hex'));
+  }
+  return { t, candidates };
+}
+
 export function verifyWebhookSignature({
   header,
   payload,
@@ -33,15 +47,7 @@ export function verifyWebhookSignature({
   toleranceSeconds?: number;
 }): SignatureVerdict {
   if (!header) return { ok: false, reason: 'missing' };
-  let t: string | undefined;
-  const candidates: Buffer[] = [];
-  for (const part of header.split(',')) {
-    const at = part.indexOf('=');
-    const [key, value] = [part.slice(0, at).trim(), part.slice(at + 1).trim()];
-    if (key === 't') t = value;
-    // Several v1 values are allowed (a partner signing with old and new secret at once).
-    else if (key === 'v1' && /^[0-9a-fA-F]{64}$/.test(value)) candidates.push(Buffer.from(value, 'hex'));
-  }
+  const { t, candidates } = readHeader(header);
   if (!t || !/^\d{1,12}$/.test(t) || candidates.length === 0) return { ok: false, reason: 'malformed' };
   if (Math.abs(nowSeconds - Number(t)) > toleranceSeconds) return { ok: false, reason: 'stale' };
   if (secrets.length === 0) return { ok: false, reason: 'unknown_partner' };

@@ -17,14 +17,10 @@ export function comparableTables(tables: readonly ComparedTable[], window: Windo
   return bounded ? tables.filter((t) => t.timeColumn) : [...tables];
 }
 
-export async function compareSchemas(
-  db: Db,
-  live: string,
-  replay: string,
-  tables: readonly ComparedTable[],
-  window: Window,
-  limit = 20,
-): Promise<TableDifference[]> {
+/** Which schemas and tables to compare, over which window, naming at most `limit` differing rows per table and side. */
+export type Comparison = { live: string; replay: string; tables: readonly ComparedTable[]; window: Window; limit?: number };
+
+export async function compareSchemas(db: Db, { live, replay, tables, window, limit = 20 }: Comparison): Promise<TableDifference[]> {
   const differences: TableDifference[] = [];
   for (const table of comparableTables(tables, window)) {
     const conditions: string[] = [];

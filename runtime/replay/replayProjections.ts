@@ -41,13 +41,19 @@ async function assertFresh(db: Db, schema: string, live: string): Promise<void> 
 }
 
 /** Waits until each live consumer group has committed past the replay's end offsets; returns the groups still behind. */
-async function waitForLive(
-  kafka: Kafka,
-  projections: readonly ReplayableProjection[],
-  prefix: string,
-  ranges: TopicRange[],
-  timeoutMs: number,
-): Promise<string[]> {
+async function waitForLive({
+  kafka,
+  projections,
+  prefix,
+  ranges,
+  timeoutMs,
+}: {
+  kafka: Kafka;
+  projections: readonly ReplayableProjection[];
+  prefix: string;
+  ranges: TopicRange[];
+  timeoutMs: number;
+}): Promise<string[]> {
   const admin = kafka.admin();
   await admin.connect();
   const deadline = Date.now() + timeoutMs;
@@ -122,10 +128,18 @@ export async function replayProjections(opts: ReplayOptions): Promise<ReplayResu
 
     for (const { lane } of lanes) await lane.drain();
     for (const p of opts.projections) await p.finish?.(into, opts.window);
-    const liveBehind = await waitForLive(opts.kafka, opts.projections, opts.topicPrefix, ranges, opts.catchUpTimeoutMs ?? 30_000);
+    const liveBehind = await waitForLive({
+      kafka: opts.kafka,
+      projections: opts.projections,
+      prefix: opts.topicPrefix,
+      ranges,
+      timeoutMs: opts.catchUpTimeoutMs ?? 30_000,
+    });
     const differences: TableDifference[] = [];
     for (const p of opts.projections)
-      differences.push(...(await compareSchemas(admin, opts.liveSchema, opts.intoSchema, p.tables, opts.window)));
+      differences.push(
+        ...(await compareSchemas(admin, { live: opts.liveSchema, replay: opts.intoSchema, tables: p.tables, window: opts.window })),
+      );
     return { events, skipped, differences, liveBehind };
   } finally {
     await into.end();

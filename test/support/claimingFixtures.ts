@@ -42,7 +42,12 @@ export function saleClosed(saleId = 'sale-1'): EventOf<'SaleClosed'> {
   };
 }
 
-export function claim(transactionId: string, userId: string, quantity = 1, now = T0 + 1_000, saleId = 'sale-1'): RequestClaim {
+/** A RequestClaim by `userId` on `transactionId`: one unit of sale-1, a second after it opens, unless told otherwise. */
+export function claim(
+  transactionId: string,
+  userId: string,
+  { quantity = 1, now = T0 + 1_000, saleId = 'sale-1' }: { quantity?: number; now?: number; saleId?: string } = {},
+): RequestClaim {
   return { type: 'RequestClaim', transactionId, saleId, userId, quantity, claimEventId: `claim-${transactionId}`, now };
 }
 

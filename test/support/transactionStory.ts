@@ -122,11 +122,31 @@ export const story = (s: Story) => ({
   }),
 });
 
+type Outcome = 'partner-only' | 'entered' | 'pending' | 'rejected' | 'granted';
+
+/** Our own events of the story, up to its outcome; `at(i)` is the time of the i-th step. */
+function ourEvents(
+  b: ReturnType<typeof story>,
+  { outcome, redirected, expired }: { outcome: Outcome; redirected: boolean; expired: boolean },
+  at: (i: number) => number,
+): TransactionEvent[] {
+  const events: TransactionEvent[] = [];
+  if (outcome !== 'partner-only') events.push(b.entered(at(0)));
+  if (outcome === 'pending' || outcome === 'rejected' || outcome === 'granted') events.push(b.requested(at(1)));
+  if (outcome === 'rejected') events.push(b.rejected(at(2)));
+  if (outcome === 'granted') {
+    events.push(b.granted(at(2)));
+    if (redirected) events.push(b.redirected(at(3)));
+    if (expired) events.push(b.released(at(4)));
+  }
+  return events;
+}
+
 /** Every event of one transaction's life, in the order it happened; times may tie. */
 export function storyArbitrary(s: Story = newStory()): fc.Arbitrary<TransactionEvent[]> {
   return fc
     .record({
-      outcome: fc.constantFrom('partner-only', 'entered', 'pending', 'rejected', 'granted'),
+      outcome: fc.constantFrom<Outcome>('partner-only', 'entered', 'pending', 'rejected', 'granted'),
       redirected: fc.boolean(),
       expired: fc.boolean(),
       payments: fc.integer({ min: 0, max: 2 }),
@@ -140,15 +160,7 @@ export function storyArbitrary(s: Story = newStory()): fc.Arbitrary<TransactionE
       const b = story(s);
       let t = 0;
       const at = (i: number) => (t += gaps[i] ?? 1);
-      const events: TransactionEvent[] = [];
-      if (outcome !== 'partner-only') events.push(b.entered(at(0)));
-      if (outcome === 'pending' || outcome === 'rejected' || outcome === 'granted') events.push(b.requested(at(1)));
-      if (outcome === 'rejected') events.push(b.rejected(at(2)));
-      if (outcome === 'granted') {
-        events.push(b.granted(at(2)));
-        if (redirected) events.push(b.redirected(at(3)));
-        if (expired) events.push(b.released(at(4)));
-      }
+      const events: TransactionEvent[] = ourEvents(b, { outcome, redirected, expired }, at);
       const paymentIds: string[] = [];
       for (let i = 0; i < payments; i++) {
         const p = b.paid(at(5 + i), `pay-${i + 1}-${s.transactionId}`);

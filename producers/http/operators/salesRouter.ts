@@ -3,7 +3,7 @@
 // inventory projection has pre-warmed the sale's slot queue in Redis, as the contract
 // promises. If warming takes longer than WARM_DEADLINE_MS the event is already on Kafka and
 // the sale will appear: 202 says so instead of pretending. Close works the same way.
-import { Router } from 'express';
+import { Router, type Response } from 'express';
 import { z } from 'zod';
 import type { EventPublisher } from '../../../platform/kafka/publisher.js';
 import type { Logger } from '../../../platform/log.js';
@@ -40,6 +40,9 @@ const scheduleBody = z
   .refine((b) => b.endsAt > b.startsAt, { path: ['endsAt'], message: 'must be after startsAt' })
   .refine((b) => b.endsAt > Date.now(), { path: ['endsAt'], message: 'must be in the future' });
 
+/** What the handlers use: the catalog in Postgres, the sale store in Redis, the publisher. */
+type SalesDeps = { db: Db; store: SaleStorePort; publisher: EventPublisher; log: Logger };
+
 export function createOperatorSalesRouter({
   db,
   store,
@@ -55,82 +58,86 @@ export function createOperatorSalesRouter({
   verify: TokenVerifier;
   limits: RateLimits;
 }): Router {
-  /** Polls Redis (not a blind sleep) until the projection shows what we published, or the deadline. */
-  async function waitForSale(saleId: string, ready: (sale: SaleView) => boolean): Promise<SaleView | undefined> {
-    const deadline = Date.now() + WARM_DEADLINE_MS;
-    for (;;) {
-      // A store mid-rebuild answers 503: not yet, as far as this wait is concerned.
-      const sale = await store.readSale(saleId, Date.now()).catch(() => undefined);
-      if (sale && ready(sale)) return sale;
-      if (Date.now() >= deadline) return undefined;
-      await new Promise((r) => setTimeout(r, POLL_MS));
-    }
-  }
-
+  const deps: SalesDeps = { db, store, publisher, log };
   const router = Router();
   const guards = [limits.perIp, requireOperator(verify)];
-
-  router.post('/sales', ...guards, async (req, res) => {
-    const input = parse(scheduleBody, req.body);
-    const operator = principalOf(res).userId;
-    const product = await findProduct(db, input.productId);
-    if (!product)
-      throw badRequest('invalid request', [{ field: 'productId', message: 'no such product (PUT /products/:productId first)' }]);
-    // A sale Redis already knows (say, rebuilt from the topic) counts as taken too.
-    if (await store.readSale(input.saleId, Date.now())) throw conflict(`sale ${input.saleId} already exists`);
-    if ((await registerSale(db, { saleId: input.saleId, productId: product.productId, scheduledBy: operator })) === 'taken') {
-      throw conflict(`sale ${input.saleId} already exists`);
-    }
-    try {
-      await publisher.publish([
-        {
-          type: 'SaleScheduled',
-          ...envelope(input.saleId),
-          saleId: input.saleId,
-          productId: product.productId,
-          partnerId: product.partnerId,
-          stock: input.stock,
-          priceMinor: input.priceMinor ?? product.priceMinor,
-          currency: product.currency,
-          startsAt: input.startsAt,
-          endsAt: input.endsAt,
-          perUserLimit: input.perUserLimit,
-          reservationSeconds: input.reservationSeconds,
-          challenge: input.challenge,
-        },
-      ]);
-    } catch (err) {
-      await unregisterSale(db, input.saleId);
-      throw err;
-    }
-    log.info({ saleId: input.saleId, productId: product.productId, stock: input.stock, operator }, 'sale scheduled');
-    const sale = await waitForSale(input.saleId, () => true);
-    if (!sale) {
-      res.status(202).json({ saleId: input.saleId, warmed: false, message: 'scheduled; the slot queue is still being warmed' });
-      return;
-    }
-    res.status(201).location(`/sales/${input.saleId}`).json(saleBody(sale));
-  });
-
-  router.post('/sales/:saleId/close', ...guards, async (req, res) => {
-    const { saleId } = parse(saleParams, req.params);
-    const current = await store.readSale(saleId, Date.now());
-    if (!current) {
-      if (await isSaleRegistered(db, saleId)) throw conflict(`sale ${saleId} is not warmed yet; retry in a moment`);
-      throw notFound(`no sale ${saleId}`);
-    }
-    if (current.status === 'closed') {
-      res.status(200).json(saleBody(current));
-      return;
-    }
-    await publisher.publish([{ type: 'SaleClosed', ...envelope(saleId), saleId, closedBy: principalOf(res).userId }]);
-    log.info({ saleId, operator: principalOf(res).userId }, 'sale closed');
-    const sale = await waitForSale(saleId, (s) => s.status === 'closed');
-    if (!sale) {
-      res.status(202).json({ saleId, closed: false, message: 'closing; the sale stops taking claims once the projection applies it' });
-      return;
-    }
-    res.status(200).json(saleBody(sale));
-  });
+  router.post('/sales', ...guards, (req, res) => scheduleSale(deps, req.body, res));
+  router.post('/sales/:saleId/close', ...guards, (req, res) => closeSale(deps, req.params, res));
   return router;
+}
+
+/** Polls Redis (not a blind sleep) until the projection shows what we published, or the deadline. */
+async function waitForSale(store: SaleStorePort, saleId: string, ready: (sale: SaleView) => boolean): Promise<SaleView | undefined> {
+  const deadline = Date.now() + WARM_DEADLINE_MS;
+  for (;;) {
+    // A store mid-rebuild answers 503: not yet, as far as this wait is concerned.
+    const sale = await store.readSale(saleId, Date.now()).catch(() => undefined);
+    if (sale && ready(sale)) return sale;
+    if (Date.now() >= deadline) return undefined;
+    await new Promise((r) => setTimeout(r, POLL_MS));
+  }
+}
+
+/** POST /sales */
+async function scheduleSale({ db, store, publisher, log }: SalesDeps, body: unknown, res: Response): Promise<void> {
+  const input = parse(scheduleBody, body);
+  const operator = principalOf(res).userId;
+  const product = await findProduct(db, input.productId);
+  if (!product) throw badRequest('invalid request', [{ field: 'productId', message: 'no such product (PUT /products/:productId first)' }]);
+  // A sale Redis already knows (say, rebuilt from the topic) counts as taken too.
+  if (await store.readSale(input.saleId, Date.now())) throw conflict(`sale ${input.saleId} already exists`);
+  if ((await registerSale(db, { saleId: input.saleId, productId: product.productId, scheduledBy: operator })) === 'taken') {
+    throw conflict(`sale ${input.saleId} already exists`);
+  }
+  try {
+    await publisher.publish([
+      {
+        type: 'SaleScheduled',
+        ...envelope(input.saleId),
+        saleId: input.saleId,
+        productId: product.productId,
+        partnerId: product.partnerId,
+        stock: input.stock,
+        priceMinor: input.priceMinor ?? product.priceMinor,
+        currency: product.currency,
+        startsAt: input.startsAt,
+        endsAt: input.endsAt,
+        perUserLimit: input.perUserLimit,
+        reservationSeconds: input.reservationSeconds,
+        challenge: input.challenge,
+      },
+    ]);
+  } catch (err) {
+    await unregisterSale(db, input.saleId);
+    throw err;
+  }
+  log.info({ saleId: input.saleId, productId: product.productId, stock: input.stock, operator }, 'sale scheduled');
+  const sale = await waitForSale(store, input.saleId, () => true);
+  if (!sale) {
+    res.status(202).json({ saleId: input.saleId, warmed: false, message: 'scheduled; the slot queue is still being warmed' });
+    return;
+  }
+  res.status(201).location(`/sales/${input.saleId}`).json(saleBody(sale));
+}
+
+/** POST /sales/:saleId/close */
+async function closeSale({ db, store, publisher, log }: SalesDeps, params: unknown, res: Response): Promise<void> {
+  const { saleId } = parse(saleParams, params);
+  const current = await store.readSale(saleId, Date.now());
+  if (!current) {
+    if (await isSaleRegistered(db, saleId)) throw conflict(`sale ${saleId} is not warmed yet; retry in a moment`);
+    throw notFound(`no sale ${saleId}`);
+  }
+  if (current.status === 'closed') {
+    res.status(200).json(saleBody(current));
+    return;
+  }
+  await publisher.publish([{ type: 'SaleClosed', ...envelope(saleId), saleId, closedBy: principalOf(res).userId }]);
+  log.info({ saleId, operator: principalOf(res).userId }, 'sale closed');
+  const sale = await waitForSale(store, saleId, (s) => s.status === 'closed');
+  if (!sale) {
+    res.status(202).json({ saleId, closed: false, message: 'closing; the sale stops taking claims once the projection applies it' });
+    return;
+  }
+  res.status(200).json(saleBody(sale));
 }

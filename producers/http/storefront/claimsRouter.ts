@@ -32,6 +32,21 @@ const claimBody = z
   })
   .strict();
 
+/** What a claim needs beyond the request: where transactions and sales are read, and where the claim is published. */
+type ClaimDeps = {
+  store: SaleStorePort;
+  publisher: EventPublisher;
+  challenges: ChallengeService;
+  log: Logger;
+  readSale: ReturnType<typeof cachedSaleReader>;
+};
+
+/** Records a claim's outcome in the metrics, once. */
+type Done = (outcome: ClaimOutcome, reason?: string) => void;
+
+/** One claim as it came in: the route's params, body and Prefer header as sent, the response, and its outcome recorder. */
+type ClaimRequest = { params: unknown; rawBody: unknown; prefer: string | undefined; res: Response; done: Done };
+
 export function createClaimsRouter({
   store,
   publisher,
@@ -50,85 +65,86 @@ export function createClaimsRouter({
   limits: RateLimits;
 }): Router {
   const router = Router();
-  const readSale = cachedSaleReader(store.readSale);
+  const deps: ClaimDeps = { store, publisher, challenges, log, readSale: cachedSaleReader(store.readSale) };
 
   router.post('/sales/:saleId/claims', limits.user(verify), async (req, res) => {
     const started = performance.now();
     let observed = false;
-    const done = (outcome: ClaimOutcome, reason = '') => {
+    const done: Done = (outcome, reason = '') => {
       observed = true;
       metrics.observe(outcome, reason, (performance.now() - started) / 1000);
     };
     try {
-      await claim(req.params, req.body, req.get('prefer'), res, done);
+      await claim(deps, { params: req.params, rawBody: req.body, prefer: req.get('prefer'), res, done });
     } catch (err) {
       if (!observed) done('error', err instanceof HttpError ? String(err.status) : '500');
       throw err;
     }
   });
 
-  async function claim(
-    params: unknown,
-    rawBody: unknown,
-    prefer: string | undefined,
-    res: Response,
-    done: (outcome: ClaimOutcome, reason?: string) => void,
-  ): Promise<void> {
-    const { saleId } = parse(saleParams, params);
-    const body = parse(claimBody, rawBody);
-    const wait = parsePreferWait(prefer);
-    if (!wait.ok) throw badRequest('invalid request', [{ field: 'Prefer', message: wait.message }]);
-    const userId = principalOf(res).userId;
-    const txId = body.transactionId;
-
-    const { transaction: tx, decision: decided } = await store.readClaim(txId);
-    if (!tx || tx.userId !== userId || tx.saleId !== saleId) throw notFound(`no transaction ${txId} of yours in sale ${saleId}`);
-    if (decided) return answerDecision(res, txId, decided, done);
-
-    if (tx.status === 'entered') {
-      const now = Date.now();
-      const sale = await readSale(saleId, now);
-      if (!sale) throw notFound(`no sale ${saleId}`);
-      const refusal = edgeRefusal(sale.status);
-      if (refusal) {
-        done('refused_at_edge', refusal);
-        res.status(409).json({ transactionId: txId, status: 'rejected', reason: refusal });
-        return;
-      }
-      if (sale.challenge === 'pow') {
-        const check = await challenges.check(body.challengeSolution, saleId, userId, now);
-        if (check !== 'ok') {
-          done('challenge_failed', check);
-          throw forbidden(`this sale asks for a solved challenge (GET /sales/${saleId}/challenge): ${check.replaceAll('_', ' ')}`);
-        }
-      }
-      await publisher.publish([
-        { type: 'ClaimRequested', ...envelope(txId, now), transactionId: txId, saleId, userId, quantity: body.quantity },
-      ]);
-      await store.markPending(txId, body.quantity);
-      log.debug({ saleId, transactionId: txId, quantity: body.quantity }, 'claim requested');
-    }
-    // Else the claim was requested before and is still undecided: nothing new to publish.
-
-    if (wait.seconds > 0) {
-      res.set('Preference-Applied', `wait=${wait.seconds}`);
-      const decision = await store.awaitDecision(txId, wait.seconds * 1000);
-      if (decision) return answerDecision(res, txId, decision, done);
-    }
-    done('pending');
-    res.status(202).location(`/transactions/${txId}`).json({ transactionId: txId, status: 'pending' });
-  }
-
-  function answerDecision(
-    res: Response,
-    txId: string,
-    decision: Parameters<typeof decisionAnswer>[1],
-    done: (outcome: ClaimOutcome, reason?: string) => void,
-  ): void {
-    const answer = decisionAnswer(txId, decision);
-    done(decision.status, decision.status === 'rejected' ? decision.reason : '');
-    res.status(answer.status).json(answer.body);
-  }
-
   return router;
+}
+
+async function claim(deps: ClaimDeps, { params, rawBody, prefer, res, done }: ClaimRequest): Promise<void> {
+  const { saleId } = parse(saleParams, params);
+  const body = parse(claimBody, rawBody);
+  const wait = parsePreferWait(prefer);
+  if (!wait.ok) throw badRequest('invalid request', [{ field: 'Prefer', message: wait.message }]);
+  const userId = principalOf(res).userId;
+  const txId = body.transactionId;
+
+  const { transaction: tx, decision: decided } = await deps.store.readClaim(txId);
+  if (!tx || tx.userId !== userId || tx.saleId !== saleId) throw notFound(`no transaction ${txId} of yours in sale ${saleId}`);
+  if (decided) return answerDecision(res, txId, decided, done);
+
+  if (tx.status === 'entered' && !(await requestClaim(deps, { saleId, userId, body, res, done }))) return;
+  // Else the claim was requested before and is still undecided: nothing new to publish.
+
+  if (wait.seconds > 0) {
+    res.set('Preference-Applied', `wait=${wait.seconds}`);
+    const decision = await deps.store.awaitDecision(txId, wait.seconds * 1000);
+    if (decision) return answerDecision(res, txId, decision, done);
+  }
+  done('pending');
+  res.status(202).location(`/transactions/${txId}`).json({ transactionId: txId, status: 'pending' });
+}
+
+/**
+ * A first claim on an entered transaction: refused here (409, answered) when the sale is not
+ * open or sold out, 403 when its challenge is unsolved; else ClaimRequested is published and
+ * the transaction marked pending. False when the claim was refused and answered.
+ */
+async function requestClaim(
+  { store, publisher, challenges, log, readSale }: ClaimDeps,
+  { saleId, userId, body, res, done }: { saleId: string; userId: string; body: z.infer<typeof claimBody>; res: Response; done: Done },
+): Promise<boolean> {
+  const txId = body.transactionId;
+  const now = Date.now();
+  const sale = await readSale(saleId, now);
+  if (!sale) throw notFound(`no sale ${saleId}`);
+  const refusal = edgeRefusal(sale.status);
+  if (refusal) {
+    done('refused_at_edge', refusal);
+    res.status(409).json({ transactionId: txId, status: 'rejected', reason: refusal });
+    return false;
+  }
+  if (sale.challenge === 'pow') {
+    const check = await challenges.check(body.challengeSolution, saleId, userId, now);
+    if (check !== 'ok') {
+      done('challenge_failed', check);
+      throw forbidden(`this sale asks for a solved challenge (GET /sales/${saleId}/challenge): ${check.replaceAll('_', ' ')}`);
+    }
+  }
+  await publisher.publish([
+    { type: 'ClaimRequested', ...envelope(txId, now), transactionId: txId, saleId, userId, quantity: body.quantity },
+  ]);
+  await store.markPending(txId, body.quantity);
+  log.debug({ saleId, transactionId: txId, quantity: body.quantity }, 'claim requested');
+  return true;
+}
+
+function answerDecision(res: Response, txId: string, decision: Parameters<typeof decisionAnswer>[1], done: Done): void {
+  const answer = decisionAnswer(txId, decision);
+  done(decision.status, decision.status === 'rejected' ? decision.reason : '');
+  res.status(answer.status).json(answer.body);
 }

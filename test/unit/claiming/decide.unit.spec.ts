@@ -28,7 +28,7 @@ const pay = (paymentEventId: string, now: number): SettleReservation => ({
 describe('deciding a claim', () => {
   it('grants the lowest free slots, priced per unit, reserved for reservationSeconds', () => {
     given([scheduled])
-      .when(claim('tx-1', 'u-1', 2))
+      .when(claim('tx-1', 'u-1', { quantity: 2 }))
       .then([
         {
           type: 'ClaimGranted',
@@ -50,19 +50,19 @@ describe('deciding a claim', () => {
 
   it('takes claims from the first millisecond of the sale to the last before its end', () => {
     given([scheduled])
-      .when(claim('tx-1', 'u-1', 1, scheduled.startsAt))
+      .when(claim('tx-1', 'u-1', { quantity: 1, now: scheduled.startsAt }))
       .thenMatches([{ type: 'ClaimGranted' }]);
     given([scheduled])
-      .when(claim('tx-1', 'u-1', 1, scheduled.endsAt - 1))
+      .when(claim('tx-1', 'u-1', { quantity: 1, now: scheduled.endsAt - 1 }))
       .thenMatches([{ type: 'ClaimGranted' }]);
   });
 
   it('refuses a claim before the sale starts, at its end, and once closed', () => {
     given([scheduled])
-      .when(claim('tx-1', 'u-1', 1, T0 - 1))
+      .when(claim('tx-1', 'u-1', { quantity: 1, now: T0 - 1 }))
       .thenMatches([{ type: 'ClaimRejected', reason: 'sale_not_open' }]);
     given([scheduled])
-      .when(claim('tx-1', 'u-1', 1, scheduled.endsAt))
+      .when(claim('tx-1', 'u-1', { quantity: 1, now: scheduled.endsAt }))
       .thenMatches([{ reason: 'sale_not_open' }]);
     given([scheduled, saleClosed()])
       .when(claim('tx-1', 'u-1'))
@@ -77,7 +77,7 @@ describe('deciding a claim', () => {
 
   it('throws on a claim for no unit: the edge never sends one', () => {
     given([scheduled])
-      .when(claim('tx-1', 'u-1', 0))
+      .when(claim('tx-1', 'u-1', { quantity: 0 }))
       .thenThrows('quantity must be a positive integer');
   });
 
@@ -90,45 +90,45 @@ describe('deciding a claim', () => {
 
   it('refuses a claim that would take the user over the per-user limit, counting paid units', () => {
     given([scheduled])
-      .when(claim('tx-1', 'u-1', 3))
+      .when(claim('tx-1', 'u-1', { quantity: 3 }))
       .thenMatches([{ reason: 'limit_exceeded' }]);
-    const { events } = run([claim('tx-1', 'u-1', 2), pay('p:1', T0 + 2_000)], [scheduled]);
+    const { events } = run([claim('tx-1', 'u-1', { quantity: 2 }), pay('p:1', T0 + 2_000)], [scheduled]);
     given([scheduled, ...events])
-      .when(claim('tx-2', 'u-1', 1))
+      .when(claim('tx-2', 'u-1', { quantity: 1 }))
       .thenMatches([{ reason: 'limit_exceeded' }]);
   });
 
   it('grants the last unit and refuses the claim after it as sold out', () => {
-    const { events } = run([claim('tx-1', 'u-1', 2)], [scheduled]);
+    const { events } = run([claim('tx-1', 'u-1', { quantity: 2 })], [scheduled]);
     given([scheduled, ...events])
-      .when(claim('tx-2', 'u-2', 2))
+      .when(claim('tx-2', 'u-2', { quantity: 2 }))
       .thenMatches([{ reason: 'sold_out' }]);
     given([scheduled, ...events])
-      .when(claim('tx-3', 'u-2', 1))
+      .when(claim('tx-3', 'u-2', { quantity: 1 }))
       .thenMatches([{ type: 'ClaimGranted', slotIds: ['sale-1:3'] }]);
-    const { events: last } = run([claim('tx-3', 'u-2', 1)], [scheduled, ...events]);
+    const { events: last } = run([claim('tx-3', 'u-2', { quantity: 1 })], [scheduled, ...events]);
     given([scheduled, ...events, ...last])
-      .when(claim('tx-4', 'u-3', 1))
+      .when(claim('tx-4', 'u-3', { quantity: 1 }))
       .thenMatches([{ reason: 'sold_out' }]);
   });
 
   it('never grants part of a claim', () => {
-    const { events } = run([claim('tx-1', 'u-1', 2)], [scheduled]);
+    const { events } = run([claim('tx-1', 'u-1', { quantity: 2 })], [scheduled]);
     given([scheduled, ...events])
-      .when(claim('tx-2', 'u-2', 2))
+      .when(claim('tx-2', 'u-2', { quantity: 2 }))
       .thenMatches([{ type: 'ClaimRejected', reason: 'sold_out' }]);
   });
 
   it('answers a transaction decided before with its first decision, unchanged', () => {
-    const { events } = run([claim('tx-1', 'u-1', 1), claim('tx-2', 'u-2', 2)], [scheduled]);
+    const { events } = run([claim('tx-1', 'u-1', { quantity: 1 }), claim('tx-2', 'u-2', { quantity: 2 })], [scheduled]);
     given([scheduled, ...events])
-      .when({ ...claim('tx-1', 'u-1', 1, T0 + 9_000), claimEventId: 'another-request' })
+      .when({ ...claim('tx-1', 'u-1', { quantity: 1, now: T0 + 9_000 }), claimEventId: 'another-request' })
       .then([events[0]!]);
   });
 });
 
 describe('expiry and payment', () => {
-  const granted = run([claim('tx-1', 'u-1', 2)], [scheduled]).events;
+  const granted = run([claim('tx-1', 'u-1', { quantity: 2 })], [scheduled]).events;
   const expiresAt = grantOf(granted).expiresAt;
   const released = run([expire(expiresAt)], [scheduled, ...granted]).events;
 
@@ -140,7 +140,7 @@ describe('expiry and payment', () => {
       .when(expire(expiresAt))
       .thenMatches([{ type: 'ReservationReleased', eventId: 'release:tx-1', slotIds: ['sale-1:1', 'sale-1:2'], reason: 'expired' }]);
     given([scheduled, ...granted, ...released])
-      .when(claim('tx-2', 'u-1', 2, expiresAt + 1))
+      .when(claim('tx-2', 'u-1', { quantity: 2, now: expiresAt + 1 }))
       .thenMatches([{ type: 'ClaimGranted', slotIds: ['sale-1:1', 'sale-1:2'] }]);
   });
 
@@ -175,7 +175,7 @@ describe('the inventory fold', () => {
       [
         claim('tx-1', 'u-1'),
         { type: 'ReleaseExpired', transactionId: 'tx-1', saleId: 'sale-1', now: T0 + 2_000 },
-        claim('tx-2', 'u-2', 1, T0 + 3_000),
+        claim('tx-2', 'u-2', { quantity: 1, now: T0 + 3_000 }),
       ],
       [small],
     );
