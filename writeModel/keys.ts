@@ -9,7 +9,7 @@
 // the topics (rebuild.ts). The old `inv:` keys are left behind; delete them by hand.
 //
 //   <P>ready                 string  the epoch id of the current, complete state; absent = flushed, restored or rebuilding
-//   <P>readyRun              string  the Redis server run_id under which `ready` was set (a restart or failover changes it)
+//   <P>readyRun              string  the Redis server run_id:master_replid under which `ready` was set (a restart, failover or demotion changes it)
 //   <P>restored              string  set when `ready` was withdrawn because the run changed: only the topics' tail is missing
 //   <P>lock                  string  the rebuild lock (token), with a TTL renewed while replaying
 //   <P>pos                   hash    "<topic>:<partition>" -> last offset the projector applied

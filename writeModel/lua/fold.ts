@@ -123,16 +123,28 @@ local function storedDecision(t)
   return {f[1], t, f[2], f[3], f[4], f[5], f[6], f[7], f[8], f[9], f[10], f[11]}
 end
 
--- The Redis server's run id: new at every start of a server, and another on a promoted
--- replica. The ready marker records the run under which the state was last known complete.
-local function serverRun() return string.match(redis.call('INFO', 'server'), 'run_id:(%w+)') end
+-- Which data set this is, as the server says it: its run id (new at every start of a
+-- server, and another on a promoted replica) and its replication id (new whenever this server
+-- becomes a master again: a node demoted in a failover, resynced from the new master, which
+-- lacks the last writes the node took before it was demoted, and then promoted back keeps
+-- its run id but not its replication id). The ready marker records the run under which the
+-- state was last known complete. A master also takes a new replication id when it gets its
+-- first replica (or again after its replicas have all been gone for repl-backlog-ttl): that
+-- costs one tail fold of the events since the store's positions, idempotent, never a wrong
+-- answer.
+local function serverRun()
+  local run = string.match(redis.call('INFO', 'server'), 'run_id:(%w+)')
+  local replication = string.match(redis.call('INFO', 'replication'), 'master_replid:(%w+)')
+  return run .. ':' .. replication
+end
 
 -- Whether the state is complete here and now. A server restarted from a snapshot or an AOF,
--- or a replica promoted by a failover, still holds the ready marker but may have lost the
--- writes after its last save: those events are on the topics, and the consumers that made
--- them have committed past them, so nothing would fold them again. Seen from another run,
--- the marker is withdrawn: every writer and the live fold stop until the rebuilder has
--- folded the topics' tail since the store's own positions (see ../rebuild.ts).
+-- a replica promoted by a failover, or a master demoted and promoted back still holds the
+-- ready marker but may have lost the writes after its last save or its last sync: those
+-- events are on the topics, and the consumers that made them have committed past them, so
+-- nothing would fold them again. Seen from another run, the marker is withdrawn: every
+-- writer and the live fold stop until the rebuilder has folded the topics' tail since the
+-- store's own positions (see ../rebuild.ts).
 local function storeComplete()
   if redis.call('EXISTS', P .. '${K.ready}') == 0 then return false end
   if redis.call('GET', P .. '${K.readyRun}') == serverRun() then return true end

@@ -21,6 +21,12 @@ export type OwnRedis = {
   dir: string;
   /** SAVE: a snapshot of the data set now, on disk. */
   save(): Promise<void>;
+  /** One command on an admin connection of the test's own (CONFIG SET, REPLICAOF, ...), as redis-cli would send it. */
+  command(...args: (string | number)[]): Promise<unknown>;
+  /** CONFIG SET name value: e.g. maxmemory, to make the server refuse writes (OOM) and accept them again. */
+  config(name: string, value: string | number): Promise<void>;
+  /** One INFO section as its fields (e.g. 'replication': role, master_link_status, master_repl_offset). */
+  info(section: string): Promise<Record<string, string>>;
   /** SIGKILL: no shutdown save, no goodbye to clients. */
   kill(): Promise<void>;
   /** Starts the server again on the same port from what is on disk. */
@@ -102,18 +108,34 @@ export async function startOwnRedis({
     server = undefined;
   }
 
+  async function command(...args: (string | number)[]): Promise<unknown> {
+    const client = new Redis(url, { maxRetriesPerRequest: 0 });
+    client.on('error', () => undefined);
+    try {
+      const [name, ...rest] = args;
+      return await client.call(String(name), ...rest);
+    } finally {
+      client.disconnect();
+    }
+  }
+
   await launch();
   return {
     url,
     port,
     dir,
     async save() {
-      const client = new Redis(url, { maxRetriesPerRequest: 0 });
-      try {
-        await client.call('SAVE');
-      } finally {
-        client.disconnect();
-      }
+      await command('SAVE');
+    },
+    command,
+    async config(name, value) {
+      await command('CONFIG', 'SET', name, value);
+    },
+    async info(section) {
+      const text = String(await command('INFO', section));
+      return Object.fromEntries(
+        text.split('\r\n').flatMap((line) => (/^\w+:/.test(line) ? [line.split(/:(.*)/s, 2) as [string, string]] : [])),
+      );
     },
     kill: () => halt('SIGKILL'),
     async restart() {
