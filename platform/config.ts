@@ -1,6 +1,7 @@
 // Configuration, read and validated once at start into a typed object. Every value has a
 // working local default (docs/contract.md, "Configuration"; a unit test keeps that table,
 // the README's and this schema to the same variables and defaults).
+import { isIP } from 'node:net';
 import { z } from 'zod';
 import { FlashsaleError } from './errors.js';
 
@@ -28,12 +29,49 @@ const partnerSecrets = z.string().transform((raw, ctx) => {
   return secrets;
 });
 
+/** express's names for whole ranges (proxy-addr): 127.0.0.1/8 and ::1, 169.254.0.0/16 and fe80::/10, private ranges. */
+const PROXY_RANGE_NAMES = new Set(['loopback', 'linklocal', 'uniquelocal']);
+
+/** One trusted proxy: a range name, an address, or a subnet as address/prefix-length or address/netmask. */
+function isProxyEntry(entry: string): boolean {
+  if (PROXY_RANGE_NAMES.has(entry)) return true;
+  const [address = '', range, ...rest] = entry.split('/');
+  const family = isIP(address);
+  if (family === 0 || rest.length > 0) return false;
+  if (range === undefined) return true;
+  if (/^\d{1,3}$/.test(range)) return Number(range) <= (family === 4 ? 32 : 128);
+  return family === 4 && isIP(range) === 4;
+}
+
+// Whose X-Forwarded-For the api believes: "none", a hop count, or a list of proxies.
+const trustedProxies = z.string().transform((raw, ctx): string[] | number => {
+  const value = raw.trim();
+  if (value === 'none') return [];
+  if (/^\d{1,2}$/.test(value)) return Number(value);
+  const entries = value
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean);
+  const bad = entries.find((e) => !isProxyEntry(e));
+  if (bad !== undefined || entries.length === 0) {
+    ctx.addIssue({
+      code: 'custom',
+      message: `expected "none", a hop count, or addresses, subnets, loopback, linklocal, uniquelocal; got "${(bad ?? value).slice(0, 60)}"`,
+    });
+    return z.NEVER;
+  }
+  return entries;
+});
+
 const schema = z.object({
   KAFKA_BROKERS: z.string().default(`127.0.0.1:${LOCAL_KAFKA_PORT}`),
   SCHEMA_REGISTRY_URL: z.string().url().default(`http://127.0.0.1:${LOCAL_REGISTRY_PORT}/apis/ccompat/v7`),
   REDIS_URL: z.string().default('redis://127.0.0.1:6379'),
   DATABASE_URL: z.string().default('postgres://postgres@127.0.0.1:5432/flashsale'),
   PORT: z.coerce.number().int().min(0).max(65535).default(3000),
+  // Loopback only by default: a proxy on the same host. Behind a load balancer, name it, or
+  // every shopper shares the balancer's address and so one rate-limit bucket.
+  TRUSTED_PROXIES: trustedProxies.default('loopback'),
   TOPIC_PREFIX: z
     .string()
     .regex(/^[A-Za-z0-9._-]*$/, 'letters, digits, ".", "_" and "-" only')
@@ -67,6 +105,11 @@ export type Config = {
   redisUrl: string;
   databaseUrl: string;
   port: number;
+  /**
+   * The proxies whose X-Forwarded-For is believed (express's `trust proxy`): addresses,
+   * subnets or range names; a number trusts that many hops; none, an empty list.
+   */
+  trustedProxies: string[] | number;
   topicPrefix: string;
   authSecret: string;
   partnerSecrets: Map<string, string[]>;
@@ -113,6 +156,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     redisUrl: c.REDIS_URL,
     databaseUrl: c.DATABASE_URL,
     port: c.PORT,
+    trustedProxies: c.TRUSTED_PROXIES,
     topicPrefix: c.TOPIC_PREFIX,
     authSecret: c.AUTH_SECRET ?? DEV_AUTH_SECRET,
     partnerSecrets: c.PARTNER_SECRETS,

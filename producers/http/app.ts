@@ -1,7 +1,10 @@
-// The HTTP edge: JSON bodies with a size limit, the raw body kept for signature checks,
-// health, readiness and metrics, the feature routers, and the one place where errors
-// become status codes.
+// The HTTP edge: security headers, JSON bodies with a size limit, the raw body kept for
+// signature checks, health, readiness and metrics, the feature routers, and the one place
+// where errors become status codes.
+import { type Server, STATUS_CODES } from 'node:http';
+import type { Duplex } from 'node:stream';
 import express, { type ErrorRequestHandler, type Router } from 'express';
+import helmet from 'helmet';
 import type { Registry } from 'prom-client';
 import type { Logger } from '../../platform/log.js';
 import { asUnavailable, HttpError } from './errors.js';
@@ -17,9 +20,59 @@ declare module 'express-serve-static-core' {
 
 export type ReadinessCheck = () => Promise<{ ready: boolean; parts: Record<string, boolean | string> }>;
 
-/** The one place where errors become status codes: HttpErrors as they say, body-parser's as 413/400, outages as 503, the rest 500. */
+/** Content codings a body may arrive in (body-parser decodes them); the limit applies to the decoded bytes. */
+export const BODY_ENCODINGS = ['identity', 'gzip', 'deflate', 'br'] as const;
+
+const UNSUPPORTED_ENCODING = `unsupported Content-Encoding; send the body as ${BODY_ENCODINGS.join(', ')}`;
+
+/**
+ * 415 for a Content-Encoding we do not decode, before any body is read: the list is ours,
+ * not whatever the Node.js runtime's zlib happens to offer (zstd on some versions), and a
+ * stacked coding ("gzip, gzip") is refused rather than unwrapped layer after layer.
+ */
+const supportedEncodingOnly: express.RequestHandler = (req, _res, next) => {
+  const coding = (req.headers['content-encoding'] ?? 'identity').trim().toLowerCase();
+  if ((BODY_ENCODINGS as readonly string[]).includes(coding)) return next();
+  next(new HttpError(415, UNSUPPORTED_ENCODING, [{ field: 'Content-Encoding', message: `"${coding.slice(0, 40)}" is not supported` }]));
+};
+
+/** Where a malformed request went wrong, for the error body's details. */
+type Malformation = { status: number; error: string; field: string; message: string };
+
+/**
+ * Refusals raised before any handler of ours ran: by body-parser (reading, decoding, parsing
+ * the body) or by express itself (decoding a path parameter). They carry a 4xx `status` and
+ * a `type` (body-parser) saying what was wrong; the client sent something we cannot read, so
+ * it is a 4xx whatever the cause, never the 500 an unknown error gets.
+ */
+function malformation(err: unknown): Malformation | undefined {
+  const e = err as { type?: unknown; status?: unknown; statusCode?: unknown; message?: unknown };
+  const status = typeof e.status === 'number' ? e.status : typeof e.statusCode === 'number' ? e.statusCode : undefined;
+  const message = typeof e.message === 'string' ? e.message : '';
+  switch (e.type) {
+    case 'entity.too.large':
+      // A decompression bomb ends here too: the limit counts decoded bytes, and reading stops at it.
+      return { status: 413, error: `body larger than ${BODY_LIMIT}`, field: '(body)', message };
+    case 'encoding.unsupported':
+      return { status: 415, error: UNSUPPORTED_ENCODING, field: 'Content-Encoding', message };
+    case 'charset.unsupported':
+      return { status: 415, error: 'unsupported charset; send JSON as UTF-8', field: 'Content-Type', message };
+    case 'entity.parse.failed':
+      return { status: 400, error: 'malformed JSON body', field: '(body)', message };
+  }
+  if (status === undefined || status < 400 || status > 499) return undefined;
+  // express's own: a path parameter whose percent-encoding does not decode (a URIError it marks 400).
+  if (err instanceof URIError) return { status, error: 'malformed request path', field: '(path)', message };
+  // body-parser's without a type of their own: a body that is not what its Content-Encoding
+  // says (zlib's error, marked 400), shorter or longer than its Content-Length, or cut off.
+  return { status, error: 'malformed request body', field: '(body)', message };
+}
+
+/** The one place where errors become status codes: HttpErrors as they say, unreadable requests as 4xx, outages as 503, the rest 500. */
 function errorAnswers(log: Logger): ErrorRequestHandler {
-  return (err: unknown, req, res, _next) => {
+  return (err: unknown, req, res, next) => {
+    // Mid-answer there is no status left to choose: express closes the connection.
+    if (res.headersSent) return next(err);
     const unavailable = err instanceof HttpError ? undefined : asUnavailable(err);
     if (unavailable) {
       log.warn({ err: (err as Error).message, method: req.method, path: req.path }, 'not served now: answered 503');
@@ -32,13 +85,9 @@ function errorAnswers(log: Logger): ErrorRequestHandler {
         .json({ error: err.message, ...(err.details === undefined ? {} : { details: err.details }) });
       return;
     }
-    const e = err as { type?: string; status?: number; message?: string };
-    if (e.type === 'entity.too.large') {
-      res.status(413).json({ error: `body larger than ${BODY_LIMIT}` });
-      return;
-    }
-    if (e.type === 'entity.parse.failed' || e.type === 'encoding.unsupported' || e.type === 'charset.unsupported') {
-      res.status(400).json({ error: 'malformed JSON body', details: [{ field: '(body)', message: e.message }] });
+    const malformed = malformation(err);
+    if (malformed) {
+      res.status(malformed.status).json({ error: malformed.error, details: [{ field: malformed.field, message: malformed.message }] });
       return;
     }
     log.error({ err, method: req.method, path: req.path }, 'unhandled error');
@@ -51,15 +100,27 @@ export function createHttpApp({
   routers,
   readiness,
   metrics,
+  trustedProxies = ['loopback'],
 }: {
   log: Logger;
   routers: Router[];
   readiness: ReadinessCheck;
   metrics: Registry;
+  /**
+   * Whose X-Forwarded-For is believed (TRUSTED_PROXIES): the client IP that rate limits count
+   * is the first address not among them. Addresses, subnets, express's names (loopback,
+   * linklocal, uniquelocal) or a hop count.
+   */
+  trustedProxies?: readonly string[] | number;
 }) {
   const app = express();
   app.disable('x-powered-by');
-  app.set('trust proxy', 'loopback');
+  app.set('trust proxy', typeof trustedProxies === 'number' ? trustedProxies : [...trustedProxies]);
+  // Security headers on every answer, refusals included (helmet's defaults: nosniff, a
+  // restrictive Content-Security-Policy, frame denial, HSTS, no referrer, ...). The API
+  // serves JSON; nothing here needs a looser policy.
+  app.use(helmet());
+  app.use(supportedEncodingOnly);
   // Partner webhooks are authenticated over the exact bytes before anything reads them: a
   // malformed body without a valid signature is a 401, like any unsigned request. Their
   // body is kept raw here (body-parser then skips the JSON parser below) and parsed after.
@@ -100,4 +161,31 @@ export function createHttpApp({
 
   app.use(errorAnswers(log));
   return app;
+}
+
+/** Node's parser codes that are not "malformed": a request line or headers too large, or too slow. */
+const CLIENT_ERROR_STATUS: Record<string, [number, string]> = {
+  HPE_HEADER_OVERFLOW: [431, 'request headers too large'],
+  ERR_HTTP_REQUEST_TIMEOUT: [408, 'request not received in time'],
+};
+
+/**
+ * Requests Node.js cannot parse as HTTP (an unknown method, a bad header byte, both
+ * Content-Length and Transfer-Encoding) never reach express. Node answers them with a bare
+ * 400; here they get the contract's error body like every other refusal, then the
+ * connection closes (nothing after such a request can be framed).
+ */
+export function answerUnparsableRequests(server: Server): void {
+  server.on('clientError', (err: NodeJS.ErrnoException, socket: Duplex) => {
+    if (err.code === 'ECONNRESET' || !socket.writable) {
+      socket.destroy();
+      return;
+    }
+    const [status, error] = CLIENT_ERROR_STATUS[err.code ?? ''] ?? [400, 'malformed HTTP request'];
+    const body = JSON.stringify({ error, details: [{ field: '(request)', message: err.code ?? err.message }] });
+    socket.end(
+      `HTTP/1.1 ${status} ${STATUS_CODES[status] ?? 'Bad Request'}\r\nContent-Type: application/json; charset=utf-8\r\nContent-Length: ${Buffer.byteLength(body)}\r\n` +
+        `X-Content-Type-Options: nosniff\r\nConnection: close\r\n\r\n${body}`,
+    );
+  });
 }

@@ -8,6 +8,8 @@ import type { TransactionView } from '../../domain/transactions/transaction.js';
 import type { TokenVerifier } from '../http/auth.js';
 import { principalOf, requireUser } from '../http/authMiddleware.js';
 import { notFound, unavailable } from '../http/errors.js';
+import { transactionParams } from '../http/inputs.js';
+import { parse } from '../http/validate.js';
 
 /** What the flash-sale store knows of a transaction before the projection has it. */
 export type EarlyTransactionView = {
@@ -71,7 +73,9 @@ export function createTransactionRouter({
   const router = Router();
   router.get('/transactions/:transactionId', requireUser(verifyToken), async (req: Request<{ transactionId: string }>, res) => {
     const { userId } = principalOf(res);
-    const { transactionId } = req.params;
+    // A TransactionID is a UUID we minted: anything else is a 400 before a store is asked
+    // (PostgreSQL refuses a NUL byte in a text parameter, which answered 500).
+    const { transactionId } = parse(transactionParams, req.params);
     const projected = await readTransaction(transactionId);
     if (projected && projected.userId === userId) {
       res.json(fromProjection(projected));
