@@ -1,7 +1,7 @@
 // The HTTP edge: security headers, JSON bodies with a size limit, the raw body kept for
 // signature checks, health, readiness and metrics, the feature routers, and the one place
 // where errors become status codes.
-import { type Server, STATUS_CODES } from 'node:http';
+import { type IncomingMessage, type Server, type ServerResponse, STATUS_CODES } from 'node:http';
 import type { Duplex } from 'node:stream';
 import express, { type ErrorRequestHandler, type Router } from 'express';
 import helmet from 'helmet';
@@ -169,23 +169,43 @@ const CLIENT_ERROR_STATUS: Record<string, [number, string]> = {
   ERR_HTTP_REQUEST_TIMEOUT: [408, 'request not received in time'],
 };
 
+/** A whole HTTP/1.1 answer with the error body, for a socket express never saw; the connection closes after it. */
+function rawAnswer(status: number, body: { error: string; details: unknown }, { head = false } = {}): string {
+  const text = JSON.stringify(body);
+  return (
+    `HTTP/1.1 ${status} ${STATUS_CODES[status] ?? 'Error'}\r\nContent-Type: application/json; charset=utf-8\r\n` +
+    `Content-Length: ${Buffer.byteLength(text)}\r\nX-Content-Type-Options: nosniff\r\nConnection: close\r\n\r\n` +
+    // An answer to HEAD has no body, whatever it says: the client would read one as garbage.
+    (head ? '' : text)
+  );
+}
+
 /**
- * Requests Node.js cannot parse as HTTP (an unknown method, a bad header byte, both
- * Content-Length and Transfer-Encoding) never reach express. Node answers them with a bare
- * 400; here they get the contract's error body like every other refusal, then the
- * connection closes (nothing after such a request can be framed).
+ * What Node.js refuses before express sees the request, answered with the contract's error
+ * body like every other refusal. A request it cannot parse as HTTP (an unknown method, a bad
+ * header byte, both Content-Length and Transfer-Encoding) gets 400 (431 for headers too
+ * large), and the connection closes since nothing after it can be framed. An `Expect` other
+ * than 100-continue gets 417, as RFC 9110 asks; CONNECT, 405.
  */
-export function answerUnparsableRequests(server: Server): void {
+export function answerBeforeExpress(server: Server): void {
+  // CONNECT asks a proxy for a tunnel; this is no proxy. Without an answer Node.js would drop the connection.
+  server.on('connect', (_req: IncomingMessage, socket: Duplex) => {
+    socket.end(rawAnswer(405, { error: 'CONNECT is not supported', details: [{ field: '(method)', message: 'not a proxy' }] }));
+  });
+  server.on('checkExpectation', (_req: IncomingMessage, res: ServerResponse) => {
+    const body = JSON.stringify({ error: 'unsupported Expect', details: [{ field: 'Expect', message: 'only 100-continue is supported' }] });
+    // A client that asked is waiting before it sends its body: the connection ends with the answer.
+    res
+      .writeHead(417, { 'Content-Type': 'application/json; charset=utf-8', 'X-Content-Type-Options': 'nosniff', Connection: 'close' })
+      .end(body);
+  });
   server.on('clientError', (err: NodeJS.ErrnoException, socket: Duplex) => {
     if (err.code === 'ECONNRESET' || !socket.writable) {
       socket.destroy();
       return;
     }
     const [status, error] = CLIENT_ERROR_STATUS[err.code ?? ''] ?? [400, 'malformed HTTP request'];
-    const body = JSON.stringify({ error, details: [{ field: '(request)', message: err.code ?? err.message }] });
-    socket.end(
-      `HTTP/1.1 ${status} ${STATUS_CODES[status] ?? 'Bad Request'}\r\nContent-Type: application/json; charset=utf-8\r\nContent-Length: ${Buffer.byteLength(body)}\r\n` +
-        `X-Content-Type-Options: nosniff\r\nConnection: close\r\n\r\n${body}`,
-    );
+    const head = (err as { rawPacket?: Buffer }).rawPacket?.subarray(0, 5).toString('latin1') === 'HEAD ';
+    socket.end(rawAnswer(status, { error, details: [{ field: '(request)', message: err.code ?? err.message }] }, { head }));
   });
 }

@@ -1,6 +1,6 @@
 // The `api` role: the HTTP edge (storefront, operators, partner webhooks) on PORT.
 import type { Server } from 'node:http';
-import { answerUnparsableRequests, createHttpApp } from '../../producers/http/app.js';
+import { answerBeforeExpress, createHttpApp } from '../../producers/http/app.js';
 import { createTokenVerifier } from '../../producers/http/auth.js';
 import { createReconciliationRouter } from '../../producers/http/operators/reconciliation.js';
 import { migrateCatalog } from '../../producers/http/operators/catalogDb.js';
@@ -52,7 +52,7 @@ export async function startApi(platform: Platform): Promise<RunningRole & { port
   const server: Server = await new Promise((resolve) => {
     const s = app.listen(config.port, '0.0.0.0', () => resolve(s));
   });
-  answerUnparsableRequests(server);
+  answerBeforeExpress(server);
   const address = server.address();
   const port = typeof address === 'object' && address ? address.port : config.port;
   log.info({ port }, 'api listening');
