@@ -85,11 +85,13 @@ async function buildWorld(): Promise<FuzzWorld> {
     );
   await Promise.all([sale('s-fuzz', 'none'), sale('s-fuzz-pow', 'pow'), sale('s-fuzz-close', 'none')]);
   const transactionIds: string[] = [];
+  const ownerTokens: Record<string, string> = {};
   for (const token of userTokens)
     for (let i = 0; i < 2; i++) {
       const entry = await ok(call('POST', '/sales/s-fuzz/entries', { token }), [201], 'entry');
       const transactionId = entry.body.transactionId as string;
       transactionIds.push(transactionId);
+      ownerTokens[transactionId] = token;
       // Half of them granted, so redirects and payments meet a reservation.
       if (i === 0)
         await ok(
@@ -102,6 +104,7 @@ async function buildWorld(): Promise<FuzzWorld> {
     saleIds: ['s-fuzz', 's-fuzz-pow', 's-fuzz-close'],
     closableSaleIds: ['s-fuzz-close', 'no-such-sale'],
     transactionIds,
+    ownerTokens,
     productIds: ['p-fuzz', 'p-fuzz-2'],
     partners: PARTNERS,
     userTokens,
@@ -141,6 +144,18 @@ async function inPool<T, R>(items: T[], limit: number, work: (item: T) => Promis
   return results;
 }
 
+/** The contract's error body {error, details?}, or its one other 4xx: a claim rejected (409 {status: "rejected", reason}). */
+function isRefusalBody(status: number, text: string): boolean {
+  let body: { error?: unknown; status?: unknown; reason?: unknown } | undefined;
+  try {
+    body = JSON.parse(text) as typeof body;
+  } catch {
+    return false;
+  }
+  if (typeof body?.error === 'string') return true;
+  return status === 409 && body?.status === 'rejected' && typeof body.reason === 'string';
+}
+
 /** Why an answer fails the property, or undefined when it is an acceptable one. */
 function fault(request: FuzzRequest, answer: FuzzAnswer): string | undefined {
   if ('dropped' in answer) return `connection dropped without an answer: ${answer.dropped}`;
@@ -148,16 +163,8 @@ function fault(request: FuzzRequest, answer: FuzzAnswer): string | undefined {
   // Not ready is readiness's documented answer while the projections catch up with the fuzzing.
   const readiness = answer.status === 503 && request.path.startsWith('/readyz');
   if (answer.status >= 500 && !readiness) return `answered ${answer.status}: ${answer.body.slice(0, 300)}`;
-  if (answer.status >= 400 && answer.status < 500 && request.method !== 'HEAD') {
-    let body: unknown;
-    try {
-      body = JSON.parse(answer.body);
-    } catch {
-      body = undefined;
-    }
-    if (typeof (body as { error?: unknown } | undefined)?.error !== 'string')
-      return `answered ${answer.status} without the contract's error body: ${JSON.stringify(answer.body.slice(0, 200))}`;
-  }
+  if (answer.status >= 400 && answer.status < 500 && request.method !== 'HEAD' && !isRefusalBody(answer.status, answer.body))
+    return `answered ${answer.status} without the contract's error body: ${JSON.stringify(answer.body.slice(0, 200))}`;
   return undefined;
 }
 
@@ -167,6 +174,7 @@ describe('the fuzzer', () => {
     const statuses = new Map<number, number>();
     let sent = 0;
     const slowest: [number, string][] = [];
+    const byRoute: Record<string, Record<number, number>> = {};
     const started = performance.now();
     try {
       await fc.assert(
@@ -182,7 +190,11 @@ describe('the fuzzer', () => {
           sent += batch.length;
           const faults: string[] = [];
           answers.forEach((answer, i) => {
-            if ('status' in answer) statuses.set(answer.status, (statuses.get(answer.status) ?? 0) + 1);
+            if ('status' in answer) {
+              statuses.set(answer.status, (statuses.get(answer.status) ?? 0) + 1);
+              const tally = (byRoute[batch[i]!.route] ??= {});
+              tally[answer.status] = (tally[answer.status] ?? 0) + 1;
+            }
             const why = fault(batch[i]!, answer);
             if (why) faults.push(`${why}\n    for ${describeRequest(batch[i]!)}`);
           });
@@ -198,6 +210,8 @@ describe('the fuzzer', () => {
       console.log(
         `fuzz (seed ${SEED}): ${sent} requests in ${seconds.toFixed(1)} s (${Math.round(sent / seconds)}/s); ${histogram.join(' ')}`,
       );
+      const routes = Object.entries(byRoute).map(([route, tally]) => `  ${route}: ${JSON.stringify(tally)}`);
+      console.log(`by route:\n${routes.join('\n')}`);
       console.log(`slowest:\n${slowest.map(([ms, what]) => `  ${Math.round(ms)} ms ${what}`).join('\n')}`);
     }
     expect(sent).toBeGreaterThanOrEqual(REQUESTS);

@@ -73,6 +73,7 @@ export function rawRequestArb(world: FuzzWorld): fc.Arbitrary<FuzzRequest> {
       const head = [`${method} ${target} ${version}`, 'Host: 127.0.0.1', `Authorization: ${token}`, 'Connection: close', ...odd];
       const text = `${head.join('\r\n')}\r\n${frame(body, framing)}`;
       return printable({
+        route: 'raw',
         method,
         path: target,
         headers: { framing, odd: odd.map((h) => h.slice(0, 40)).join(' | ') },

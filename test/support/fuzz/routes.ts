@@ -10,8 +10,10 @@ export type FuzzWorld = {
   saleIds: string[];
   /** Sales the fuzzer may close. */
   closableSaleIds: string[];
-  /** Entered (some granted) transactions of the users below. */
+  /** Entered (some granted) transactions of the users below, in sale saleIds[0]. */
   transactionIds: string[];
+  /** Each of those transactions' owner's token: a clean request names its own transaction. */
+  ownerTokens: Record<string, string>;
   productIds: string[];
   /** Partners with a webhook secret, and the secret. */
   partners: Record<string, string>;
@@ -108,3 +110,7 @@ export const ROUTES: RouteSpec[] = [
   // No such route: the 404 path gets its share of odd input too.
   { method: 'GET', segments: [p('saleId')], guard: 'none', weight: 1 },
 ];
+
+/** `POST /sales/:saleId/claims` */
+export const routeName = (route: RouteSpec) =>
+  `${route.method} /${route.segments.map((s) => (typeof s === 'string' ? s : `:${s.param}`)).join('/')}`;

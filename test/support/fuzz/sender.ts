@@ -7,6 +7,8 @@ import fc from 'fast-check';
 
 /** One generated request. `raw`, when set, is written to the socket as is (method, path and headers are for the report). */
 export type FuzzRequest = {
+  /** The route it was generated for (`PUT /products/:productId`), or `raw`: for the tally. */
+  route: string;
   method: string;
   path: string;
   headers: Record<string, string>;
