@@ -167,18 +167,31 @@ describe('a path parameter the edge cannot read', () => {
     expectRefusal(await send('GET', '/transactions/not-a-uuid', headersFor(userToken, {})), 400);
   });
 
-  it('in a request Node.js cannot even parse as HTTP still gets the error body', async () => {
-    const raw = await new Promise<string>((resolve, reject) => {
-      const socket = net.connect(port, '127.0.0.1', () =>
-        socket.write('POST /sales HTTP/1.1\r\nHost: x\r\nContent-Length: 2\r\nTransfer-Encoding: chunked\r\n\r\n{}'),
-      );
+  /** Raw bytes on a socket of their own, and everything that comes back until the server closes. */
+  const exchange = (bytes: string) =>
+    new Promise<string>((resolve, reject) => {
+      const socket = net.connect(port, '127.0.0.1', () => socket.write(bytes));
       let text = '';
       socket.on('data', (c: Buffer) => (text += c.toString('utf8')));
       socket.on('end', () => resolve(text));
       socket.on('error', reject);
     });
-    expect(raw).toMatch(/^HTTP\/1\.1 400 /);
-    expect(JSON.parse(raw.slice(raw.indexOf('\r\n\r\n') + 4))).toMatchObject({ error: 'malformed HTTP request' });
+  const bodyOf = (raw: string) => JSON.parse(raw.slice(raw.indexOf('\r\n\r\n') + 4)) as { error: string };
+
+  it('in a request Node.js refuses before express (unparsable, CONNECT, an unknown Expect) still gets the error body', async () => {
+    const unparsable = await exchange('POST /sales HTTP/1.1\r\nHost: x\r\nContent-Length: 2\r\nTransfer-Encoding: chunked\r\n\r\n{}');
+    expect(unparsable).toMatch(/^HTTP\/1\.1 400 /);
+    expect(bodyOf(unparsable)).toMatchObject({ error: 'malformed HTTP request' });
+    // Node.js drops a CONNECT nobody listens for: no answer at all, before.
+    const connect = await exchange('CONNECT /sales HTTP/1.1\r\nHost: x\r\n\r\n');
+    expect(connect).toMatch(/^HTTP\/1\.1 405 /);
+    expect(bodyOf(connect).error).toMatch(/CONNECT/);
+    const expectation = await send('POST', '/sales', headersFor(operatorToken, { expect: 'something-else' }), '{}');
+    expect(expectation.status).toBe(417);
+    expect(expectation.body.error).toMatch(/Expect/);
+    // An answer to HEAD carries no body, even a refusal written by hand.
+    const head = await exchange('HEAD /sales/%ZZ\u0000 HTTP/1.1\r\nHost: x\r\n\r\n');
+    expect(head).toMatch(/^HTTP\/1\.1 400 [^]*\r\n\r\n$/);
   });
 });
 
