@@ -46,6 +46,8 @@ const schema = z.object({
   // Generous by default: the demo and the bench send whole crowds from one IP.
   RATE_LIMIT_USER_PER_SEC: z.coerce.number().int().positive().default(20),
   RATE_LIMIT_IP_PER_SEC: z.coerce.number().int().positive().default(2000),
+  // Per partner, counted once the signature holds: a partner's webhooks come one per payment or refund.
+  RATE_LIMIT_PARTNER_PER_SEC: z.coerce.number().int().positive().default(1000),
   // `{partnerId}` is replaced by the sale's partner; the token travels as `?token=`.
   PAYMENT_PAGE_URL: z
     .string()
@@ -74,8 +76,8 @@ export type Config = {
   logLevel: string;
   /** How long (event time) reconciliation holds a partner event before judging it unmatched. */
   reconciliationGraceMs: number;
-  /** Requests per second allowed per storefront user and per client IP (429 beyond). */
-  rateLimits: { userPerSec: number; ipPerSec: number };
+  /** Requests per second allowed per user (shopper or operator), per client IP and per partner (429 beyond). */
+  rateLimits: { userPerSec: number; ipPerSec: number; partnerPerSec: number };
   /** The partner's payment page; `{partnerId}` stands for the sale's partner. */
   paymentPageUrl: string;
   /** Proof-of-work difficulty of the storefront's ALTCHA challenge. */
@@ -119,7 +121,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     paymentTokenKey: c.PAYMENT_TOKEN_KEY ?? DEV_PAYMENT_TOKEN_KEY,
     logLevel: c.LOG_LEVEL,
     reconciliationGraceMs: c.RECONCILIATION_GRACE_SECONDS * 1000,
-    rateLimits: { userPerSec: c.RATE_LIMIT_USER_PER_SEC, ipPerSec: c.RATE_LIMIT_IP_PER_SEC },
+    rateLimits: { userPerSec: c.RATE_LIMIT_USER_PER_SEC, ipPerSec: c.RATE_LIMIT_IP_PER_SEC, partnerPerSec: c.RATE_LIMIT_PARTNER_PER_SEC },
     paymentPageUrl: c.PAYMENT_PAGE_URL,
     challengeMaxNumber: c.CHALLENGE_MAX_NUMBER,
     publishTimeoutMs: c.PUBLISH_TIMEOUT_MS,

@@ -9,6 +9,7 @@ import { partnerReportSchema, toPartnerEvent } from '../../domain/partners/partn
 import { type EventPublisher, PublishTimeoutError } from '../../platform/kafka/publisher.js';
 import type { Logger } from '../../platform/log.js';
 import { badRequest, type HttpError, unauthorized, unavailable } from '../http/errors.js';
+import type { RateLimits } from '../http/rateLimit.js';
 import { parse } from '../http/validate.js';
 import { SIGNATURE_HEADER, verifyWebhookSignature } from './signature.js';
 import type { WebhookDedupe } from './webhookDedupe.js';
@@ -35,6 +36,7 @@ export function createPartnerWebhookRouter({
   partnerSecrets,
   publisher,
   dedupe,
+  limits,
   log,
   metrics,
   now = Date.now,
@@ -43,6 +45,8 @@ export function createPartnerWebhookRouter({
   partnerSecrets: ReadonlyMap<string, readonly string[]>;
   publisher: Pick<EventPublisher, 'publish'>;
   dedupe: WebhookDedupe;
+  /** Per IP before the signature is checked, per partner after (a forger cannot spend a partner's budget). */
+  limits: Pick<RateLimits, 'perIp' | 'partner'>;
   log: Logger;
   metrics: Registry;
   now?: () => number;
@@ -67,9 +71,9 @@ export function createPartnerWebhookRouter({
     return unauthorized(`invalid ${SIGNATURE_HEADER}: ${verdict.reason}`);
   }
 
-  router.post('/partners/:partnerId/webhooks', async (req: Request<{ partnerId: string }>, res) => {
+  router.post('/partners/:partnerId/webhooks', limits.perIp, async (req: Request<{ partnerId: string }>, res) => {
     const { partnerId } = req.params;
-    const refusal = authenticate(req);
+    const refusal = authenticate(req) ?? (await limits.partner(partnerId));
     if (refusal) throw refusal;
     if (typeof res.locals.malformedJson === 'string')
       throw badRequest('malformed JSON body', [{ field: '(body)', message: res.locals.malformedJson }]);

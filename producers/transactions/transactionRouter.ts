@@ -6,8 +6,9 @@ import { type Request, Router } from 'express';
 import { isRetriable } from '../../platform/errors.js';
 import type { TransactionView } from '../../domain/transactions/transaction.js';
 import type { TokenVerifier } from '../http/auth.js';
-import { principalOf, requireUser } from '../http/authMiddleware.js';
+import { principalOf } from '../http/authMiddleware.js';
 import { notFound, unavailable } from '../http/errors.js';
+import type { RateLimits } from '../http/rateLimit.js';
 
 /** What the flash-sale store knows of a transaction before the projection has it. */
 export type EarlyTransactionView = {
@@ -61,15 +62,18 @@ function fromStore(v: EarlyTransactionView) {
 
 export function createTransactionRouter({
   verifyToken,
+  limits,
   readTransaction,
   readEarly,
 }: {
   verifyToken: TokenVerifier;
+  /** Each read reaches Postgres and maybe Redis: counted per user and per IP like the sale routes. */
+  limits: RateLimits;
   readTransaction: (transactionId: string) => Promise<TransactionView | undefined>;
   readEarly?: (transactionId: string) => Promise<EarlyTransactionView | undefined>;
 }): Router {
   const router = Router();
-  router.get('/transactions/:transactionId', requireUser(verifyToken), async (req: Request<{ transactionId: string }>, res) => {
+  router.get('/transactions/:transactionId', limits.user(verifyToken), async (req: Request<{ transactionId: string }>, res) => {
     const { userId } = principalOf(res);
     const { transactionId } = req.params;
     const projected = await readTransaction(transactionId);

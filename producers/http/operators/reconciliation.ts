@@ -5,16 +5,17 @@ import { Router } from 'express';
 import type { Db } from '../../../platform/postgres.js';
 import { readReconciliation } from '../../../projections/reconciliation/report.js';
 import type { TokenVerifier } from '../auth.js';
-import { requireOperator } from '../authMiddleware.js';
 import { notFound } from '../errors.js';
+import type { RateLimits } from '../rateLimit.js';
 import { saleParams } from '../inputs.js';
 import { parse } from '../validate.js';
 
 const UNDEFINED_TABLE = '42P01';
 
-export function createReconciliationRouter({ db, verify }: { db: Db; verify: TokenVerifier }): Router {
+export function createReconciliationRouter({ db, verify, limits }: { db: Db; verify: TokenVerifier; limits: RateLimits }): Router {
   const router = Router();
-  router.get('/reconciliation/sales/:saleId', requireOperator(verify), async (req, res) => {
+  // Each report is several queries over a sale's every transaction: counted per IP and per operator.
+  router.get('/reconciliation/sales/:saleId', limits.operator(verify), async (req, res) => {
     const { saleId } = parse(saleParams, req.params);
     const view = await readReconciliation(db, saleId).catch((err: { code?: string }) => {
       // The reconciliation role has never run against this database: it has seen nothing.

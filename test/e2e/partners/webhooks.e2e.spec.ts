@@ -12,6 +12,7 @@ import { createHttpApp } from '../../../producers/http/app.js';
 import { signWebhook } from '../../../producers/partners/signature.js';
 import { createWebhookDedupe } from '../../../producers/partners/webhookDedupe.js';
 import { createPartnerWebhookRouter } from '../../../producers/partners/webhookRouter.js';
+import { createRateLimits } from '../../../producers/http/rateLimit.js';
 import type { FlashsaleEvent } from '../../../schemas/events/index.js';
 import { topicName } from '../../../schemas/topics.js';
 import { type Child, runChild } from '../../support/childProcess.js';
@@ -209,6 +210,7 @@ describe('partner webhooks', () => {
         publisher,
         // The same Redis claims as the working system: a failed attempt must not block a retry there.
         dedupe: createWebhookDedupe({ redis, keyPrefix: keyPrefix(system.prefix) }),
+        limits: createRateLimits({ redis, topicPrefix: system.prefix, ...config.rateLimits }),
         log,
         metrics,
         publishTimeoutMs: 1_500,
