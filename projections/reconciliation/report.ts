@@ -92,11 +92,46 @@ limit $6`;
 
 type Count = string | number;
 
-/** Undefined when reconciliation has seen nothing of this sale. Without a page, every mismatch (the CLI's report). */
-export async function readReconciliation(db: Db, saleId: string, page?: MismatchPage): Promise<ReconciliationView | undefined> {
+type MismatchRow = {
+  mismatch_id: string;
+  kind: MismatchKind;
+  transaction_id: string;
+  partner_event_id: string | null;
+  expected: Figures | null;
+  actual: Figures | null;
+  detected_at: Date;
+  source: 'stream' | 'settlement';
+  at_micros: string;
+};
+
+/** The page's mismatches, and the cursor after them when more follow. Without a page, every one. */
+async function readMismatches(db: Db, saleId: string, page?: MismatchPage): Promise<{ rows: MismatchRow[]; nextCursor: string | null }> {
   const after = page?.after;
   // One row more than the page: whether a next page exists, without counting the rest.
-  const take = page ? page.limit + 1 : null;
+  const { rows } = await db.query<MismatchRow>(mismatchesSql, [
+    saleId,
+    after?.atMicros ?? null,
+    after?.kind ?? null,
+    after?.transactionId ?? null,
+    after?.mismatchId ?? null,
+    page ? page.limit + 1 : null,
+  ]);
+  if (!page || rows.length <= page.limit) return { rows, nextCursor: null };
+  const shown = rows.slice(0, page.limit);
+  const last = shown[shown.length - 1]!;
+  return {
+    rows: shown,
+    nextCursor: encodeMismatchCursor({
+      atMicros: last.at_micros,
+      kind: last.kind,
+      transactionId: last.transaction_id,
+      mismatchId: last.mismatch_id,
+    }),
+  };
+}
+
+/** Undefined when reconciliation has seen nothing of this sale. Without a page, every mismatch (the CLI's report). */
+export async function readReconciliation(db: Db, saleId: string, page?: MismatchPage): Promise<ReconciliationView | undefined> {
   const [totals, partner, mismatches] = await Promise.all([
     db.query<{
       flagged: boolean;
@@ -109,40 +144,13 @@ export async function readReconciliation(db: Db, saleId: string, page?: Mismatch
       amount_minor: Count;
     }>(totalsSql, [saleId]),
     db.query<{ paid: Count; refunded: Count; quantity: Count; amount_minor: Count }>(partnerSql, [saleId]),
-    db.query<{
-      mismatch_id: string;
-      kind: MismatchKind;
-      transaction_id: string;
-      partner_event_id: string | null;
-      expected: Figures | null;
-      actual: Figures | null;
-      detected_at: Date;
-      source: 'stream' | 'settlement';
-      at_micros: string;
-    }>(mismatchesSql, [
-      saleId,
-      after?.atMicros ?? null,
-      after?.kind ?? null,
-      after?.transactionId ?? null,
-      after?.mismatchId ?? null,
-      take,
-    ]),
+    readMismatches(db, saleId, page),
   ]);
   const t = totals.rows[0]!;
   const p = partner.rows[0]!;
   const seen = t.partner_id !== null || Number(t.granted) > 0 || Number(p.paid) + Number(p.refunded) > 0 || t.flagged;
   if (!seen) return undefined;
-  const rows = page ? mismatches.rows.slice(0, page.limit) : mismatches.rows;
-  const last = rows.at(-1);
-  const nextCursor =
-    page && mismatches.rows.length > page.limit && last
-      ? encodeMismatchCursor({
-          atMicros: last.at_micros,
-          kind: last.kind,
-          transactionId: last.transaction_id,
-          mismatchId: last.mismatch_id,
-        })
-      : null;
+  const { rows, nextCursor } = mismatches;
   return {
     saleId,
     partnerId: t.partner_id,
