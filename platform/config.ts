@@ -34,6 +34,8 @@ const schema = z.object({
   REDIS_URL: z.string().default('redis://127.0.0.1:6379'),
   DATABASE_URL: z.string().default('postgres://postgres@127.0.0.1:5432/flashsale'),
   PORT: z.coerce.number().int().min(0).max(65535).default(3000),
+  // Metrics, liveness and readiness for operators' tooling, in every process; 0 = any free port.
+  OPS_PORT: z.coerce.number().int().min(0).max(65535).default(9464),
   TOPIC_PREFIX: z
     .string()
     .regex(/^[A-Za-z0-9._-]*$/, 'letters, digits, ".", "_" and "-" only')
@@ -69,6 +71,8 @@ export type Config = {
   redisUrl: string;
   databaseUrl: string;
   port: number;
+  /** The operations port: /metrics (only here), /healthz, /readyz. */
+  opsPort: number;
   topicPrefix: string;
   authSecret: string;
   partnerSecrets: Map<string, string[]>;
@@ -115,6 +119,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     redisUrl: c.REDIS_URL,
     databaseUrl: c.DATABASE_URL,
     port: c.PORT,
+    opsPort: c.OPS_PORT,
     topicPrefix: c.TOPIC_PREFIX,
     authSecret: c.AUTH_SECRET ?? DEV_AUTH_SECRET,
     partnerSecrets: c.PARTNER_SECRETS,

@@ -1,8 +1,7 @@
 // The HTTP edge: JSON bodies with a size limit, the raw body kept for signature checks,
-// health, readiness and metrics, the feature routers, and the one place where errors
-// become status codes.
+// health and readiness (for load balancers; metrics are on the operations port only, see
+// runtime/opsServer.ts), the feature routers, and the one place where errors become status codes.
 import express, { type ErrorRequestHandler, type Router } from 'express';
-import type { Registry } from 'prom-client';
 import type { Logger } from '../../platform/log.js';
 import { asUnavailable, HttpError } from './errors.js';
 
@@ -46,17 +45,7 @@ function errorAnswers(log: Logger): ErrorRequestHandler {
   };
 }
 
-export function createHttpApp({
-  log,
-  routers,
-  readiness,
-  metrics,
-}: {
-  log: Logger;
-  routers: Router[];
-  readiness: ReadinessCheck;
-  metrics: Registry;
-}) {
+export function createHttpApp({ log, routers, readiness }: { log: Logger; routers: Router[]; readiness: ReadinessCheck }) {
   const app = express();
   app.disable('x-powered-by');
   app.set('trust proxy', 'loopback');
@@ -89,9 +78,6 @@ export function createHttpApp({
   app.get('/readyz', async (_req, res) => {
     const { ready, parts } = await readiness();
     res.status(ready ? 200 : 503).json({ ready, parts });
-  });
-  app.get('/metrics', async (_req, res) => {
-    res.type(metrics.contentType).send(await metrics.metrics());
   });
 
   for (const router of routers) app.use(router);

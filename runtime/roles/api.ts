@@ -44,7 +44,6 @@ export async function startApi(platform: Platform): Promise<RunningRole & { port
   });
   const app = createHttpApp({
     log,
-    metrics,
     routers: [
       partnerWebhooks,
       transactionQueries,

@@ -215,7 +215,7 @@ describe('partner webhooks', () => {
         metrics,
         publishTimeoutMs: 1_500,
       });
-      const app = createHttpApp({ log, metrics, routers: [router], readiness: async () => ({ ready: false, parts: {} }) });
+      const app = createHttpApp({ log, routers: [router], readiness: async () => ({ ready: false, parts: {} }) });
       server = await new Promise((resolve) => {
         const s = app.listen(0, '127.0.0.1', () => resolve(s));
       });
