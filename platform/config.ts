@@ -50,6 +50,9 @@ const schema = z.object({
   RATE_LIMIT_IP_PER_SEC: z.coerce.number().int().positive().default(2000),
   // Per partner, counted once the signature holds: a partner's webhooks come one per payment or refund.
   RATE_LIMIT_PARTNER_PER_SEC: z.coerce.number().int().positive().default(1000),
+  // Entries one user may hold in one sale before claiming with one of them (409 beyond): a
+  // shopper needs one; each entry is a Kafka record kept for good.
+  MAX_OPEN_ENTRIES_PER_USER: z.coerce.number().int().min(1).max(1000).default(5),
   // `{partnerId}` is replaced by the sale's partner; the token travels as `?token=`.
   PAYMENT_PAGE_URL: z
     .string()
@@ -82,6 +85,8 @@ export type Config = {
   reconciliationGraceMs: number;
   /** Requests per second allowed per user (shopper or operator), per client IP and per partner (429 beyond). */
   rateLimits: { userPerSec: number; ipPerSec: number; partnerPerSec: number };
+  /** Open (not yet claimed) entries per user per sale; the entry route answers 409 beyond. */
+  maxOpenEntriesPerUser: number;
   /** The partner's payment page; `{partnerId}` stands for the sale's partner. */
   paymentPageUrl: string;
   /** Proof-of-work difficulty of the storefront's ALTCHA challenge. */
@@ -127,6 +132,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     logLevel: c.LOG_LEVEL,
     reconciliationGraceMs: c.RECONCILIATION_GRACE_SECONDS * 1000,
     rateLimits: { userPerSec: c.RATE_LIMIT_USER_PER_SEC, ipPerSec: c.RATE_LIMIT_IP_PER_SEC, partnerPerSec: c.RATE_LIMIT_PARTNER_PER_SEC },
+    maxOpenEntriesPerUser: c.MAX_OPEN_ENTRIES_PER_USER,
     paymentPageUrl: c.PAYMENT_PAGE_URL,
     challengeMaxNumber: c.CHALLENGE_MAX_NUMBER,
     publishTimeoutMs: c.PUBLISH_TIMEOUT_MS,

@@ -125,6 +125,11 @@ export function createInventoryScripts(redis: Redis, topicPrefix: string) {
     async markPending(transactionId: string, quantity: number): Promise<void> {
       await call('fsMarkPending', transactionId, String(quantity));
     },
+
+    async reserveEntry(e: { saleId: string; userId: string; transactionId: string; cap: number; now: number; keepMs: number }) {
+      const [ok, open] = (await call('fsReserveEntry', e.saleId, e.userId, e.transactionId, e.cap, e.now, e.keepMs)) as [number, number];
+      return { ok: ok === 1, open };
+    },
   };
 }
 

@@ -16,6 +16,7 @@ export const keyPart = {
   holders: ':holder',
   held: ':held',
   live: ':live',
+  openEntries: ':open:',
   transaction: 'tx:',
   expiries: 'expiries',
   outbox: 'outbox',

@@ -55,7 +55,7 @@ export function createSaleEdgeRouters({
     createClaimsRouter({ ...common, store, publisher, challenges, metrics: createClaimMetrics(metrics) }),
     createProductsRouter({ db, verify, limits, knownPartners: new Set(config.partnerSecrets.keys()) }),
     createOperatorSalesRouter({ ...common, db, store, publisher }),
-    createStorefrontSalesRouter({ ...common, store, publisher, challenges }),
+    createStorefrontSalesRouter({ ...common, store, publisher, challenges, maxOpenEntriesPerUser: config.maxOpenEntriesPerUser }),
     createRedirectRouter({
       ...common,
       store,
