@@ -20,7 +20,9 @@
 //   <P>sale:<saleId>:live    hash    userId -> their one live reservation's transactionId
 //   <P>sale:<saleId>:open:<userId>  zset  the user's open entries (not yet claimed), by entry time: the edge's cap
 //                                  counts them; expires a day after the sale ends; not rebuilt (a rebuild forgets them)
-//   <P>tx:<transactionId>    hash    the entry, the pending claim, the decision, the ending (storeFormat.ts txField)
+//   <P>sale:<saleId>:untimed set     transactions folded before the sale's terms: their expiry is set when the sale is
+//   <P>tx:<transactionId>    hash    the entry, the pending claim, the decision, the ending (storeFormat.ts txField);
+//                                    expires a week after its sale's end (lua/fold.ts keepUntilSaleOver)
 //   <P>expiries              zset    transactionId by expiresAt, for live grants only
 //   <P>outbox                zset    transactionId by releasedAt: releases not yet acknowledged by Kafka
 //

@@ -17,6 +17,7 @@ export const keyPart = {
   held: ':held',
   live: ':live',
   openEntries: ':open:',
+  untimed: ':untimed',
   transaction: 'tx:',
   expiries: 'expiries',
   outbox: 'outbox',
