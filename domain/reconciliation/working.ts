@@ -23,6 +23,8 @@ export type Working = {
   tx(transactionId: string): TransactionState;
   /** Holds a partner event until its grace period ends (or something resolves it first). */
   hold(report: PartnerReport): void;
+  /** The transactions of a sale (among those loaded) that hold a partner event not judged yet. */
+  heldIn(saleId: string): string[];
   /** Removes and returns the next held event whose deadline has passed, skipping those resolved meanwhile. */
   nextDue(): { tx: TransactionState; report: PartnerReport; deadline: number } | undefined;
   flag(m: Mismatch): void;
@@ -89,6 +91,12 @@ export function openWorking(state: ReconciliationState, graceMs: number): Workin
     },
     hold(report) {
       queue.add({ deadline: deadlineOf(report), eventId: report.eventId, transactionId: report.transactionId });
+    },
+    heldIn(saleId) {
+      const ids: string[] = [];
+      for (const tx of transactions.values())
+        if (tx.saleId === saleId && tx.reports.some((r) => r.resolvedAt === null)) ids.push(tx.transactionId);
+      return ids;
     },
     nextDue() {
       for (let h = queue.takeDue(working.watermark); h; h = queue.takeDue(working.watermark)) {
