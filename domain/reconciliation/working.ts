@@ -57,6 +57,13 @@ function createHeldQueue(initial: Held[]) {
   };
 }
 
+/** The transactions of a sale that hold a partner event not judged yet. */
+function holdingIn(transactions: Iterable<TransactionState>, saleId: string): string[] {
+  const ids: string[] = [];
+  for (const tx of transactions) if (tx.saleId === saleId && tx.reports.some((r) => r.resolvedAt === null)) ids.push(tx.transactionId);
+  return ids;
+}
+
 export function openWorking(state: ReconciliationState, graceMs: number): Working {
   const transactions = new Map(state.transactions);
   const sales = new Map(state.sales);
@@ -92,12 +99,7 @@ export function openWorking(state: ReconciliationState, graceMs: number): Workin
     hold(report) {
       queue.add({ deadline: deadlineOf(report), eventId: report.eventId, transactionId: report.transactionId });
     },
-    heldIn(saleId) {
-      const ids: string[] = [];
-      for (const tx of transactions.values())
-        if (tx.saleId === saleId && tx.reports.some((r) => r.resolvedAt === null)) ids.push(tx.transactionId);
-      return ids;
-    },
+    heldIn: (saleId) => holdingIn(transactions.values(), saleId),
     nextDue() {
       for (let h = queue.takeDue(working.watermark); h; h = queue.takeDue(working.watermark)) {
         const seen = transactions.get(h.transactionId)?.reports.find((r) => r.eventId === h.eventId);

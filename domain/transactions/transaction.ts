@@ -110,7 +110,9 @@ export function historyEntryOf(event: TransactionEvent): HistoryEntry {
     case 'ClaimRejected':
     case 'ReservationReleased':
       return { ...entry, reason: event.reason };
-    default:
+    case 'EntryRecorded':
+    case 'ClaimRequested':
+    case 'ClaimGranted':
       return entry;
   }
 }

@@ -128,8 +128,7 @@ export function generateScenario(opts: ScenarioOptions): Scenario {
     type: 'PartnerPaymentReported' | 'PartnerRefundReported',
     transactionId: string,
     at: number,
-    figures: { quantity: number; amountMinor: number },
-    from = partnerId,
+    { from = partnerId, ...figures }: { quantity: number; amountMinor: number; from?: string },
   ) => {
     const partnerEventId = `pe-${uuid()}`;
     const event = {
@@ -175,6 +174,7 @@ export function generateScenario(opts: ScenarioOptions): Scenario {
     // Another partner pays instead of the sale's (the reservation then expires), besides it
     // (the sale's partner settles), or refunds a payment it never took.
     const attack = fate === 'wrong_partner' ? (['instead', 'besides', 'refund'] as const)[int(0, 2)]! : null;
+    const byOther = { quantity, amountMinor, from: OTHER_PARTNER };
     const released = fate === 'expired' || fate === 'late_payment' || fate === 'refund_without_payment' || attack === 'instead';
     if (!released || rng() < 0.5) {
       ours.push({
@@ -192,13 +192,7 @@ export function generateScenario(opts: ScenarioOptions): Scenario {
       totals.internal.redirected++;
     }
     if (attack === 'instead') {
-      const foreign = report(
-        'PartnerPaymentReported',
-        transactionId,
-        grantedAt + int(2000, 60_000),
-        { quantity, amountMinor },
-        OTHER_PARTNER,
-      );
+      const foreign = report('PartnerPaymentReported', transactionId, grantedAt + int(2000, 60_000), byOther);
       planted.push({ kind: 'wrong_partner', transactionId, partnerEventId: foreign.eventId });
     }
     if (released) {
@@ -249,14 +243,13 @@ export function generateScenario(opts: ScenarioOptions): Scenario {
     if (attack === 'besides') {
       // Received before or after the sale's partner's payment: never the transaction's payment, never a duplicate.
       const foreignAt = paidAt + int(-1000, 30_000);
-      const foreign = report('PartnerPaymentReported', transactionId, foreignAt, { quantity, amountMinor }, OTHER_PARTNER);
+      const foreign = report('PartnerPaymentReported', transactionId, foreignAt, byOther);
       planted.push({ kind: 'wrong_partner', transactionId, partnerEventId: foreign.eventId });
       // Refunding its own payment is that partner's business: no further flag.
-      if (rng() < 0.5)
-        report('PartnerRefundReported', transactionId, foreignAt + int(1000, 20_000), { quantity, amountMinor }, OTHER_PARTNER);
+      if (rng() < 0.5) report('PartnerRefundReported', transactionId, foreignAt + int(1000, 20_000), byOther);
     }
     if (attack === 'refund') {
-      const foreign = report('PartnerRefundReported', transactionId, paidAt + int(1000, 30_000), { quantity, amountMinor }, OTHER_PARTNER);
+      const foreign = report('PartnerRefundReported', transactionId, paidAt + int(1000, 30_000), byOther);
       planted.push({ kind: 'wrong_partner', transactionId, partnerEventId: foreign.eventId });
     }
     if (fate === 'redelivered') partner.push({ ...payment });
