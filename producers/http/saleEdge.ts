@@ -39,7 +39,7 @@ export function createSaleEdgeRouters({
 }): Router[] {
   const store = storeAtEdge(rawStore);
   const publisher = publisherAtEdge(rawPublisher, log);
-  const verify = createTokenVerifier(config.authSecret);
+  const verify = createTokenVerifier(config);
   const limits = createRateLimits({
     redis,
     topicPrefix: config.topicPrefix,

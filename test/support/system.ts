@@ -39,8 +39,8 @@ export async function startTestSystem(
     prefix,
     dbSchema,
     baseUrl: `http://127.0.0.1:${port}`,
-    userToken: (userId) => signUserToken(config.authSecret, userId),
-    operatorToken: () => signUserToken(config.authSecret, 'operator-1', { operator: true }),
+    userToken: (userId) => signUserToken(config, userId),
+    operatorToken: () => signUserToken(config, 'operator-1', { operator: true }),
     stop: () => system.stop(),
   };
 }
