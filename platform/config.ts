@@ -45,8 +45,8 @@ const partnerSecrets = z.string().transform((raw, ctx) => {
   return secrets;
 });
 
-// Unset and empty mean the same: Compose passes `${VAR:-}` as an empty string.
-const optional = <T extends z.ZodTypeAny>(inner: T) => z.preprocess((v) => (v === '' ? undefined : v), inner.optional());
+// Unset and empty mean the same for the identity settings: Compose passes `${VAR:-}` as "".
+const blankIsUnset = <T extends z.ZodTypeAny>(inner: T) => z.preprocess((v) => (v === '' ? undefined : v), inner);
 
 // A PEM public key (SPKI or an X.509 certificate), as an identity provider publishes it;
 // `\n` written out (as one-line environment files need) stands for a newline.
@@ -78,19 +78,21 @@ const schema = z.object({
   PAYMENT_TOKEN_KEY: z.string().min(16).optional(),
   // Tokens from an identity provider: its keys as a JWKS URL or one PEM public key (RS256 or
   // ES256). Neither set: HS256 tokens signed with AUTH_SECRET, the local way (flashsale token).
-  AUTH_JWKS_URL: optional(z.string().url()),
-  AUTH_PUBLIC_KEY: optional(publicKeyPem),
-  AUTH_ISSUER: z.string().min(1).default('flashsale'),
+  AUTH_JWKS_URL: blankIsUnset(z.string().url().optional()),
+  AUTH_PUBLIC_KEY: blankIsUnset(publicKeyPem.optional()),
+  AUTH_ISSUER: blankIsUnset(z.string().default('flashsale')),
   // Shoppers and operators are told apart by the audience their token was issued for.
-  AUTH_AUDIENCE: z.string().min(1).default('flashsale-storefront'),
-  AUTH_OPERATOR_AUDIENCE: z.string().min(1).default('flashsale-operators'),
+  AUTH_AUDIENCE: blankIsUnset(z.string().default('flashsale-storefront')),
+  AUTH_OPERATOR_AUDIENCE: blankIsUnset(z.string().default('flashsale-operators')),
   // Older tokens (by `iat`) are refused whatever their `exp`: a leaked token has a bounded life.
-  AUTH_MAX_TOKEN_AGE_SECONDS: z.coerce
-    .number()
-    .int()
-    .min(60)
-    .max(7 * 24 * 3600)
-    .default(3600),
+  AUTH_MAX_TOKEN_AGE_SECONDS: blankIsUnset(
+    z.coerce
+      .number()
+      .int()
+      .min(60)
+      .max(7 * 24 * 3600)
+      .default(3600),
+  ),
   LOG_LEVEL: z.enum(['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent']).default('info'),
   RECONCILIATION_GRACE_SECONDS: z.coerce.number().int().min(0).default(60),
   // Generous by default: the demo and the bench send whole crowds from one IP.

@@ -23,11 +23,11 @@ function requireAudience(verify: TokenVerifier, audience: 'shopper' | 'operator'
 }
 
 export function requireUser(verify: TokenVerifier): RequestHandler {
-  return requireAudience(verify, 'shopper', 'a storefront token required');
+  return requireAudience(verify, 'shopper', 'a storefront token required (AUTH_AUDIENCE)');
 }
 
 export function requireOperator(verify: TokenVerifier): RequestHandler {
-  return requireAudience(verify, 'operator', 'operator role required');
+  return requireAudience(verify, 'operator', 'an operator token required (AUTH_OPERATOR_AUDIENCE)');
 }
 
 export function principalOf(res: Response): Principal {
