@@ -44,6 +44,19 @@ function startCommand(env: Record<string, string | undefined>, args = ['start'])
   return { child, exited, output: () => ({ stdout, stderr }) };
 }
 
+/** How a command that should refuse at once ended: its exit code, or 'still running' (then stopped). */
+async function refusedWith(run: ReturnType<typeof startCommand>): Promise<number | null | 'still running'> {
+  let timer: NodeJS.Timeout | undefined;
+  const late = new Promise<'still running'>((resolve) => (timer = setTimeout(() => resolve('still running'), 30_000)));
+  try {
+    return await Promise.race([run.exited, late]);
+  } finally {
+    clearTimeout(timer);
+    // Before the change it served: never leave it running.
+    if (run.child.exitCode === null) run.child.kill('SIGKILL');
+  }
+}
+
 describe('flashsale start with NODE_ENV=production', () => {
   it.each([
     ['AUTH_SECRET', { AUTH_SECRET: undefined }, 'is not set'],
@@ -56,7 +69,7 @@ describe('flashsale start with NODE_ENV=production', () => {
     ['CHALLENGE_MAX_NUMBER', { CHALLENGE_MAX_NUMBER: undefined }, 'is 10000, under the proof-of-work floor of 100000'],
   ])('refuses %s (%j): exit 1, one line naming it', async (name, spoiled, reason) => {
     const run = startCommand({ ...production, ...spoiled });
-    const code = await run.exited;
+    const code = await refusedWith(run);
     const { stdout, stderr } = run.output();
     expect({ code, stdout }).toEqual({ code: 1, stdout: '' });
     const lines = stderr.trimEnd().split('\n');
@@ -72,7 +85,7 @@ describe('flashsale start with NODE_ENV=production', () => {
       ['token', '--user', 'u-1', '--operator'],
     ]) {
       const run = startCommand({ ...production, AUTH_SECRET: undefined }, args);
-      expect(await run.exited).toBe(1);
+      expect(await refusedWith(run)).toBe(1);
       expect(run.output().stderr.trim()).toMatch(/^flashsale: refusing to run in production .*AUTH_SECRET is not set$/);
     }
   });
