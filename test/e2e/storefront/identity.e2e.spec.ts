@@ -2,9 +2,11 @@
 // the configured issuer and be issued for the routes' audience. Operators are whoever the
 // issuer issued an operator-audience token to, never a shopper's token with a claim added.
 // Local HS256 tokens first; then an identity provider's RS256/ES256 keys from a JWKS URL.
+import { execFile } from 'node:child_process';
 import crypto from 'node:crypto';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { promisify } from 'node:util';
 import { exportJWK, generateKeyPair, SignJWT, type CryptoKey, type JWTPayload } from 'jose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { signUserToken } from '../../../producers/http/auth.js';
@@ -76,6 +78,18 @@ describe('local tokens (HS256 with AUTH_SECRET)', () => {
     }
     expect((await call('PUT', `/products/${id}`, { token: ofAnotherIssuer, body: product })).status).toBe(401);
     expect((await call('PUT', `/products/${id}`, { token: await system.operatorToken(), body: product })).status).toBe(201);
+  });
+
+  it('takes the tokens `flashsale token` mints, for the storefront and with --operator for the operator routes', async () => {
+    const mint = async (...args: string[]) =>
+      (await promisify(execFile)(process.execPath, ['bin/flashsale.js', 'token', ...args], { env: process.env })).stdout.trim();
+    const [operator, shopper] = await Promise.all([
+      mint('--user', 'cli-operator', '--operator'),
+      mint('--user', 'cli-shopper', '--ttl', '120'),
+    ]);
+    const { saleId } = await scheduleSale(call, operator);
+    expect((await call('GET', `/sales/${saleId}`, { token: shopper })).status).toBe(200);
+    expect((await call('GET', `/sales/${saleId}`, { token: operator })).status).toBe(403);
   });
 
   it("refuses an operator's token on the storefront (403): it was issued for another audience", async () => {
