@@ -98,8 +98,8 @@ async function playSale(plan: DemoPlan, { config, baseUrl, say }: { config: Conf
   return runScenario(plan, {
     api,
     partner: createPartner(api, { partnerId, secret, paymentTokenKey: config.paymentTokenKey }),
-    operatorToken: await signUserToken(config.authSecret, 'demo-operator', { operator: true }),
-    userToken: (userId) => signUserToken(config.authSecret, userId),
+    operatorToken: await signUserToken(config, 'demo-operator', { operator: true }),
+    userToken: (userId) => signUserToken(config, userId),
     say: (line) => {
       progress.stop();
       say(line);

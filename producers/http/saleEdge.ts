@@ -42,7 +42,7 @@ export function createSaleEdgeRouters({
 }): Router[] {
   const store = storeAtEdge(rawStore);
   const publisher = publisherAtEdge(rawPublisher, log);
-  const verify = createTokenVerifier(config.authSecret);
+  const verify = createTokenVerifier(config);
   const challenges = createChallengeService({
     redis,
     topicPrefix: config.topicPrefix,

@@ -1,5 +1,5 @@
 // POST /partners/:partnerId/webhooks: the partner's word about money. Signature first
-// (401, nothing recorded), then the body (400), then the event goes to Kafka; 2xx only
+// (401, nothing recorded, the same answer whatever was wrong), then the body (400), then the event goes to Kafka; 2xx only
 // after the broker acknowledged it from all in-sync replicas. Anything not recorded is a
 // 503, so the partner retries; a redelivered eventId is a 200 with {duplicate: true}.
 // Unknown transactions are recorded too: reconciliation needs them.
@@ -32,6 +32,13 @@ function webhookCounter(metrics: Registry): Counter<'partner' | 'outcome'> {
   );
 }
 
+/**
+ * Every refusal of a webhook's signature, byte for byte: an unknown partner, a missing,
+ * malformed or wrong signature and a stale timestamp all read the same, so the answer tells
+ * a prober nothing (not even which partner ids exist). The cause goes to the log.
+ */
+export const WEBHOOK_REFUSAL = `missing or invalid ${SIGNATURE_HEADER}`;
+
 export function createPartnerWebhookRouter({
   partnerSecrets,
   publisher,
@@ -56,7 +63,7 @@ export function createPartnerWebhookRouter({
   const counted = webhookCounter(metrics);
   const router = Router();
 
-  /** Refuses the request (401) unless it carries a valid signature over its raw body. */
+  /** Refuses the request (401, always the same body) unless it carries a valid signature over its raw body. */
   function authenticate(req: Request<{ partnerId: string }>): HttpError | undefined {
     const { partnerId } = req.params;
     const verdict = verifyWebhookSignature({
@@ -68,7 +75,7 @@ export function createPartnerWebhookRouter({
     if (verdict.ok) return undefined;
     counted.inc({ partner: partnerSecrets.has(partnerId) ? partnerId : 'unknown', outcome: 'unauthorized' });
     log.warn({ partnerId, reason: verdict.reason }, 'webhook refused: bad signature');
-    return unauthorized(`invalid ${SIGNATURE_HEADER}: ${verdict.reason}`);
+    return unauthorized(WEBHOOK_REFUSAL);
   }
 
   router.post('/partners/:partnerId/webhooks', limits.perIp, async (req: Request<{ partnerId: string }>, res) => {

@@ -35,21 +35,18 @@ export async function startApi(platform: Platform): Promise<RunningRole & { port
   await migrateCatalog(db);
   const saleStore = createSaleStore({ redis, topicPrefix: config.topicPrefix });
   const saleEdge = createSaleEdgeRouters({ config, log, db, redis, publisher: platform.publisher, metrics, store: saleStore, limits });
+  // One verifier for the api's own routes: one fetch of the identity provider's keys, one memory of tokens.
+  const verifyToken = createTokenVerifier(config);
   // Transactions from the projection; until it has one, the Redis store's fresher view answers.
   const transactionQueries = createTransactionRouter({
-    verifyToken: createTokenVerifier(config.authSecret),
+    verifyToken,
     limits,
     readTransaction: (id) => transactions.read(id),
     readEarly: (id) => saleStore.readTransaction(id),
   });
   const app = createHttpApp({
     log,
-    routers: [
-      partnerWebhooks,
-      transactionQueries,
-      ...saleEdge,
-      createReconciliationRouter({ db, verify: createTokenVerifier(config.authSecret), limits }),
-    ],
+    routers: [partnerWebhooks, transactionQueries, ...saleEdge, createReconciliationRouter({ db, verify: verifyToken, limits })],
     readiness: createReadinessCheck(platform),
   });
   const server: Server = await new Promise((resolve) => {

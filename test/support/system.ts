@@ -42,8 +42,8 @@ export async function startTestSystem(
     dbSchema,
     baseUrl: `http://127.0.0.1:${port}`,
     opsUrl: `http://127.0.0.1:${system.opsPort}`,
-    userToken: (userId) => signUserToken(config.authSecret, userId),
-    operatorToken: () => signUserToken(config.authSecret, 'operator-1', { operator: true }),
+    userToken: (userId) => signUserToken(config, userId),
+    operatorToken: () => signUserToken(config, 'operator-1', { operator: true }),
     stop: () => system.stop(),
   };
 }

@@ -71,16 +71,17 @@ return out
 
 /**
  * Settles reservations for reported payments. ARGV: prefix, expected epoch, now, then per
- * payment transactionId, payment eventId. Settles only a live grant; the same payment again
- * gets the same settlement back; anything else changes nothing and says why.
+ * payment transactionId, payment eventId, the reporting partner. Settles only a live grant,
+ * and only for the sale's own partner; the same payment again gets the same settlement back;
+ * anything else changes nothing and says why.
  */
 const settle = `${foldLua}
 local gate = writerGate(ARGV[2])
 if gate then return gate end
 local at = ARGV[3]
 local out = {'OK'}
-for i = 4, #ARGV, 2 do
-  local t, pay = ARGV[i], ARGV[i + 1]
+for i = 4, #ARGV, 3 do
+  local t, pay, partner = ARGV[i], ARGV[i + 1], ARGV[i + 2]
   local f = redis.call('HMGET', txKey(t), '${T.decision}', '${T.ending}', '${T.paymentEventId}', '${T.decidedSaleId}', '${T.endedSaleId}',
     '${T.endedAt}')
   if f[2] == '${E.settled}' then
@@ -91,6 +92,9 @@ for i = 4, #ARGV, 2 do
     out[#out + 1] = {'rejected', t}
   elseif f[1] ~= '${D.granted}' then
     out[#out + 1] = {'unknown', t}
+  elseif redis.call('HGET', saleKey(f[4]), '${S.partnerId}') ~= partner then
+    -- Not the sale's partner (domain/claiming/decide.ts decideSettlement): the grant stays live.
+    out[#out + 1] = {'wrong_partner', t}
   else
     applySettle(t, f[4], pay, at, pay)
     out[#out + 1] = {'settled', t, f[4], pay, at}
