@@ -46,6 +46,7 @@ export function sutEnv(topicPrefix: string): Record<string, string> {
   return {
     TOPIC_PREFIX: topicPrefix,
     PORT: '0',
+    OPS_PORT: '0',
     RATE_LIMIT_USER_PER_SEC: '1000000',
     RATE_LIMIT_IP_PER_SEC: '100000000',
     LOG_LEVEL: process.env.BENCH_SUT_LOG_LEVEL ?? 'warn',
@@ -142,7 +143,7 @@ export type SaleTerms = { saleId: string; stock: number; perUserLimit: number };
 /** A product and sales through the operators' API, as an operator would schedule them; challenge "none". */
 export async function createSales(ctx: BenchContext, baseUrl: string, sales: SaleTerms[]): Promise<ApiClient> {
   const api = createApiClient(baseUrl);
-  const op = await signUserToken(ctx.config.authSecret, 'bench-operator', { operator: true });
+  const op = await signUserToken(ctx.config, 'bench-operator', { operator: true });
   const productId = `bench-${ctx.stamp}`;
   const put = await api.putProduct(op, productId, { name: 'Bench sneaker', partnerId: 'demo-pay', priceMinor: 9_900, currency: 'EUR' });
   if (put.status >= 300) throw new Error(`PUT /products answered ${put.status}: ${JSON.stringify(put.body)}`);

@@ -5,7 +5,7 @@
 import fs from 'node:fs';
 import crypto from 'node:crypto';
 import type { EventPublisher } from '../platform/kafka/publisher.js';
-import { signUserToken } from '../producers/http/auth.js';
+import { type IdentitySettings, signUserToken } from '../producers/http/auth.js';
 import { envelope } from '../producers/http/envelope.js';
 import type { SaleStore } from '../writeModel/saleStore.js';
 import type { FlashsaleEvent } from '../schemas/events/index.js';
@@ -17,7 +17,7 @@ const BATCH = 2_000;
 export async function prepareClaims({
   publisher,
   store,
-  authSecret,
+  identity,
   saleId,
   users,
   transactionsPerUser,
@@ -25,7 +25,7 @@ export async function prepareClaims({
 }: {
   publisher: EventPublisher;
   store: Pick<SaleStore, 'recordEntry'>;
-  authSecret: string;
+  identity: IdentitySettings;
   saleId: string;
   users: number;
   transactionsPerUser: number;
@@ -34,7 +34,7 @@ export async function prepareClaims({
   const claims: PreparedClaim[] = new Array<PreparedClaim>(users * transactionsPerUser);
   for (let u = 0; u < users; u++) {
     const userId = `${saleId}-u${u}`;
-    const token = await signUserToken(authSecret, userId, { ttlSeconds: 4 * 3600 });
+    const token = await signUserToken(identity, userId);
     // A user's k-th transaction sits k*users further on: their claims arrive apart, as a crowd's would.
     for (let k = 0; k < transactionsPerUser; k++) claims[k * users + u] = { token, userId, transactionId: crypto.randomUUID() };
   }

@@ -58,7 +58,7 @@ process.once('SIGINT', () => {
   process.exit(130);
 });
 
-const config = { ...loadConfig({ ...process.env, TOPIC_PREFIX: prefix }), port: 0 };
+const config = { ...loadConfig({ ...process.env, TOPIC_PREFIX: prefix }), port: 0, opsPort: 0 };
 const log = createLogger('error', 'bench');
 const pg = createDb(config.databaseUrl, 'public', 2);
 await ensureSchema(pg, schema);

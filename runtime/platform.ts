@@ -24,7 +24,10 @@ export type Platform = {
 };
 
 export async function openPlatform(config: Config, log: Logger, opts: { dbSchema?: string } = {}): Promise<Platform> {
-  for (const name of config.devDefaults) log.warn(`${name} is not set: using the development default. Never run like this in production.`);
+  for (const name of config.devDefaults)
+    log.warn(
+      `${name} is a development default, published in the source: never run like this in production (NODE_ENV=production refuses it).`,
+    );
   const kafka = createKafka(config, 'flashsale', log);
   const admin = kafka.admin();
   await admin.connect();

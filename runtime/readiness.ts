@@ -6,6 +6,10 @@
 // taken out of rotation for that would make things worse, not better. A consumer of this
 // process waiting out a transient fault (a partition paused until its dependency answers)
 // makes it not ready, and the body says which and why.
+//
+// The answer is kept for READINESS_CACHE_MS and shared by every caller meanwhile (and by
+// every caller while a check is under way): a flood of /readyz on the public port then costs
+// one check a second, not a Kafka admin connection, a registry call and a lag query per call.
 import type { Admin } from 'kafkajs';
 import { consumerWaitsOf } from '../platform/kafka/consumerWaits.js';
 import { consumerGroupId } from '../platform/kafka/groupId.js';
@@ -19,6 +23,25 @@ import type { Platform } from './platform.js';
 
 export const CAUGHT_UP_LAG = 1000;
 const CHECK_TIMEOUT_MS = 2000;
+export const READINESS_CACHE_MS = 1000;
+
+/** One check at a time, its answer reused for `ms` after it came: load balancers see at most `ms` of staleness. */
+export function cachedReadiness(check: ReadinessCheck, ms = READINESS_CACHE_MS, now = Date.now): ReadinessCheck {
+  let last: { at: number; answer: Awaited<ReturnType<ReadinessCheck>> } | undefined;
+  let running: ReturnType<ReadinessCheck> | undefined;
+  return () => {
+    if (last && now() - last.at < ms) return Promise.resolve(last.answer);
+    running ??= check()
+      .then((answer) => {
+        last = { at: now(), answer };
+        return answer;
+      })
+      .finally(() => {
+        running = undefined;
+      });
+    return running;
+  };
+}
 
 function within<T>(promise: Promise<T>, fallback: T): Promise<T> {
   return Promise.race([
@@ -50,6 +73,10 @@ function dependenciesUp({ redis, db, config }: Platform, admin: Admin): Promise<
 }
 
 export function createReadinessCheck(platform: Platform): ReadinessCheck {
+  return cachedReadiness(uncachedReadinessCheck(platform));
+}
+
+function uncachedReadinessCheck(platform: Platform): ReadinessCheck {
   const { kafka, redis, config, metrics } = platform;
   const waits = consumerWaitsOf(metrics);
   const projections: { name: string; groupId: string; topics: readonly TopicName[] }[] = [

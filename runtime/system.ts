@@ -1,7 +1,9 @@
 // The long-running system: the roles of `flashsale start --roles`, all in one process or one
 // per process so a deployment scales them apart. Stopping finishes the batch in hand and
 // commits (each consumer's stop does that) before the shared clients close.
+import { startOpsServer } from './opsServer.js';
 import type { Platform } from './platform.js';
+import { createReadinessCheck } from './readiness.js';
 import type { RunningRole } from './role.js';
 import { startApi } from './roles/api.js';
 import { startClaims } from './roles/claims.js';
@@ -30,7 +32,8 @@ export function parseRoles(list: string): Role[] {
   return roles as Role[];
 }
 
-export async function startSystem(platform: Platform, roles: readonly Role[]): Promise<RunningRole & { port?: number }> {
+/** `port`: the API's, when the api role runs; `opsPort`: the operations port every process has (metrics, health). */
+export async function startSystem(platform: Platform, roles: readonly Role[]): Promise<RunningRole & { port?: number; opsPort: number }> {
   const running: RunningRole[] = [];
   let port: number | undefined;
   for (const role of roles) {
@@ -41,9 +44,17 @@ export async function startSystem(platform: Platform, roles: readonly Role[]): P
     running.push(started);
     platform.log.info({ role }, 'role started');
   }
+  const ops = await startOpsServer({
+    port: platform.config.opsPort,
+    metrics: platform.metrics,
+    readiness: createReadinessCheck(platform),
+    log: platform.log,
+  });
   return {
     port,
+    opsPort: ops.port,
     async stop() {
+      await ops.stop();
       for (const role of running.reverse()) await role.stop();
       await platform.close();
     },

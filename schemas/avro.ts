@@ -15,7 +15,7 @@ export type AvroRecord = {
 export type AvroSchema =
   | Primitive
   | AvroRecord
-  | { readonly type: 'enum'; readonly name: string; readonly symbols: readonly string[]; readonly doc?: string }
+  | { readonly type: 'enum'; readonly name: string; readonly symbols: readonly string[]; readonly default?: string; readonly doc?: string }
   | { readonly type: 'array'; readonly items: AvroSchema }
   | { readonly type: 'map'; readonly values: AvroSchema }
   | { readonly type: 'long' | 'int' | 'string'; readonly logicalType: string }

@@ -16,7 +16,7 @@ export type Claim = { transactionId: string; saleId: string; userId: string; qua
 
 export type SettlementOutcome =
   | { outcome: 'settled' | 'again'; event: EventOf<'ReservationSettled'> }
-  | { outcome: 'other_payment' | 'released' | 'rejected' | 'unknown'; transactionId: string };
+  | { outcome: 'other_payment' | 'released' | 'rejected' | 'unknown' | 'wrong_partner'; transactionId: string };
 
 export type FoldMode = { mode: 'live' } | { mode: 'direct' } | { mode: 'rebuild'; token: string };
 export type Positioned = { event: StoreEvent; position?: { topic: string; partition: number; offset: string } };
@@ -46,14 +46,14 @@ export function createInventoryScripts(redis: Redis, topicPrefix: string) {
       return gated(await call('fsDecide', epoch, String(now), ...args), (rows) => (rows as Cell[][]).map(decisionFromTuple));
     },
 
-    async settle(epoch: string, now: number, payments: readonly { transactionId: string; paymentEventId: string }[]) {
-      const args = payments.flatMap((x) => [x.transactionId, x.paymentEventId]);
+    async settle(epoch: string, now: number, payments: readonly { transactionId: string; paymentEventId: string; partnerId: string }[]) {
+      const args = payments.flatMap((x) => [x.transactionId, x.paymentEventId, x.partnerId]);
       return gated(await call('fsSettle', epoch, String(now), ...args), (rows) =>
         (rows as Cell[][]).map(([outcome, t, s, pay, at]): SettlementOutcome => {
           if ((outcome === 'settled' || outcome === 'again') && t && s && pay && at) {
             return { outcome, event: settlementOf(t, s, pay, Number(at)) };
           }
-          return { outcome: outcome as 'other_payment' | 'released' | 'rejected' | 'unknown', transactionId: t ?? '' };
+          return { outcome: outcome as Exclude<SettlementOutcome['outcome'], 'settled' | 'again'>, transactionId: t ?? '' };
         }),
       );
     },
@@ -124,6 +124,11 @@ export function createInventoryScripts(redis: Redis, topicPrefix: string) {
 
     async markPending(transactionId: string, quantity: number): Promise<void> {
       await call('fsMarkPending', transactionId, String(quantity));
+    },
+
+    async reserveEntry(e: { saleId: string; userId: string; transactionId: string; cap: number; now: number; keepMs: number }) {
+      const [ok, open] = (await call('fsReserveEntry', e.saleId, e.userId, e.transactionId, e.cap, e.now, e.keepMs)) as [number, number];
+      return { ok: ok === 1, open };
     },
   };
 }

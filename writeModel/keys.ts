@@ -18,7 +18,11 @@
 //   <P>sale:<saleId>:holder  hash    slot n -> transactionId holding it (live or paid)
 //   <P>sale:<saleId>:held    hash    userId -> units held (live or paid): what the per-user limit counts
 //   <P>sale:<saleId>:live    hash    userId -> their one live reservation's transactionId
-//   <P>tx:<transactionId>    hash    the entry, the pending claim, the decision, the ending (storeFormat.ts txField)
+//   <P>sale:<saleId>:open:<userId>  zset  the user's open entries (not yet claimed), by entry time: the edge's cap
+//                                  counts them; expires a day after the sale ends; not rebuilt (a rebuild forgets them)
+//   <P>sale:<saleId>:untimed set     transactions folded before the sale's terms: their expiry is set when the sale is
+//   <P>tx:<transactionId>    hash    the entry, the pending claim, the decision, the ending (storeFormat.ts txField);
+//                                    expires a week after its sale's end (lua/fold.ts keepUntilSaleOver)
 //   <P>expiries              zset    transactionId by expiresAt, for live grants only
 //   <P>outbox                zset    transactionId by releasedAt: releases not yet acknowledged by Kafka
 //
@@ -53,6 +57,7 @@ export function inventoryKeys(topicPrefix: string) {
     holders: (saleId: string) => `${sale(saleId)}${K.holders}`,
     held: (saleId: string) => `${sale(saleId)}${K.held}`,
     live: (saleId: string) => `${sale(saleId)}${K.live}`,
+    openEntries: (saleId: string, userId: string) => `${sale(saleId)}${K.openEntries}${userId}`,
     transaction: (transactionId: string) => `${p}${K.transaction}${transactionId}`,
     expiries: `${p}${K.expiries}`,
     outbox: `${p}${K.outbox}`,

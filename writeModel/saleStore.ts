@@ -54,6 +54,9 @@ export function decisionView(event: DecisionEvent): DecisionView {
 /** A transaction's hash as read: field name (storeFormat.ts txField) -> value. */
 type TxFields = Partial<Record<string, string>>;
 
+/** How long a user's list of open entries outlives the sale: late claims on them still find it, then Redis drops it. */
+const OPEN_ENTRIES_KEPT_AFTER_SALE_MS = 24 * 3600_000;
+
 function decisionFromFields(saleId: string, f: TxFields): DecisionView | undefined {
   if (f[T.decision] === stored.rejected) return { status: 'rejected', reason: f[T.rejectionReason] ?? '' };
   if (f[T.decision] !== stored.granted) return undefined;
@@ -161,6 +164,30 @@ export function createSaleStore({ redis, topicPrefix }: { redis: Redis; topicPre
         reservationSeconds: Number(t[S.reservationSeconds]),
         challenge: t[S.challenge] === 'none' ? 'none' : 'pow',
       };
+    },
+
+    /**
+     * The edge asks before it publishes an entry: let in (and counted as open until a claim
+     * follows it) while the user has fewer than `cap` open entries in the sale. The list is
+     * kept a day past the sale's end, then Redis drops it.
+     */
+    async reserveEntry({
+      saleId,
+      userId,
+      transactionId,
+      cap,
+      now,
+      saleEndsAt,
+    }: {
+      saleId: string;
+      userId: string;
+      transactionId: string;
+      cap: number;
+      now: number;
+      saleEndsAt: number;
+    }): Promise<{ ok: boolean; open: number }> {
+      const keepMs = Math.max(0, saleEndsAt - now) + OPEN_ENTRIES_KEPT_AFTER_SALE_MS;
+      return scripts.reserveEntry({ saleId, userId, transactionId, cap, now, keepMs });
     },
 
     /** Idempotent; the edge calls it right after publishing EntryRecorded, so a claim can follow at once. */

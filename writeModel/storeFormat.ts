@@ -16,6 +16,8 @@ export const keyPart = {
   holders: ':holder',
   held: ':held',
   live: ':live',
+  openEntries: ':open:',
+  untimed: ':untimed',
   transaction: 'tx:',
   expiries: 'expiries',
   outbox: 'outbox',

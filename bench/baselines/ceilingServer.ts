@@ -4,7 +4,7 @@ import crypto from 'node:crypto';
 import { loadConfig } from '../../platform/config.js';
 import { createBaselineApp, listen } from './common.js';
 
-const { app, auth } = createBaselineApp(loadConfig().authSecret);
+const { app, auth } = createBaselineApp(loadConfig());
 app.post('/sales/:saleId/claims', auth, (req, res) => {
   const body = req.body as { transactionId?: string };
   res.status(202).json({ transactionId: body.transactionId ?? crypto.randomUUID(), status: 'pending' });

@@ -1,14 +1,14 @@
 // What every benchmarked server shares, so the comparison is of what lies behind the
 // route and nothing else: the same framework, body parser and token check as the api role.
 import express, { type Express } from 'express';
-import { createTokenVerifier } from '../../producers/http/auth.js';
+import { createTokenVerifier, type IdentitySettings } from '../../producers/http/auth.js';
 import { requireUser } from '../../producers/http/authMiddleware.js';
 
-export function createBaselineApp(authSecret: string): { app: Express; auth: ReturnType<typeof requireUser> } {
+export function createBaselineApp(identity: IdentitySettings): { app: Express; auth: ReturnType<typeof requireUser> } {
   const app = express();
   app.disable('x-powered-by');
   app.use(express.json({ limit: '16kb' }));
-  return { app, auth: requireUser(createTokenVerifier(authSecret)) };
+  return { app, auth: requireUser(createTokenVerifier(identity)) };
 }
 
 export function listen(app: Express, port: number): Promise<number> {

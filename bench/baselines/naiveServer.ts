@@ -9,7 +9,7 @@ import { createBaselineApp, listen } from './common.js';
 const config = loadConfig();
 const schema = process.argv[3] ?? 'bench_naive';
 const db = createDb(config.databaseUrl, schema, 20);
-const { app, auth } = createBaselineApp(config.authSecret);
+const { app, auth } = createBaselineApp(config);
 
 app.post('/sales/:saleId/claims', auth, async (req, res) => {
   const body = req.body as { transactionId?: string; quantity?: number };

@@ -59,7 +59,7 @@ export async function claimPathScenario(ctx: BenchContext, sut: Sut, rates: numb
     await prepareClaims({
       publisher: ctx.platform.publisher,
       store: ctx.store,
-      authSecret: ctx.config.authSecret,
+      identity: ctx.config,
       saleId: saleOf(p),
       users: Math.ceil(p.claims / 2),
       transactionsPerUser: 2,

@@ -38,7 +38,7 @@ export async function soldOutScenario(
   const api = await createSales(ctx, sut.baseUrl, [{ saleId, stock, perUserLimit: 1 }]);
   const sellers = path.join(ctx.workDir, 'claims-sellout.json');
   const crowd = path.join(ctx.workDir, 'claims-storm.json');
-  const common = { publisher: ctx.platform.publisher, store: ctx.store, authSecret: ctx.config.authSecret, saleId, transactionsPerUser: 1 };
+  const common = { publisher: ctx.platform.publisher, store: ctx.store, identity: ctx.config, saleId, transactionsPerUser: 1 };
   await prepareClaims({ ...common, users: stock * 2, file: sellers });
   const [someone] = await prepareClaims({ ...common, users: 4_000, file: crowd });
   await waitForQuiet(ctx.admin, ctx.prefix, { timeoutMs: 120_000, expectGroups });

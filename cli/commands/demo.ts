@@ -42,7 +42,7 @@ async function runDemo(opts: { shoppers: number; stock: number }): Promise<void>
   const prefix = `demo-${stamp}`;
   const schema = `demo_${stamp}`;
   // A short grace period: the planted unknown payment is flagged within seconds, not a minute.
-  const config = { ...loadConfig({ RECONCILIATION_GRACE_SECONDS: '5', ...process.env, TOPIC_PREFIX: prefix }), port: 0 };
+  const config = { ...loadConfig({ RECONCILIATION_GRACE_SECONDS: '5', ...process.env, TOPIC_PREFIX: prefix }), port: 0, opsPort: 0 };
   const log = createLogger(process.env.LOG_LEVEL ?? 'warn');
   const admin = createDb(config.databaseUrl);
   await ensureSchema(admin, schema);
@@ -98,8 +98,8 @@ async function playSale(plan: DemoPlan, { config, baseUrl, say }: { config: Conf
   return runScenario(plan, {
     api,
     partner: createPartner(api, { partnerId, secret, paymentTokenKey: config.paymentTokenKey }),
-    operatorToken: await signUserToken(config.authSecret, 'demo-operator', { operator: true }),
-    userToken: (userId) => signUserToken(config.authSecret, userId),
+    operatorToken: await signUserToken(config, 'demo-operator', { operator: true }),
+    userToken: (userId) => signUserToken(config, userId),
     say: (line) => {
       progress.stop();
       say(line);

@@ -1,8 +1,9 @@
 // Settlement: a partner's reported payment for a live reservation sells its slots for good
 // (ReservationSettled, eventId `settle:<transactionId>`, on `sales`), in one Lua step that
 // races the expiry's release on the same transaction: exactly one of them wins. A payment
-// for a released, rejected or unknown transaction, or a second payment, changes nothing here;
-// reconciliation flags it (late_payment, unknown_transaction, duplicate_payment).
+// for a released, rejected or unknown transaction, a second payment, or a payment from a
+// partner that is not the sale's own changes nothing here; reconciliation flags it
+// (late_payment, unknown_transaction, duplicate_payment, wrong_partner).
 // Published before the offset commit; a redelivered payment gets the same settlement again.
 import type { Delivered, Subscription } from '../../platform/kafka/consumerRunner.js';
 import type { EventPublisher } from '../../platform/kafka/publisher.js';
@@ -48,7 +49,9 @@ export function createSettlementHandler({
 
   async function settle(batch: Delivered[]): Promise<void> {
     const payments = batch.flatMap((d) =>
-      d.event.type === 'PartnerPaymentReported' ? [{ transactionId: d.event.transactionId, paymentEventId: d.event.eventId }] : [],
+      d.event.type === 'PartnerPaymentReported'
+        ? [{ transactionId: d.event.transactionId, paymentEventId: d.event.eventId, partnerId: d.event.partnerId }]
+        : [],
     );
     if (payments.length === 0) return;
     const outcomes = await writer.run((epoch) => scripts.settle(epoch, Date.now(), payments));

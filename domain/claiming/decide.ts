@@ -30,12 +30,18 @@ export type RequestClaim = {
 /** The expiry's question: release this reservation if it is still live and its time is up. */
 export type ReleaseExpired = { type: 'ReleaseExpired'; transactionId: string; saleId: string; now: number };
 
-/** A partner reported a payment: settle the reservation if it is still live (whoever reaches the store first wins). */
+/**
+ * A partner reported a payment: settle the reservation if it is still live (whoever reaches
+ * the store first wins) and the partner is the sale's own. Any partner can sign a webhook
+ * naming any transaction; only the sale's partner took the shopper's money for it.
+ */
 export type SettleReservation = {
   type: 'SettleReservation';
   transactionId: string;
   saleId: string;
   paymentEventId: string;
+  /** The partner that reported the payment (PartnerPaymentReported.partnerId). */
+  partnerId: string;
   now: number;
 };
 
@@ -137,6 +143,10 @@ function decideSettlement(c: SettleReservation, state: SaleInventory): EndingEve
   if (ending?.type === 'ReservationSettled' && ending.paymentEventId === c.paymentEventId) return [ending];
   const grant = liveGrant(state, c.transactionId);
   if (!grant) return [];
+  // Another partner's payment (or one for a sale whose partner is not known here) settles
+  // nothing: the reservation stays live and expires unless the sale's partner pays;
+  // reconciliation flags it as wrong_partner.
+  if (state.sale.status !== 'scheduled' || state.sale.terms.partnerId !== c.partnerId) return [];
   return [
     {
       type: 'ReservationSettled',

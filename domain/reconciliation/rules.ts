@@ -28,10 +28,31 @@ function saleFor(w: Working, tx: TransactionState, r: PartnerReport): string | n
   return tx.saleId ?? attributeSale(w.sales.values(), r.partnerId, r.reportedAt);
 }
 
+/** The partner the transaction's sale belongs to, once both the sale and the transaction's place in it are known. */
+function salePartner(w: Working, tx: TransactionState): string | undefined {
+  return tx.saleId === null ? undefined : w.sales.get(tx.saleId)?.partnerId;
+}
+
+/** A report from a partner that is not the sale's own: it never settled anything, and is judged as nothing else. */
+function fromOtherPartner(w: Working, tx: TransactionState, r: PartnerReport): boolean {
+  const partner = salePartner(w, tx);
+  return partner !== undefined && r.partnerId !== partner;
+}
+
+/** A grant's payments are judged once the sale's partner is known too (the sale comes first on its partition). */
+const judgeable = (w: Working, tx: TransactionState) => tx.grant !== null && salePartner(w, tx) !== undefined;
+
 /** Judges a payment once: against its grant if we know it, as unknown if its grace ran out first. */
 function judgePayment(w: Working, tx: TransactionState, r: PartnerReport, at: number): void {
   r.resolvedAt = at;
   const grant = tx.grant;
+  if (fromOtherPartner(w, tx, r)) {
+    // Any partner can sign a webhook naming any transaction: this one is not the sale's,
+    // settled nothing, and is neither the transaction's payment nor a duplicate of it.
+    r.saleId = tx.saleId;
+    flag(w, { kind: 'wrong_partner', report: r, detectedAt: at, ...(grant ? { expected: figuresOf(grant) } : {}) });
+    return;
+  }
   if (!grant) {
     r.saleId = saleFor(w, tx, r);
     flag(w, { kind: 'unknown_transaction', report: r, detectedAt: at });
@@ -42,7 +63,15 @@ function judgePayment(w: Working, tx: TransactionState, r: PartnerReport, at: nu
     if (r.quantity !== grant.quantity) flag(w, { kind: 'quantity_mismatch', report: r, detectedAt: at, expected: figuresOf(grant) });
   }
   if (tx.release) flag(w, { kind: 'late_payment', report: r, detectedAt: Math.max(at, tx.release.at) });
-  if (firstPayment(tx) !== r) flag(w, { kind: 'duplicate_payment', report: r, detectedAt: at });
+  if (firstPayment(tx, salePartner(w, tx)) !== r) flag(w, { kind: 'duplicate_payment', report: r, detectedAt: at });
+}
+
+/** Judges the held payments of a transaction whose grant and sale are both known now. */
+function judgeHeld(w: Working, tx: TransactionState, grantAt: number): void {
+  for (const r of [...tx.reports].sort(byArrival)) {
+    if (r.kind === 'payment' && r.resolvedAt === null) judgePayment(w, tx, r, Math.max(r.receivedAt, grantAt));
+    else r.saleId = tx.saleId;
+  }
 }
 
 export function onSaleScheduled(w: Working, e: EventOf<'SaleScheduled'>): void {
@@ -56,6 +85,12 @@ export function onSaleScheduled(w: Working, e: EventOf<'SaleScheduled'>): void {
     priceMinor: e.priceMinor,
     currency: e.currency,
   });
+  // On its partition the sale comes before its grants, so live there is nothing here; a fold
+  // given the events in another order judges the payments it held for the sale's partner now.
+  for (const id of w.heldIn(e.saleId)) {
+    const tx = w.tx(id);
+    if (tx.grant) judgeHeld(w, tx, tx.grant.at);
+  }
 }
 
 export function onClaimGranted(w: Working, e: EventOf<'ClaimGranted'>): void {
@@ -63,11 +98,10 @@ export function onClaimGranted(w: Working, e: EventOf<'ClaimGranted'>): void {
   if (tx.grant) return;
   tx.grant = { quantity: e.quantity, amountMinor: e.amountMinor, currency: e.currency, at: e.occurredAt };
   tx.saleId = e.saleId;
-  // Partner events that came before our grant were held, not judged: judge them now.
-  for (const r of [...tx.reports].sort(byArrival)) {
-    if (r.kind === 'payment' && r.resolvedAt === null) judgePayment(w, tx, r, Math.max(r.receivedAt, e.occurredAt));
-    else r.saleId = e.saleId;
-  }
+  // Partner events that came before our grant were held, not judged: judge them now, unless
+  // the sale (and so its partner) is not known yet; then the sale judges them.
+  if (judgeable(w, tx)) judgeHeld(w, tx, e.occurredAt);
+  else for (const r of tx.reports) r.saleId = e.saleId;
 }
 
 export function onRedirect(w: Working, e: EventOf<'PaymentRedirectIssued'>): void {
@@ -83,7 +117,7 @@ export function onReleased(w: Working, e: EventOf<'ReservationReleased'>): void 
   tx.saleId ??= e.saleId;
   // The expiry won the race: every payment already judged was paid for slots that went back.
   for (const r of [...tx.reports].sort(byArrival))
-    if (r.kind === 'payment' && r.resolvedAt !== null)
+    if (r.kind === 'payment' && r.resolvedAt !== null && !fromOtherPartner(w, tx, r))
       flag(w, { kind: 'late_payment', report: r, detectedAt: Math.max(r.resolvedAt, e.occurredAt) });
 }
 
@@ -114,17 +148,20 @@ export function onPayment(w: Working, e: EventOf<'PartnerPaymentReported'>): voi
   const tx = w.tx(e.transactionId);
   // The same partner event again is a redelivery, not a second payment.
   if (tx.reports.some((r) => r.eventId === e.eventId)) return;
-  const before = firstPayment(tx);
+  const partner = salePartner(w, tx);
+  const before = firstPayment(tx, partner);
   const r = newReport(e, tx);
   tx.reports.push(r);
-  // It was received before the payment we took as first: that one, already judged, is the duplicate.
-  if (before && byArrival(r, before) < 0 && before.resolvedAt !== null)
+  // It was received before the payment we took as first: that one, already judged, is the
+  // duplicate (unless this one is another partner's, which is no payment for this sale).
+  if (before && byArrival(r, before) < 0 && before.resolvedAt !== null && !fromOtherPartner(w, tx, r))
     flag(w, { kind: 'duplicate_payment', report: before, detectedAt: before.resolvedAt });
-  if (tx.grant) judgePayment(w, tx, r, Math.max(r.receivedAt, tx.grant.at));
+  if (tx.grant && judgeable(w, tx)) judgePayment(w, tx, r, Math.max(r.receivedAt, tx.grant.at));
   else w.hold(r);
-  // Refunds held for want of a payment now have one.
+  // Refunds held for want of a payment now have one: a partner refunds its own payments.
   for (const refund of tx.reports)
-    if (refund.kind === 'refund' && refund.resolvedAt === null) refund.resolvedAt = Math.max(refund.receivedAt, r.receivedAt);
+    if (refund.kind === 'refund' && refund.resolvedAt === null && refund.partnerId === r.partnerId)
+      refund.resolvedAt = Math.max(refund.receivedAt, r.receivedAt);
 }
 
 export function onRefund(w: Working, e: EventOf<'PartnerRefundReported'>): void {
@@ -132,7 +169,7 @@ export function onRefund(w: Working, e: EventOf<'PartnerRefundReported'>): void 
   if (tx.reports.some((r) => r.eventId === e.eventId)) return;
   const r = newReport(e, tx);
   tx.reports.push(r);
-  if (tx.reports.some((p) => p.kind === 'payment')) r.resolvedAt = r.receivedAt;
+  if (tx.reports.some((p) => p.kind === 'payment' && p.partnerId === r.partnerId)) r.resolvedAt = r.receivedAt;
   else w.hold(r);
 }
 
@@ -144,5 +181,6 @@ export function onDeadline(w: Working, tx: TransactionState, r: PartnerReport, d
   }
   r.resolvedAt = deadline;
   r.saleId = saleFor(w, tx, r);
-  flag(w, { kind: 'refund_without_payment', report: r, detectedAt: deadline });
+  // A refund of nothing this partner paid: from another partner than the sale's, that is wrong_partner.
+  flag(w, { kind: fromOtherPartner(w, tx, r) ? 'wrong_partner' : 'refund_without_payment', report: r, detectedAt: deadline });
 }

@@ -59,10 +59,16 @@ export function byArrival(a: PartnerReport, b: PartnerReport): number {
   return a.receivedAt - b.receivedAt || (a.eventId < b.eventId ? -1 : a.eventId > b.eventId ? 1 : 0);
 }
 
-/** The payment that counts: the first received. Any other distinct payment is a duplicate. */
-export function firstPayment(tx: TransactionState): PartnerReport | undefined {
+/**
+ * The payment that counts: the first received from the sale's partner (any partner while
+ * that is not known). Any other distinct payment of that partner is a duplicate; another
+ * partner's payment is not a payment for this sale at all (wrong_partner).
+ */
+export function firstPayment(tx: TransactionState, salePartnerId?: string): PartnerReport | undefined {
   let first: PartnerReport | undefined;
-  for (const r of tx.reports) if (r.kind === 'payment' && (!first || byArrival(r, first) < 0)) first = r;
+  for (const r of tx.reports)
+    if (r.kind === 'payment' && (salePartnerId === undefined || r.partnerId === salePartnerId) && (!first || byArrival(r, first) < 0))
+      first = r;
   return first;
 }
 

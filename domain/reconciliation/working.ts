@@ -23,6 +23,8 @@ export type Working = {
   tx(transactionId: string): TransactionState;
   /** Holds a partner event until its grace period ends (or something resolves it first). */
   hold(report: PartnerReport): void;
+  /** The transactions of a sale (among those loaded) that hold a partner event not judged yet. */
+  heldIn(saleId: string): string[];
   /** Removes and returns the next held event whose deadline has passed, skipping those resolved meanwhile. */
   nextDue(): { tx: TransactionState; report: PartnerReport; deadline: number } | undefined;
   flag(m: Mismatch): void;
@@ -53,6 +55,13 @@ function createHeldQueue(initial: Held[]) {
       return head < queue.length && queue[head]!.deadline <= watermark ? queue[head++] : undefined;
     },
   };
+}
+
+/** The transactions of a sale that hold a partner event not judged yet. */
+function holdingIn(transactions: Iterable<TransactionState>, saleId: string): string[] {
+  const ids: string[] = [];
+  for (const tx of transactions) if (tx.saleId === saleId && tx.reports.some((r) => r.resolvedAt === null)) ids.push(tx.transactionId);
+  return ids;
 }
 
 export function openWorking(state: ReconciliationState, graceMs: number): Working {
@@ -90,6 +99,7 @@ export function openWorking(state: ReconciliationState, graceMs: number): Workin
     hold(report) {
       queue.add({ deadline: deadlineOf(report), eventId: report.eventId, transactionId: report.transactionId });
     },
+    heldIn: (saleId) => holdingIn(transactions.values(), saleId),
     nextDue() {
       for (let h = queue.takeDue(working.watermark); h; h = queue.takeDue(working.watermark)) {
         const seen = transactions.get(h.transactionId)?.reports.find((r) => r.eventId === h.eventId);

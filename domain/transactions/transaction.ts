@@ -6,6 +6,14 @@
 // event ids, so any permutation, with any repetition, folds to the same view. The fold is
 // incremental (evolveView): the projection keeps the view, not the events, and adds each new
 // event to it.
+//
+// The partner's word alone never makes a granted transaction paid or refunded when it comes
+// from a partner other than the sale's: any partner can sign a webhook naming any transaction.
+// The sale's partner is the one the shopper was redirected to (PaymentRedirectIssued), or the
+// one whose payment settled the reservation (settlement checks the sale's partner). A granted
+// transaction's partner events count for its status only from that partner; while neither is
+// known they do not count at all (a shopper pays through the redirect; until it or the
+// settlement is folded, the view waits). Money is still summed as the partners reported it.
 import type { FlashsaleEvent } from '../../schemas/events/index.js';
 
 export const transactionEventTypes = [
@@ -48,7 +56,11 @@ export const precedence: Record<TransactionStatus, number> = {
 };
 
 export function statusOf(event: TransactionEvent): TransactionStatus {
-  switch (event.type) {
+  return statusOfType(event.type);
+}
+
+function statusOfType(type: TransactionEventType): TransactionStatus {
+  switch (type) {
     case 'EntryRecorded':
       return 'entered';
     case 'ClaimRequested':
@@ -69,7 +81,67 @@ export function statusOf(event: TransactionEvent): TransactionStatus {
   }
 }
 
-export type HistoryEntry = { type: TransactionEventType; at: number; eventId: string };
+/**
+ * One event in the view's history. Beside type, time and id it keeps what the status is
+ * recomputed from, whatever order events come in: the partner a redirect, settlement, payment or
+ * refund names, and the reason of a refusal or a release. (Rows written before these were kept
+ * lack them; see judge.)
+ */
+export type HistoryEntry = {
+  type: TransactionEventType;
+  at: number;
+  eventId: string;
+  partnerId?: string;
+  reason?: string;
+};
+
+/** The partner a settlement's payment came from: our eventIds of partner events are `<partnerId>:<partnerEventId>`. */
+const partnerOfPayment = (paymentEventId: string) => paymentEventId.slice(0, Math.max(paymentEventId.indexOf(':'), 0));
+
+export function historyEntryOf(event: TransactionEvent): HistoryEntry {
+  const entry: HistoryEntry = { type: event.type, at: event.occurredAt, eventId: event.eventId };
+  switch (event.type) {
+    case 'PaymentRedirectIssued':
+    case 'PartnerPaymentReported':
+    case 'PartnerRefundReported':
+      return { ...entry, partnerId: event.partnerId };
+    case 'ReservationSettled':
+      return { ...entry, partnerId: partnerOfPayment(event.paymentEventId) };
+    case 'ClaimRejected':
+    case 'ReservationReleased':
+      return { ...entry, reason: event.reason };
+    case 'EntryRecorded':
+    case 'ClaimRequested':
+    case 'ClaimGranted':
+      return entry;
+  }
+}
+
+const isPartnerReport = (type: TransactionEventType) => type === 'PartnerPaymentReported' || type === 'PartnerRefundReported';
+
+/**
+ * The status and its reason, from the whole history: the highest-precedence fact, where a
+ * granted transaction's partner events count only from the sale's partner (see the top).
+ * `fallbackReason` serves rows from before history entries kept their reason.
+ */
+export function judge(history: readonly HistoryEntry[], fallbackReason: string | null = null) {
+  const first = (type: TransactionEventType) => history.find((h) => h.type === type);
+  const granted = first('ClaimGranted') !== undefined;
+  const redirect = first('PaymentRedirectIssued');
+  // A redirect recorded before entries named their partner: its partner is unknown, and every report counts, as it did then.
+  const legacy = redirect !== undefined && redirect.partnerId === undefined;
+  const salePartner = redirect?.partnerId ?? first('ReservationSettled')?.partnerId;
+  const counts = (h: HistoryEntry) =>
+    !isPartnerReport(h.type) || !granted || legacy || h.partnerId === undefined || h.partnerId === salePartner;
+  let status: TransactionStatus = 'entered';
+  for (const h of history) {
+    const candidate = statusOfType(h.type);
+    if (counts(h) && precedence[candidate] > precedence[status]) status = candidate;
+  }
+  const because = (type: TransactionEventType) => first(type)?.reason ?? fallbackReason;
+  const reason = status === 'rejected' ? because('ClaimRejected') : status === 'expired' ? because('ReservationReleased') : null;
+  return { status, reason };
+}
 
 export type TransactionView = {
   transactionId: string;
@@ -153,9 +225,9 @@ export function emptyView(transactionId: string): TransactionView {
 /**
  * One more event into a transaction's view. Facts come from the earliest event that carries
  * them, so an event takes a fact over only if it comes before every event of the kinds that
- * supply it (read from the history, which lists every event once, in order). Status only
- * rises, money adds up over distinct event ids, and an event already in the history changes
- * nothing: any order, any repetition, the same view (checked as a property).
+ * supply it (read from the history, which lists every event once, in order). Status is
+ * judged over the history, money adds up over distinct event ids, and an event already in the
+ * history changes nothing: any order, any repetition, the same view (checked as a property).
  */
 export function evolveView(view: TransactionView, event: TransactionEvent): TransactionView {
   const { history } = view;
@@ -172,16 +244,6 @@ export function evolveView(view: TransactionView, event: TransactionEvent): Tran
 
   if (leads(withSale) && 'saleId' in event) next.saleId = event.saleId;
   if (leads(withUser) && 'userId' in event) next.userId = event.userId;
-
-  const status = statusOf(event);
-  if (precedence[status] > precedence[view.status]) next.status = status;
-  // The status only rises, so a reason once superseded is never needed again: a refusal's or
-  // a release's reason is kept while its status stands, from the earliest such event.
-  if (next.status === 'rejected') {
-    if (event.type === 'ClaimRejected' && leads(only.ClaimRejected)) next.reason = event.reason;
-  } else if (next.status === 'expired') {
-    if (event.type === 'ReservationReleased' && leads(only.ReservationReleased)) next.reason = event.reason;
-  } else next.reason = null;
 
   // The price and the reservation: the first grant's, else the first redirect's.
   const granted = has(only.ClaimGranted);
@@ -212,8 +274,11 @@ export function evolveView(view: TransactionView, event: TransactionEvent): Tran
   }
 
   const at = history.findIndex((h) => before(key, h));
-  const entry: HistoryEntry = { type: event.type, at: event.occurredAt, eventId: event.eventId };
+  const entry = historyEntryOf(event);
   next.history = at === -1 ? [...history, entry] : [...history.slice(0, at), entry, ...history.slice(at)];
+  // Recomputed over the history (a handful of entries): a redirect or a grant arriving after
+  // another partner's payment takes back the status that payment seemed to give.
+  Object.assign(next, judge(next.history, view.reason));
   return next;
 }
 

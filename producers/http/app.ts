@@ -1,11 +1,11 @@
 // The HTTP edge: security headers, JSON bodies with a size limit, the raw body kept for
-// signature checks, health, readiness and metrics, the feature routers, and the one place
-// where errors become status codes.
+// signature checks, health and readiness (for load balancers; metrics are on the operations
+// port only, see runtime/opsServer.ts), the feature routers, and the one place where errors
+// become status codes.
 import { type IncomingMessage, type Server, type ServerResponse, STATUS_CODES } from 'node:http';
 import type { Duplex } from 'node:stream';
 import express, { type ErrorRequestHandler, type Router } from 'express';
 import helmet from 'helmet';
-import type { Registry } from 'prom-client';
 import type { Logger } from '../../platform/log.js';
 import { asUnavailable, HttpError } from './errors.js';
 
@@ -99,13 +99,11 @@ export function createHttpApp({
   log,
   routers,
   readiness,
-  metrics,
   trustedProxies = ['loopback'],
 }: {
   log: Logger;
   routers: Router[];
   readiness: ReadinessCheck;
-  metrics: Registry;
   /**
    * Whose X-Forwarded-For is believed (TRUSTED_PROXIES): the client IP that rate limits count
    * is the first address not among them. Addresses, subnets, express's names (loopback,
@@ -150,9 +148,6 @@ export function createHttpApp({
   app.get('/readyz', async (_req, res) => {
     const { ready, parts } = await readiness();
     res.status(ready ? 200 : 503).json({ ready, parts });
-  });
-  app.get('/metrics', async (_req, res) => {
-    res.type(metrics.contentType).send(await metrics.metrics());
   });
 
   for (const router of routers) app.use(router);

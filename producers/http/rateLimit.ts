@@ -1,7 +1,9 @@
-// Anti-abuse: fixed one-second windows per client IP and per storefront user, counted in
-// Redis so every api process shares the same counts. Beyond the limit: 429 with Retry-After.
-// Every request counts against its IP, whether or not its token is good; a storefront
-// request with a good token counts against its user as well, in the same round trip.
+// Anti-abuse: fixed one-second windows per client IP, per user (shopper or operator) and per
+// partner, counted in Redis so every api process shares the same counts. Beyond the limit:
+// 429 with Retry-After. Every request that reaches a store counts against its IP, whether or
+// not its token is good; a request with a good token counts against its user as well, in the
+// same round trip. A partner's webhooks count against the partner only once their signature
+// holds: an unsigned flood must not use up a real partner's budget (it uses up its IP's).
 //
 // One small Lua script (INCR, and PEXPIRE when the window opens, per key) rather than
 // rate-limiter-flexible's RateLimiterRedis: same fixed windows and keys, but the library
@@ -10,7 +12,7 @@
 import type { RequestHandler } from 'express';
 import { keyPrefix, type Redis } from '../../platform/redis.js';
 import type { TokenVerifier } from './auth.js';
-import { principalOf, requireUser } from './authMiddleware.js';
+import { principalOf, requireOperator, requireUser } from './authMiddleware.js';
 import { HttpError, unavailable } from './errors.js';
 
 export type RateLimits = {
@@ -21,6 +23,10 @@ export type RateLimits = {
    * Redis round trip (a bad token is counted against its IP alone, then refused with 401).
    */
   user(verify: TokenVerifier): RequestHandler;
+  /** The same for an operator's route: a token that is not an operator's counts against its IP alone (403). */
+  operator(verify: TokenVerifier): RequestHandler;
+  /** Counts an authenticated partner's request: the refusal (429) beyond its limit, else undefined. */
+  partner(partnerId: string): Promise<HttpError | undefined>;
 };
 
 const WINDOW_MS = 1_000;
@@ -42,18 +48,20 @@ type Consume = (numKeys: number, ...keysThenArgs: (string | number)[]) => Promis
 
 const defined = new WeakSet<Redis>();
 
-type Window = { scope: 'ip' | 'user'; id: string; limit: number };
+type Window = { scope: 'ip' | 'user' | 'partner'; id: string; limit: number };
 
 export function createRateLimits({
   redis,
   topicPrefix,
   userPerSec,
   ipPerSec,
+  partnerPerSec,
 }: {
   redis: Redis;
   topicPrefix: string;
   userPerSec: number;
   ipPerSec: number;
+  partnerPerSec: number;
 }): RateLimits {
   if (!defined.has(redis)) {
     redis.defineCommand('fsRateLimits', { lua: consumeLua });
@@ -78,7 +86,7 @@ export function createRateLimits({
     const window = windows[over - 1];
     if (!window) return undefined;
     const retryAfter = String(Math.max(1, Math.ceil(msLeft / 1000)));
-    const what = window.scope === 'ip' ? 'IP address' : 'user';
+    const what = { ip: 'IP address', user: 'user', partner: 'partner' }[window.scope];
     return new HttpError(429, `too many requests from this ${what}`, undefined, { 'Retry-After': retryAfter });
   }
 
@@ -88,19 +96,22 @@ export function createRateLimits({
     limit: ipPerSec,
   });
 
+  /** The guard's verdict first; then its IP alone (refused) or its IP and user (let in) counted. */
+  function counting(authenticate: RequestHandler): RequestHandler {
+    return (req, res, next) =>
+      authenticate(req, res, async (authError?: unknown) => {
+        if (authError) {
+          next((await count([ipWindow(req)])) ?? authError);
+          return;
+        }
+        next(await count([ipWindow(req), { scope: 'user', id: principalOf(res).userId, limit: userPerSec }]));
+      });
+  }
+
   return {
     perIp: async (req, _res, next) => next(await count([ipWindow(req)])),
-
-    user(verify) {
-      const authenticate = requireUser(verify);
-      return (req, res, next) =>
-        authenticate(req, res, async (authError?: unknown) => {
-          if (authError) {
-            next((await count([ipWindow(req)])) ?? authError);
-            return;
-          }
-          next(await count([ipWindow(req), { scope: 'user', id: principalOf(res).userId, limit: userPerSec }]));
-        });
-    },
+    user: (verify) => counting(requireUser(verify)),
+    operator: (verify) => counting(requireOperator(verify)),
+    partner: (partnerId) => count([{ scope: 'partner', id: partnerId, limit: partnerPerSec }]),
   };
 }

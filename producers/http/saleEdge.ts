@@ -12,7 +12,7 @@ import { createTokenVerifier } from './auth.js';
 import { createProductsRouter } from './operators/productsRouter.js';
 import { createOperatorSalesRouter } from './operators/salesRouter.js';
 import { publisherAtEdge } from './publishAtEdge.js';
-import { createRateLimits } from './rateLimit.js';
+import type { RateLimits } from './rateLimit.js';
 import { createChallengeService } from './storefront/challenge.js';
 import { createClaimMetrics } from './storefront/claimMetrics.js';
 import { createClaimsRouter } from './storefront/claimsRouter.js';
@@ -28,6 +28,7 @@ export function createSaleEdgeRouters({
   publisher: rawPublisher,
   metrics,
   store: rawStore,
+  limits,
 }: {
   config: Config;
   log: Logger;
@@ -36,16 +37,12 @@ export function createSaleEdgeRouters({
   publisher: EventPublisher;
   metrics: Registry;
   store: SaleStorePort;
+  /** Shared with the api's other routes: one IP's requests count in one window wherever they go. */
+  limits: RateLimits;
 }): Router[] {
   const store = storeAtEdge(rawStore);
   const publisher = publisherAtEdge(rawPublisher, log);
-  const verify = createTokenVerifier(config.authSecret);
-  const limits = createRateLimits({
-    redis,
-    topicPrefix: config.topicPrefix,
-    userPerSec: config.rateLimits.userPerSec,
-    ipPerSec: config.rateLimits.ipPerSec,
-  });
+  const verify = createTokenVerifier(config);
   const challenges = createChallengeService({
     redis,
     topicPrefix: config.topicPrefix,
@@ -58,7 +55,7 @@ export function createSaleEdgeRouters({
     createClaimsRouter({ ...common, store, publisher, challenges, metrics: createClaimMetrics(metrics) }),
     createProductsRouter({ db, verify, limits, knownPartners: new Set(config.partnerSecrets.keys()) }),
     createOperatorSalesRouter({ ...common, db, store, publisher }),
-    createStorefrontSalesRouter({ ...common, store, publisher, challenges }),
+    createStorefrontSalesRouter({ ...common, store, publisher, challenges, maxOpenEntriesPerUser: config.maxOpenEntriesPerUser }),
     createRedirectRouter({
       ...common,
       store,

@@ -1,5 +1,5 @@
 // POST /partners/:partnerId/webhooks: the partner's word about money. Signature first
-// (401, nothing recorded), then the body (400), then the event goes to Kafka; 2xx only
+// (401, nothing recorded, the same answer whatever was wrong), then the body (400), then the event goes to Kafka; 2xx only
 // after the broker acknowledged it from all in-sync replicas. Anything not recorded is a
 // 503, so the partner retries; a redelivered eventId is a 200 with {duplicate: true}.
 // Unknown transactions are recorded too: reconciliation needs them.
@@ -9,6 +9,7 @@ import { partnerReportSchema, toPartnerEvent } from '../../domain/partners/partn
 import { type EventPublisher, PublishTimeoutError } from '../../platform/kafka/publisher.js';
 import type { Logger } from '../../platform/log.js';
 import { badRequest, type HttpError, unauthorized, unavailable } from '../http/errors.js';
+import type { RateLimits } from '../http/rateLimit.js';
 import { parse } from '../http/validate.js';
 import { SIGNATURE_HEADER, verifyWebhookSignature } from './signature.js';
 import type { WebhookDedupe } from './webhookDedupe.js';
@@ -31,10 +32,18 @@ function webhookCounter(metrics: Registry): Counter<'partner' | 'outcome'> {
   );
 }
 
+/**
+ * Every refusal of a webhook's signature, byte for byte: an unknown partner, a missing,
+ * malformed or wrong signature and a stale timestamp all read the same, so the answer tells
+ * a prober nothing (not even which partner ids exist). The cause goes to the log.
+ */
+export const WEBHOOK_REFUSAL = `missing or invalid ${SIGNATURE_HEADER}`;
+
 export function createPartnerWebhookRouter({
   partnerSecrets,
   publisher,
   dedupe,
+  limits,
   log,
   metrics,
   now = Date.now,
@@ -43,6 +52,8 @@ export function createPartnerWebhookRouter({
   partnerSecrets: ReadonlyMap<string, readonly string[]>;
   publisher: Pick<EventPublisher, 'publish'>;
   dedupe: WebhookDedupe;
+  /** Per IP before the signature is checked, per partner after (a forger cannot spend a partner's budget). */
+  limits: Pick<RateLimits, 'perIp' | 'partner'>;
   log: Logger;
   metrics: Registry;
   now?: () => number;
@@ -52,7 +63,7 @@ export function createPartnerWebhookRouter({
   const counted = webhookCounter(metrics);
   const router = Router();
 
-  /** Refuses the request (401) unless it carries a valid signature over its raw body. */
+  /** Refuses the request (401, always the same body) unless it carries a valid signature over its raw body. */
   function authenticate(req: Request<{ partnerId: string }>): HttpError | undefined {
     const { partnerId } = req.params;
     const verdict = verifyWebhookSignature({
@@ -64,12 +75,12 @@ export function createPartnerWebhookRouter({
     if (verdict.ok) return undefined;
     counted.inc({ partner: partnerSecrets.has(partnerId) ? partnerId : 'unknown', outcome: 'unauthorized' });
     log.warn({ partnerId, reason: verdict.reason }, 'webhook refused: bad signature');
-    return unauthorized(`invalid ${SIGNATURE_HEADER}: ${verdict.reason}`);
+    return unauthorized(WEBHOOK_REFUSAL);
   }
 
-  router.post('/partners/:partnerId/webhooks', async (req: Request<{ partnerId: string }>, res) => {
+  router.post('/partners/:partnerId/webhooks', limits.perIp, async (req: Request<{ partnerId: string }>, res) => {
     const { partnerId } = req.params;
-    const refusal = authenticate(req);
+    const refusal = authenticate(req) ?? (await limits.partner(partnerId));
     if (refusal) throw refusal;
     if (typeof res.locals.malformedJson === 'string')
       throw badRequest('malformed JSON body', [{ field: '(body)', message: res.locals.malformedJson }]);

@@ -6,10 +6,11 @@ import { type Request, Router } from 'express';
 import { isRetriable } from '../../platform/errors.js';
 import type { TransactionView } from '../../domain/transactions/transaction.js';
 import type { TokenVerifier } from '../http/auth.js';
-import { principalOf, requireUser } from '../http/authMiddleware.js';
+import { principalOf } from '../http/authMiddleware.js';
 import { notFound, unavailable } from '../http/errors.js';
 import { transactionParams } from '../http/inputs.js';
 import { parse } from '../http/validate.js';
+import type { RateLimits } from '../http/rateLimit.js';
 
 /** What the flash-sale store knows of a transaction before the projection has it. */
 export type EarlyTransactionView = {
@@ -63,15 +64,18 @@ function fromStore(v: EarlyTransactionView) {
 
 export function createTransactionRouter({
   verifyToken,
+  limits,
   readTransaction,
   readEarly,
 }: {
   verifyToken: TokenVerifier;
+  /** Each read reaches Postgres and maybe Redis: counted per user and per IP like the sale routes. */
+  limits: RateLimits;
   readTransaction: (transactionId: string) => Promise<TransactionView | undefined>;
   readEarly?: (transactionId: string) => Promise<EarlyTransactionView | undefined>;
 }): Router {
   const router = Router();
-  router.get('/transactions/:transactionId', requireUser(verifyToken), async (req: Request<{ transactionId: string }>, res) => {
+  router.get('/transactions/:transactionId', limits.user(verifyToken), async (req: Request<{ transactionId: string }>, res) => {
     const { userId } = principalOf(res);
     // A TransactionID is a UUID we minted: anything else is a 400 before a store is asked
     // (PostgreSQL refuses a NUL byte in a text parameter, which answered 500).

@@ -70,12 +70,14 @@ export function createReconciliationProjection({
         let until = watermark;
         const transactionIds = new Set<string>();
         const partnerIds = new Set<string>();
+        const saleIds = new Set<string>();
         for (const e of events) {
           until = Math.max(until, e.occurredAt);
           if ('transactionId' in e) transactionIds.add(e.transactionId);
           if ('partnerId' in e) partnerIds.add(e.partnerId);
+          if ('saleId' in e && e.saleId !== null) saleIds.add(e.saleId);
         }
-        const state = await loadState(client, { watermark, transactionIds, partnerIds, dueUntil: until - graceMs });
+        const state = await loadState(client, { watermark, transactionIds, partnerIds, saleIds, dueUntil: until - graceMs });
         const out = reconcile(state, events, { graceMs });
 
         const next = new Map<string, NextOffset>();

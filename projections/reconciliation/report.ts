@@ -9,7 +9,43 @@ export type ReconciliationReport = {
   internal: { granted: number; redirected: number; expired: number; quantity: number; amountMinor: number };
   partner: { paid: number; refunded: number; quantity: number; amountMinor: number };
   mismatches: { transactionId: string; kind: MismatchKind; expected: Figures | null; actual: Figures | null; detectedAt: string }[];
+  /** Where the next page of mismatches starts (`?cursor=`); null on the last page, and when the list was not paged. */
+  nextCursor: string | null;
 };
+
+/**
+ * One page of a sale's mismatches: at most `limit`, after `after` (a cursor from the page
+ * before). A sale with a million unmatched payments must not make one answer a million rows.
+ */
+export type MismatchPage = { limit: number; after?: MismatchCursor };
+
+/**
+ * The last mismatch of a page, by the list's order: detection time (microseconds since the
+ * epoch, Postgres's own precision, so no two rows compare equal that differ), kind,
+ * transaction and mismatch id. Keyset paging: a mismatch flagged meanwhile neither shifts
+ * the pages already read nor repeats one.
+ */
+export type MismatchCursor = { atMicros: string; kind: string; transactionId: string; mismatchId: string };
+
+/** The cursor as the client carries it: opaque, URL-safe. */
+export function encodeMismatchCursor(c: MismatchCursor): string {
+  return Buffer.from(JSON.stringify([c.atMicros, c.kind, c.transactionId, c.mismatchId])).toString('base64url');
+}
+
+/** Undefined for anything this code did not hand out (the caller answers 400). */
+export function decodeMismatchCursor(text: string): MismatchCursor | undefined {
+  let parts: unknown;
+  try {
+    parts = JSON.parse(Buffer.from(text, 'base64url').toString('utf8'));
+  } catch {
+    return undefined;
+  }
+  if (!Array.isArray(parts) || parts.length !== 4 || !parts.every((p) => typeof p === 'string')) return undefined;
+  const [atMicros, kind, transactionId, mismatchId] = parts as [string, string, string, string];
+  // Checked here so that Postgres never sees a malformed bigint (an error there would be a 500).
+  if (!/^\d{1,18}$/.test(atMicros)) return undefined;
+  return { atMicros, kind, transactionId, mismatchId };
+}
 
 /** The report plus what a person reading a table wants beside it. */
 export type ReconciliationView = {
@@ -22,6 +58,8 @@ export type ReconciliationView = {
 
 const totalsSql = `
 select
+  exists (select 1 from reconciliation_mismatches where sale_id = $1)
+    or exists (select 1 from reconciliation_settlement_findings where sale_id = $1) as flagged,
   (select partner_id from reconciliation_sales where sale_id = $1) as partner_id,
   (select currency from reconciliation_sales where sale_id = $1) as currency,
   count(*) filter (where granted_at is not null) as granted,
@@ -39,18 +77,64 @@ select
   coalesce(sum(amount_minor) filter (where kind = 'payment'), 0) as amount_minor
 from reconciliation_partner_events where sale_id = $1`;
 
+// $2..$5: the cursor (null: from the start); $6: the page's size (null: every row).
 const mismatchesSql = `
-select *, 'stream' as source from reconciliation_mismatches where sale_id = $1
-union all
-select *, 'settlement' as source from reconciliation_settlement_findings where sale_id = $1
-order by detected_at, kind, transaction_id, mismatch_id`;
+select * from (
+  select *, 'stream' as source, (extract(epoch from detected_at) * 1000000)::bigint as at_micros
+  from reconciliation_mismatches where sale_id = $1
+  union all
+  select *, 'settlement' as source, (extract(epoch from detected_at) * 1000000)::bigint as at_micros
+  from reconciliation_settlement_findings where sale_id = $1
+) m
+where $2::bigint is null or (at_micros, kind, transaction_id, mismatch_id) > ($2::bigint, $3::text, $4::text, $5::text)
+order by at_micros, kind, transaction_id, mismatch_id
+limit $6`;
 
 type Count = string | number;
 
-/** Undefined when reconciliation has seen nothing of this sale. */
-export async function readReconciliation(db: Db, saleId: string): Promise<ReconciliationView | undefined> {
+type MismatchRow = {
+  mismatch_id: string;
+  kind: MismatchKind;
+  transaction_id: string;
+  partner_event_id: string | null;
+  expected: Figures | null;
+  actual: Figures | null;
+  detected_at: Date;
+  source: 'stream' | 'settlement';
+  at_micros: string;
+};
+
+/** The page's mismatches, and the cursor after them when more follow. Without a page, every one. */
+async function readMismatches(db: Db, saleId: string, page?: MismatchPage): Promise<{ rows: MismatchRow[]; nextCursor: string | null }> {
+  const after = page?.after;
+  // One row more than the page: whether a next page exists, without counting the rest.
+  const { rows } = await db.query<MismatchRow>(mismatchesSql, [
+    saleId,
+    after?.atMicros ?? null,
+    after?.kind ?? null,
+    after?.transactionId ?? null,
+    after?.mismatchId ?? null,
+    page ? page.limit + 1 : null,
+  ]);
+  if (!page || rows.length <= page.limit) return { rows, nextCursor: null };
+  const shown = rows.slice(0, page.limit);
+  const last = shown[shown.length - 1]!;
+  return {
+    rows: shown,
+    nextCursor: encodeMismatchCursor({
+      atMicros: last.at_micros,
+      kind: last.kind,
+      transactionId: last.transaction_id,
+      mismatchId: last.mismatch_id,
+    }),
+  };
+}
+
+/** Undefined when reconciliation has seen nothing of this sale. Without a page, every mismatch (the CLI's report). */
+export async function readReconciliation(db: Db, saleId: string, page?: MismatchPage): Promise<ReconciliationView | undefined> {
   const [totals, partner, mismatches] = await Promise.all([
     db.query<{
+      flagged: boolean;
       partner_id: string | null;
       currency: string | null;
       granted: Count;
@@ -60,21 +144,13 @@ export async function readReconciliation(db: Db, saleId: string): Promise<Reconc
       amount_minor: Count;
     }>(totalsSql, [saleId]),
     db.query<{ paid: Count; refunded: Count; quantity: Count; amount_minor: Count }>(partnerSql, [saleId]),
-    db.query<{
-      mismatch_id: string;
-      kind: MismatchKind;
-      transaction_id: string;
-      partner_event_id: string | null;
-      expected: Figures | null;
-      actual: Figures | null;
-      detected_at: Date;
-      source: 'stream' | 'settlement';
-    }>(mismatchesSql, [saleId]),
+    readMismatches(db, saleId, page),
   ]);
   const t = totals.rows[0]!;
   const p = partner.rows[0]!;
-  const seen = t.partner_id !== null || Number(t.granted) > 0 || Number(p.paid) + Number(p.refunded) > 0 || mismatches.rows.length > 0;
+  const seen = t.partner_id !== null || Number(t.granted) > 0 || Number(p.paid) + Number(p.refunded) > 0 || t.flagged;
   if (!seen) return undefined;
+  const { rows, nextCursor } = mismatches;
   return {
     saleId,
     partnerId: t.partner_id,
@@ -88,14 +164,15 @@ export async function readReconciliation(db: Db, saleId: string): Promise<Reconc
         amountMinor: Number(t.amount_minor),
       },
       partner: { paid: Number(p.paid), refunded: Number(p.refunded), quantity: Number(p.quantity), amountMinor: Number(p.amount_minor) },
-      mismatches: mismatches.rows.map((m) => ({
+      mismatches: rows.map((m) => ({
         transactionId: m.transaction_id,
         kind: m.kind,
         expected: m.expected,
         actual: m.actual,
         detectedAt: m.detected_at.toISOString(),
       })),
+      nextCursor,
     },
-    details: mismatches.rows.map((m) => ({ mismatchId: m.mismatch_id, partnerEventId: m.partner_event_id, source: m.source })),
+    details: rows.map((m) => ({ mismatchId: m.mismatch_id, partnerEventId: m.partner_event_id, source: m.source })),
   };
 }

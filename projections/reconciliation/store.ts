@@ -58,13 +58,9 @@ export async function lockClock(client: Client): Promise<number> {
 
 export async function loadState(
   client: Client,
-  {
-    watermark,
-    transactionIds,
-    dueUntil,
-    partnerIds,
-  }: { watermark: number; transactionIds: Iterable<string>; dueUntil: number; partnerIds: Iterable<string> },
+  opts: { watermark: number; transactionIds: Iterable<string>; dueUntil: number; partnerIds: Iterable<string>; saleIds?: Iterable<string> },
 ): Promise<ReconciliationState> {
+  const { watermark, transactionIds, dueUntil, partnerIds } = opts;
   // Held partner events whose deadline (received + grace) falls at or before the new watermark: they will be judged.
   const due = await client.query<{ transaction_id: string }>(
     'select distinct transaction_id from reconciliation_partner_events where resolved_at is null and received_at <= $1',
@@ -76,7 +72,13 @@ export async function loadState(
     client.query<ReportRow>('select * from reconciliation_partner_events where transaction_id = any($1::text[])', [ids]),
   ]);
   const partners = new Set([...partnerIds, ...reports.rows.map((r) => r.partner_id)]);
-  const sales = await client.query<SaleRow>('select * from reconciliation_sales where partner_id = any($1::text[])', [[...partners]]);
+  // The partners' sales (to attribute strangers), and the sales the transactions belong to
+  // (whose partner alone may settle them: a payment from another is wrong_partner).
+  const saleIds = new Set([...(opts.saleIds ?? []), ...txs.rows.flatMap((r) => (r.sale_id === null ? [] : [r.sale_id]))]);
+  const sales = await client.query<SaleRow>(
+    'select * from reconciliation_sales where partner_id = any($1::text[]) or sale_id = any($2::text[])',
+    [[...partners], [...saleIds]],
+  );
 
   const transactions = new Map<string, TransactionState>();
   for (const row of txs.rows) transactions.set(row.transaction_id, fromTransactionRow(row));

@@ -4,6 +4,7 @@ import { answerBeforeExpress, createHttpApp } from '../../producers/http/app.js'
 import { createTokenVerifier } from '../../producers/http/auth.js';
 import { createReconciliationRouter } from '../../producers/http/operators/reconciliation.js';
 import { migrateCatalog } from '../../producers/http/operators/catalogDb.js';
+import { createRateLimits } from '../../producers/http/rateLimit.js';
 import { createSaleEdgeRouters } from '../../producers/http/saleEdge.js';
 import { createWebhookDedupe } from '../../producers/partners/webhookDedupe.js';
 import { createPartnerWebhookRouter } from '../../producers/partners/webhookRouter.js';
@@ -20,33 +21,33 @@ export async function startApi(platform: Platform): Promise<RunningRole & { port
   // The API reads the transactions projection; its tables must exist even before the projections role ran.
   const transactions = createTransactionsProjection({ db });
   await transactions.migrate();
+  // One set of windows for every route that reaches a store: an IP's requests count together wherever they go.
+  const limits = createRateLimits({ redis, topicPrefix: config.topicPrefix, ...config.rateLimits });
   const partnerWebhooks = createPartnerWebhookRouter({
     partnerSecrets: config.partnerSecrets,
     publisher: platform.publisher,
     dedupe: createWebhookDedupe({ redis, keyPrefix: keyPrefix(config.topicPrefix) }),
+    limits,
     log,
     metrics,
   });
   // Products and sales: the operators' catalog tables, then the sale routes over the Redis store.
   await migrateCatalog(db);
   const saleStore = createSaleStore({ redis, topicPrefix: config.topicPrefix });
-  const saleEdge = createSaleEdgeRouters({ config, log, db, redis, publisher: platform.publisher, metrics, store: saleStore });
+  const saleEdge = createSaleEdgeRouters({ config, log, db, redis, publisher: platform.publisher, metrics, store: saleStore, limits });
+  // One verifier for the api's own routes: one fetch of the identity provider's keys, one memory of tokens.
+  const verifyToken = createTokenVerifier(config);
   // Transactions from the projection; until it has one, the Redis store's fresher view answers.
   const transactionQueries = createTransactionRouter({
-    verifyToken: createTokenVerifier(config.authSecret),
+    verifyToken,
+    limits,
     readTransaction: (id) => transactions.read(id),
     readEarly: (id) => saleStore.readTransaction(id),
   });
   const app = createHttpApp({
     log,
-    metrics,
     trustedProxies: config.trustedProxies,
-    routers: [
-      partnerWebhooks,
-      transactionQueries,
-      ...saleEdge,
-      createReconciliationRouter({ db, verify: createTokenVerifier(config.authSecret) }),
-    ],
+    routers: [partnerWebhooks, transactionQueries, ...saleEdge, createReconciliationRouter({ db, verify: verifyToken, limits })],
     readiness: createReadinessCheck(platform),
   });
   const server: Server = await new Promise((resolve) => {

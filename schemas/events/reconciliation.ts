@@ -18,6 +18,9 @@ export const MismatchFlagged = defineEvent('MismatchFlagged', "Our events and th
     type: {
       type: 'enum',
       name: 'MismatchKind',
+      // New kinds go at the end (v2 added wrong_partner). The default is what a reader reads
+      // for a kind newer than itself, so a consumer behind the producer still reads the flag
+      // (as a payment it cannot place) instead of failing on it.
       symbols: [
         'unknown_transaction',
         'late_payment',
@@ -27,7 +30,9 @@ export const MismatchFlagged = defineEvent('MismatchFlagged', "Our events and th
         'refund_without_payment',
         'missing_from_stream',
         'missing_from_file',
+        'wrong_partner',
       ],
+      default: 'unknown_transaction',
     },
   },
   { name: 'expected', type: ['null', expectedFigures], default: null },

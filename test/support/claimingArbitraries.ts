@@ -1,5 +1,6 @@
 // Random command sequences against one sale: claims (with repeated transactions), expiries
-// at random times, payments (some repeated, some second payments), and an early close. Some
+// at random times, payments (some repeated, some second payments, some from a partner that
+// is not the sale's), and an early close. Some
 // claims fall on the sale window's edges (a millisecond before, at, and after startsAt and
 // endsAt), where an off-by-one between the Lua and domain/claiming/saleWindow.ts would show.
 import fc from 'fast-check';
@@ -31,7 +32,16 @@ const op = fc.oneof(
   },
   { weight: 2, arbitrary: fc.record({ kind: fc.constant('release' as const), tx: fc.nat(11) }) },
   { weight: 2, arbitrary: fc.constant({ kind: 'expire' as const }) },
-  { weight: 2, arbitrary: fc.record({ kind: fc.constant('settle' as const), tx: fc.nat(11), payment: fc.nat(1) }) },
+  {
+    weight: 2,
+    arbitrary: fc.record({
+      kind: fc.constant('settle' as const),
+      tx: fc.nat(11),
+      payment: fc.nat(1),
+      // One payment in four comes from a partner the sale does not belong to: it must settle nothing.
+      partnerId: fc.oneof({ weight: 3, arbitrary: fc.constant('demo-pay') }, { weight: 1, arbitrary: fc.constant('other-pay') }),
+    }),
+  },
   { weight: 3, arbitrary: fc.record({ kind: fc.constant('wait' as const), ms: fc.integer({ min: 1, max: 2_500 }) }) },
 );
 
@@ -85,7 +95,14 @@ export function scenarioArbitrary(saleId = 'sale-1'): fc.Arbitrary<Scenario> {
             break;
           case 'settle':
             steps.push({
-              command: { type: 'SettleReservation', transactionId: tx, saleId, paymentEventId: `demo-pay:${tx}:${o.payment}`, now },
+              command: {
+                type: 'SettleReservation',
+                transactionId: tx,
+                saleId,
+                paymentEventId: `${o.partnerId}:${tx}:${o.payment}`,
+                partnerId: o.partnerId,
+                now,
+              },
             });
             break;
           case 'expire':

@@ -6,7 +6,7 @@ import { createLogger } from '../../platform/log.js';
 import { openPlatform } from '../../runtime/platform.js';
 import { startSystem } from '../../runtime/system.js';
 
-const config = loadConfig();
+const config = { ...loadConfig(), opsPort: 0 };
 const log = createLogger(process.env.TEST_LOG_LEVEL ?? 'warn');
 const system = await startSystem(await openPlatform(config, log), ['claims']);
 process.stdout.write(`${JSON.stringify({ ready: true, pid: process.pid })}\n`);

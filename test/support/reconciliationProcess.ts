@@ -5,7 +5,7 @@ import { createLogger } from '../../platform/log.js';
 import { openPlatform } from '../../runtime/platform.js';
 import { startSystem } from '../../runtime/system.js';
 
-const platform = await openPlatform(loadConfig(), createLogger(process.env.TEST_LOG_LEVEL ?? 'warn'), {
+const platform = await openPlatform({ ...loadConfig(), opsPort: 0 }, createLogger(process.env.TEST_LOG_LEVEL ?? 'warn'), {
   dbSchema: process.env.TEST_DB_SCHEMA ?? 'public',
 });
 const system = await startSystem(platform, ['reconciliation']);

@@ -1,7 +1,8 @@
 // A generated sale for reconciliation tests: thousands of transactions, most of them clean
 // (paid once, or expired unpaid), with faults of every stream kind planted at random on
 // distinct transactions, plus things that must NOT be flagged (redelivered webhooks, refunds
-// of real payments, partner events published before ours). Seeded, so a failure replays.
+// of real payments, partner events published before ours, another partner refunding its own
+// payment). Seeded, so a failure replays.
 import type { EventOf, FlashsaleEvent } from '../../schemas/events/index.js';
 import type { StreamMismatchKind } from '../../domain/reconciliation/mismatch.js';
 
@@ -35,6 +36,9 @@ export type ScenarioOptions = {
   partnerId?: string;
 };
 
+/** The partner that pays (or refunds) for transactions of a sale it does not belong to. */
+export const OTHER_PARTNER = 'other-pay';
+
 const STREAM_KINDS: StreamMismatchKind[] = [
   'unknown_transaction',
   'late_payment',
@@ -42,6 +46,7 @@ const STREAM_KINDS: StreamMismatchKind[] = [
   'quantity_mismatch',
   'duplicate_payment',
   'refund_without_payment',
+  'wrong_partner',
 ];
 
 function mulberry32(seed: number): () => number {
@@ -107,6 +112,7 @@ export function generateScenario(opts: ScenarioOptions): Scenario {
   take('quantity_mismatch', k);
   take('duplicate_payment', k);
   take('refund_without_payment', Math.ceil(k / 2));
+  take('wrong_partner', k);
   take('refunded', k);
   take('redelivered', k);
 
@@ -122,13 +128,13 @@ export function generateScenario(opts: ScenarioOptions): Scenario {
     type: 'PartnerPaymentReported' | 'PartnerRefundReported',
     transactionId: string,
     at: number,
-    figures: { quantity: number; amountMinor: number },
+    { from = partnerId, ...figures }: { quantity: number; amountMinor: number; from?: string },
   ) => {
     const partnerEventId = `pe-${uuid()}`;
     const event = {
       type,
-      ...envelope(at, transactionId, `${partnerId}:${partnerEventId}`),
-      partnerId,
+      ...envelope(at, transactionId, `${from}:${partnerEventId}`),
+      partnerId: from,
       partnerEventId,
       transactionId,
       quantity: figures.quantity,
@@ -165,7 +171,11 @@ export function generateScenario(opts: ScenarioOptions): Scenario {
       expiresAt,
     });
     totals.internal.granted++;
-    const released = fate === 'expired' || fate === 'late_payment' || fate === 'refund_without_payment';
+    // Another partner pays instead of the sale's (the reservation then expires), besides it
+    // (the sale's partner settles), or refunds a payment it never took.
+    const attack = fate === 'wrong_partner' ? (['instead', 'besides', 'refund'] as const)[int(0, 2)]! : null;
+    const byOther = { quantity, amountMinor, from: OTHER_PARTNER };
+    const released = fate === 'expired' || fate === 'late_payment' || fate === 'refund_without_payment' || attack === 'instead';
     if (!released || rng() < 0.5) {
       ours.push({
         type: 'PaymentRedirectIssued',
@@ -180,6 +190,10 @@ export function generateScenario(opts: ScenarioOptions): Scenario {
         expiresAt,
       });
       totals.internal.redirected++;
+    }
+    if (attack === 'instead') {
+      const foreign = report('PartnerPaymentReported', transactionId, grantedAt + int(2000, 60_000), byOther);
+      planted.push({ kind: 'wrong_partner', transactionId, partnerEventId: foreign.eventId });
     }
     if (released) {
       const at = expiresAt + int(0, 1000);
@@ -226,6 +240,18 @@ export function generateScenario(opts: ScenarioOptions): Scenario {
       planted.push({ kind: 'duplicate_payment', transactionId, partnerEventId: second.eventId });
     }
     if (fate === 'refunded') report('PartnerRefundReported', transactionId, paidAt + int(10_000, 60_000), { quantity, amountMinor });
+    if (attack === 'besides') {
+      // Received before or after the sale's partner's payment: never the transaction's payment, never a duplicate.
+      const foreignAt = paidAt + int(-1000, 30_000);
+      const foreign = report('PartnerPaymentReported', transactionId, foreignAt, byOther);
+      planted.push({ kind: 'wrong_partner', transactionId, partnerEventId: foreign.eventId });
+      // Refunding its own payment is that partner's business: no further flag.
+      if (rng() < 0.5) report('PartnerRefundReported', transactionId, foreignAt + int(1000, 20_000), byOther);
+    }
+    if (attack === 'refund') {
+      const foreign = report('PartnerRefundReported', transactionId, paidAt + int(1000, 30_000), byOther);
+      planted.push({ kind: 'wrong_partner', transactionId, partnerEventId: foreign.eventId });
+    }
     if (fate === 'redelivered') partner.push({ ...payment });
   }
 

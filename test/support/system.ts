@@ -14,6 +14,8 @@ export type TestSystem = {
   prefix: string;
   dbSchema: string;
   baseUrl: string;
+  /** The operations port's: /metrics is served there only. */
+  opsUrl: string;
   userToken(userId: string): Promise<string>;
   operatorToken(): Promise<string>;
   stop(): Promise<void>;
@@ -26,7 +28,7 @@ export async function startTestSystem(
 ): Promise<TestSystem> {
   const prefix = freshPrefix(label);
   const dbSchema = prefix.replace(/[^a-z0-9]/g, '_');
-  const config = { ...loadConfig({ ...process.env, ...env }), topicPrefix: prefix, port: 0 };
+  const config = { ...loadConfig({ ...process.env, ...env }), topicPrefix: prefix, port: 0, opsPort: 0 };
   const admin = createDb(config.databaseUrl);
   await ensureSchema(admin, dbSchema);
   await admin.end();
@@ -39,8 +41,9 @@ export async function startTestSystem(
     prefix,
     dbSchema,
     baseUrl: `http://127.0.0.1:${port}`,
-    userToken: (userId) => signUserToken(config.authSecret, userId),
-    operatorToken: () => signUserToken(config.authSecret, 'operator-1', { operator: true }),
+    opsUrl: `http://127.0.0.1:${system.opsPort}`,
+    userToken: (userId) => signUserToken(config, userId),
+    operatorToken: () => signUserToken(config, 'operator-1', { operator: true }),
     stop: () => system.stop(),
   };
 }

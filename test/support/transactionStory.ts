@@ -91,10 +91,15 @@ export const story = (s: Story) => ({
     slotIds: Array.from({ length: s.quantity }, (_, i) => `${s.saleId}:${i + 1}`),
     reason: 'expired',
   }),
-  paid: (at = 40, partnerEventId = `pay-1-${s.transactionId}`, amountMinor = s.priceMinor * s.quantity): TransactionEvent => ({
+  paid: (
+    at = 40,
+    partnerEventId = `pay-1-${s.transactionId}`,
+    amountMinor = s.priceMinor * s.quantity,
+    partnerId = 'demo-pay',
+  ): TransactionEvent => ({
     type: 'PartnerPaymentReported',
-    ...env(s, `demo-pay:${partnerEventId}`, at),
-    partnerId: 'demo-pay',
+    ...env(s, `${partnerId}:${partnerEventId}`, at),
+    partnerId,
     partnerEventId,
     transactionId: s.transactionId,
     quantity: s.quantity,
@@ -109,10 +114,10 @@ export const story = (s: Story) => ({
     saleId: s.saleId,
     paymentEventId,
   }),
-  refunded: (at = 50, partnerEventId = `refund-1-${s.transactionId}`): TransactionEvent => ({
+  refunded: (at = 50, partnerEventId = `refund-1-${s.transactionId}`, partnerId = 'demo-pay'): TransactionEvent => ({
     type: 'PartnerRefundReported',
-    ...env(s, `demo-pay:${partnerEventId}`, at),
-    partnerId: 'demo-pay',
+    ...env(s, `${partnerId}:${partnerEventId}`, at),
+    partnerId,
     partnerEventId,
     transactionId: s.transactionId,
     quantity: s.quantity,
@@ -151,10 +156,12 @@ export function storyArbitrary(s: Story = newStory()): fc.Arbitrary<TransactionE
       expired: fc.boolean(),
       payments: fc.integer({ min: 0, max: 2 }),
       refunded: fc.boolean(),
+      // Another partner paying (and maybe refunding) for this transaction too.
+      foreign: fc.constantFrom('none', 'paid', 'refunded'),
       // Small gaps so that equal timestamps (ties broken by eventId) happen too.
       gaps: fc.array(fc.integer({ min: 0, max: 2 }), { minLength: 8, maxLength: 8 }),
     })
-    .map(({ outcome, redirected, expired, payments: reported, refunded, gaps }) => {
+    .map(({ outcome, redirected, expired, payments: reported, refunded, foreign, gaps }) => {
       // A transaction only the partner speaks of exists because it reported a payment.
       const payments = outcome === 'partner-only' ? Math.max(reported, 1) : reported;
       const b = story(s);
@@ -169,6 +176,8 @@ export function storyArbitrary(s: Story = newStory()): fc.Arbitrary<TransactionE
       }
       if (outcome === 'granted' && !expired && paymentIds[0]) events.push(b.settled(paymentIds[0], at(7)));
       if (refunded && payments > 0) events.push(b.refunded(at(7)));
+      if (foreign !== 'none') events.push(b.paid(at(6), `evil-${s.transactionId}`, undefined, 'other-pay'));
+      if (foreign === 'refunded') events.push(b.refunded(at(7), `evil-refund-${s.transactionId}`, 'other-pay'));
       return events;
     });
 }

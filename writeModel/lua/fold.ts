@@ -8,11 +8,42 @@
 // Key parts, field names and stored words come from ../storeFormat.ts, interpolated here.
 import { decision as D, ending as E, flag, keyPart as K, saleField as S, txField as T } from '../storeFormat.js';
 
+/**
+ * How long a transaction's hash outlives its sale: a week after the sale's end, when every
+ * reservation has long ended (granted only before the end, released or paid within minutes)
+ * and the transactions projection answers for it, Redis drops it. One identity's entries in
+ * every sale would otherwise stay in memory for good.
+ */
+export const TX_KEPT_AFTER_SALE_MS = 7 * 24 * 3600_000;
+/**
+ * And at least this long from the moment the expiry is set: a rebuild folding a sale that
+ * ended months ago must not see a hash vanish between two of its events (a later event would
+ * then leave half a transaction behind). Such a hash is dropped an hour after the rebuild.
+ */
+export const TX_KEPT_AT_LEAST_MS = 3600_000;
+
 export const foldLua = `
 local P = ARGV[1]
 local function fmt(n) return string.format('%.0f', n) end
 local function txKey(t) return P .. '${K.transaction}' .. t end
 local function saleKey(s) return P .. '${K.sale}' .. s end
+
+-- Sets the transaction hash's expiry once, from its sale's end (see TX_KEPT_AFTER_SALE_MS):
+-- only where none is set yet. Folded before its sale's terms (a rebuild reads the entries and
+-- sales topics in no common order), the transaction waits in the sale's untimed set, and the
+-- sale's schedule sets the expiry of every one waiting there.
+local function keepUntilSaleOver(t, s)
+  local k = txKey(t)
+  if redis.call('PTTL', k) ~= -1 then return end
+  local ends = tonumber(redis.call('HGET', saleKey(s), '${S.endsAt}'))
+  if not ends then
+    redis.call('SADD', saleKey(s) .. '${K.untimed}', t)
+    return
+  end
+  local clock = redis.call('TIME')
+  local now = tonumber(clock[1]) * 1000 + math.floor(tonumber(clock[2]) / 1000)
+  redis.call('PEXPIREAT', k, fmt(math.max(ends + ${TX_KEPT_AFTER_SALE_MS}, now + ${TX_KEPT_AT_LEAST_MS})))
+end
 
 local function applySchedule(s, fields, stock)
   local sk = saleKey(s)
@@ -32,6 +63,8 @@ local function applySchedule(s, fields, stock)
     end
   end
   if #batch > 0 then redis.call('ZADD', sk .. '${K.free}', unpack(batch)) end
+  for _, t in ipairs(redis.call('SMEMBERS', sk .. '${K.untimed}')) do keepUntilSaleOver(t, s) end
+  redis.call('DEL', sk .. '${K.untimed}')
   return true
 end
 
@@ -46,6 +79,7 @@ local function applyEntry(t, s, u)
   local k = txKey(t)
   local a = redis.call('HSETNX', k, '${T.saleId}', s)
   local b = redis.call('HSETNX', k, '${T.userId}', u)
+  keepUntilSaleOver(t, s)
   return a + b > 0
 end
 
@@ -54,6 +88,7 @@ local function applyReject(t, s, u, q, reason, at, cause)
   if redis.call('HEXISTS', k, '${T.decision}') == 1 then return false end
   redis.call('HSET', k, '${T.decision}', '${D.rejected}', '${T.decidedSaleId}', s, '${T.decidedUserId}', u, '${T.decidedQuantity}', q,
     '${T.rejectionReason}', reason, '${T.decidedAt}', at, '${T.decisionCausationId}', cause)
+  keepUntilSaleOver(t, s)
   return true
 end
 
@@ -63,6 +98,7 @@ local function applyGrant(t, s, u, q, slots, exp, amount, currency, at, cause)
   redis.call('HSET', k, '${T.decision}', '${D.granted}', '${T.decidedSaleId}', s, '${T.decidedUserId}', u, '${T.decidedQuantity}', q,
     '${T.decidedAt}', at, '${T.decisionCausationId}', cause,
     '${T.grantedSlots}', slots, '${T.expiresAt}', exp, '${T.amountMinor}', amount, '${T.currency}', currency)
+  keepUntilSaleOver(t, s)
   local ending = redis.call('HGET', k, '${T.ending}')
   -- Released before this grant was folded: its slots went back already and stay free.
   if ending == '${E.released}' then return true end
@@ -85,6 +121,7 @@ local function applyRelease(t, s, slots, at, cause, reason)
   if redis.call('HEXISTS', k, '${T.ending}') == 1 then return false end
   redis.call('HSET', k, '${T.ending}', '${E.released}', '${T.endedSaleId}', s, '${T.releasedSlots}', slots, '${T.endedAt}', at,
     '${T.endingCausationId}', cause, '${T.releaseReason}', reason)
+  keepUntilSaleOver(t, s)
   redis.call('ZREM', P .. '${K.expiries}', t)
   local g = redis.call('HMGET', k, '${T.decision}', '${T.decidedUserId}', '${T.decidedQuantity}', '${T.grantedSlots}', '${T.decidedSaleId}')
   if g[1] ~= '${D.granted}' then return true end
@@ -106,6 +143,7 @@ local function applySettle(t, s, pay, at, cause)
   if redis.call('HEXISTS', k, '${T.ending}') == 1 then return false end
   redis.call('HSET', k, '${T.ending}', '${E.settled}', '${T.endedSaleId}', s, '${T.paymentEventId}', pay, '${T.endedAt}', at,
     '${T.endingCausationId}', cause)
+  keepUntilSaleOver(t, s)
   redis.call('ZREM', P .. '${K.expiries}', t)
   local g = redis.call('HMGET', k, '${T.decision}', '${T.decidedUserId}', '${T.decidedSaleId}')
   if g[1] ~= '${D.granted}' then return true end

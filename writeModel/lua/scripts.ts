@@ -71,16 +71,17 @@ return out
 
 /**
  * Settles reservations for reported payments. ARGV: prefix, expected epoch, now, then per
- * payment transactionId, payment eventId. Settles only a live grant; the same payment again
- * gets the same settlement back; anything else changes nothing and says why.
+ * payment transactionId, payment eventId, the reporting partner. Settles only a live grant,
+ * and only for the sale's own partner; the same payment again gets the same settlement back;
+ * anything else changes nothing and says why.
  */
 const settle = `${foldLua}
 local gate = writerGate(ARGV[2])
 if gate then return gate end
 local at = ARGV[3]
 local out = {'OK'}
-for i = 4, #ARGV, 2 do
-  local t, pay = ARGV[i], ARGV[i + 1]
+for i = 4, #ARGV, 3 do
+  local t, pay, partner = ARGV[i], ARGV[i + 1], ARGV[i + 2]
   local f = redis.call('HMGET', txKey(t), '${T.decision}', '${T.ending}', '${T.paymentEventId}', '${T.decidedSaleId}', '${T.endedSaleId}',
     '${T.endedAt}')
   if f[2] == '${E.settled}' then
@@ -91,6 +92,9 @@ for i = 4, #ARGV, 2 do
     out[#out + 1] = {'rejected', t}
   elseif f[1] ~= '${D.granted}' then
     out[#out + 1] = {'unknown', t}
+  elseif redis.call('HGET', saleKey(f[4]), '${S.partnerId}') ~= partner then
+    -- Not the sale's partner (domain/claiming/decide.ts decideSettlement): the grant stays live.
+    out[#out + 1] = {'wrong_partner', t}
   else
     applySettle(t, f[4], pay, at, pay)
     out[#out + 1] = {'settled', t, f[4], pay, at}
@@ -228,6 +232,34 @@ applyEntry(ARGV[2], ARGV[3], ARGV[4])
 return 1
 `;
 
+/**
+ * The edge's cap on open entries, before it publishes an entry: a user's entries in a sale
+ * that no claim has followed yet. Each costs a Kafka record kept for good and a hash here, so
+ * one identity must not open them without end. ARGV: prefix, sale, user, tx, cap, now (ms),
+ * keep (ms: how long the list outlives this call). Entries that were claimed (pending or
+ * decided) leave the list; so does one whose hash never appeared within IN_FLIGHT_MS (its
+ * publish failed). Returns {1, open entries with this one} when let in, else {0, open entries}.
+ * The list holds at most the cap, so the walk over it is short.
+ */
+const IN_FLIGHT_MS = 60_000;
+const reserveEntry = `
+local P, s, u, t = ARGV[1], ARGV[2], ARGV[3], ARGV[4]
+local cap, now, keep = tonumber(ARGV[5]), tonumber(ARGV[6]), tonumber(ARGV[7])
+local k = P .. '${K.sale}' .. s .. '${K.openEntries}' .. u
+local listed = redis.call('ZRANGE', k, 0, -1, 'WITHSCORES')
+for i = 1, #listed, 2 do
+  local tk = P .. '${K.transaction}' .. listed[i]
+  local claimed = redis.call('HEXISTS', tk, '${T.claimPending}') == 1 or redis.call('HEXISTS', tk, '${T.decision}') == 1
+  local lost = redis.call('EXISTS', tk) == 0 and now - tonumber(listed[i + 1]) > ${IN_FLIGHT_MS}
+  if claimed or lost then redis.call('ZREM', k, listed[i]) end
+end
+local open = redis.call('ZCARD', k)
+if open >= cap then return {0, open} end
+redis.call('ZADD', k, now, t)
+redis.call('PEXPIRE', k, keep)
+return {1, open + 1}
+`;
+
 /** The edge published a claim: the transaction reads pending until decided. ARGV: prefix, tx, quantity. */
 const markPending = `
 local k = ARGV[1] .. '${K.transaction}' .. ARGV[2]
@@ -247,6 +279,7 @@ export const inventoryScripts = {
   fsCheckStore: checkStore,
   fsReadSale: readSale,
   fsRecordEntry: recordEntry,
+  fsReserveEntry: reserveEntry,
   fsMarkPending: markPending,
 } as const;
 

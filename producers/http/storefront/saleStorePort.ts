@@ -9,7 +9,7 @@ export type { Decision, SaleStatus, SaleView, TransactionView } from '../../../w
 
 export type SaleStorePort = Pick<
   SaleStore,
-  'readSale' | 'recordEntry' | 'readTransaction' | 'readClaim' | 'markPending' | 'readDecision' | 'awaitDecision'
+  'readSale' | 'reserveEntry' | 'recordEntry' | 'readTransaction' | 'readClaim' | 'markPending' | 'readDecision' | 'awaitDecision'
 >;
 
 function retriable<A extends unknown[], R>(fn: (...args: A) => Promise<R>): (...args: A) => Promise<R> {
@@ -26,6 +26,7 @@ function retriable<A extends unknown[], R>(fn: (...args: A) => Promise<R>): (...
 export function storeAtEdge(store: SaleStorePort): SaleStorePort {
   return {
     readSale: retriable(store.readSale),
+    reserveEntry: retriable(store.reserveEntry),
     recordEntry: retriable(store.recordEntry),
     readTransaction: retriable(store.readTransaction),
     readClaim: retriable(store.readClaim),

@@ -26,6 +26,7 @@ export function createStorefrontSalesRouter({
   log,
   verify,
   limits,
+  maxOpenEntriesPerUser,
 }: {
   store: SaleStorePort;
   publisher: EventPublisher;
@@ -33,6 +34,8 @@ export function createStorefrontSalesRouter({
   log: Logger;
   verify: TokenVerifier;
   limits: RateLimits;
+  /** Entries a user may hold in a sale without claiming (MAX_OPEN_ENTRIES_PER_USER): 409 beyond. */
+  maxOpenEntriesPerUser: number;
 }): Router {
   const router = Router();
   const guards = [limits.user(verify)];
@@ -58,6 +61,11 @@ export function createStorefrontSalesRouter({
     if (sale.status === 'closed') throw conflict(`sale ${saleId} is closed`);
     const userId = principalOf(res).userId;
     const transactionId = crypto.randomUUID();
+    // Counted before anything is written: each entry is a Kafka record kept for good.
+    const cap = maxOpenEntriesPerUser;
+    const reserved = await store.reserveEntry({ saleId, userId, transactionId, cap, now, saleEndsAt: sale.endsAt });
+    if (!reserved.ok)
+      throw conflict(`${reserved.open} open entries of yours in sale ${saleId} already (at most ${cap}): claim with one of them`);
     await publisher.publish([{ type: 'EntryRecorded', ...envelope(transactionId, now), transactionId, saleId, userId }]);
     await store.recordEntry({ transactionId, saleId, userId });
     log.debug({ saleId, transactionId }, 'entry recorded');

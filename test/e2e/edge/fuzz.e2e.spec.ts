@@ -119,6 +119,7 @@ beforeAll(async () => {
   system = await startTestSystem('fuzz', undefined, {
     RATE_LIMIT_USER_PER_SEC: '1000000',
     RATE_LIMIT_IP_PER_SEC: '1000000',
+    RATE_LIMIT_PARTNER_PER_SEC: '1000000',
     PARTNER_SECRETS: Object.entries(PARTNERS)
       .map(([id, secret]) => `${id}:${secret}`)
       .join(','),

@@ -9,7 +9,6 @@ import net from 'node:net';
 import zlib from 'node:zlib';
 import { type Router } from 'express';
 import express from 'express';
-import { Registry } from 'prom-client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createHttpApp } from '../../../producers/http/app.js';
 import { createLogger } from '../../../platform/log.js';
@@ -226,7 +225,6 @@ describe('trusted proxies (TRUSTED_PROXIES)', () => {
     echo.get('/ip', (req, res) => void res.json({ error: req.ip }));
     const app = createHttpApp({
       log: createLogger('silent'),
-      metrics: new Registry(),
       routers: [echo],
       readiness: async () => ({ ready: true, parts: {} }),
       trustedProxies,

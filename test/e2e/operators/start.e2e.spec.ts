@@ -38,9 +38,17 @@ afterAll(async () => {
 describe('flashsale start', () => {
   it('runs the chosen roles and, on SIGTERM, finishes its batch, commits and exits 0', async () => {
     const port = await freePort();
+    const opsPort = await freePort();
     const databaseUrl = `${stack.config.databaseUrl}?options=${encodeURIComponent(`-c search_path=${schema}`)}`;
     const child = spawn(process.execPath, ['bin/flashsale.js', 'start', '--roles', 'api,projections'], {
-      env: { ...process.env, TOPIC_PREFIX: prefix, PORT: String(port), DATABASE_URL: databaseUrl, LOG_LEVEL: 'info' },
+      env: {
+        ...process.env,
+        TOPIC_PREFIX: prefix,
+        PORT: String(port),
+        OPS_PORT: String(opsPort),
+        DATABASE_URL: databaseUrl,
+        LOG_LEVEL: 'info',
+      },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     let output = '';
@@ -49,6 +57,13 @@ describe('flashsale start', () => {
     const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
     try {
       await waitFor(async () => (await fetch(`http://127.0.0.1:${port}/healthz`)).ok, { timeoutMs: 60_000, what: 'the api to listen' });
+      // Metrics on OPS_PORT only (open once every role has started): the public port does not know the route.
+      const metrics = await waitFor(() => fetch(`http://127.0.0.1:${opsPort}/metrics`).then((r) => r.text()), {
+        timeoutMs: 60_000,
+        what: 'the operations port to listen',
+      });
+      expect(metrics).toMatch(/process_cpu_seconds_total/);
+      expect((await fetch(`http://127.0.0.1:${port}/metrics`)).status).toBe(404);
 
       const entry = sampleEvents('sale-start').EntryRecorded;
       const events = Array.from({ length: 300 }, (_, i) => ({ ...entry, eventId: `start-${i}`, transactionId: `tx-start-${i}` }));

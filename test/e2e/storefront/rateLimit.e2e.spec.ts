@@ -1,10 +1,16 @@
-// Rate limits per user and per IP, counted in Redis: beyond them, 429 with Retry-After.
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+// Rate limits per user, per IP and per partner, counted in Redis: beyond them, 429 with
+// Retry-After, on every route that reaches a store (the sale routes, a transaction, the
+// reconciliation report, partner webhooks).
+import crypto from 'node:crypto';
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { signWebhook } from '../../../producers/partners/signature.js';
 import { startTestSystem, type TestSystem } from '../../support/system.js';
-import { client, storeReady, type Call } from './storefrontClient.js';
+import { type Answer, client, storeReady, type Call } from './storefrontClient.js';
 
 const USER_PER_SEC = 3;
 const IP_PER_SEC = 8;
+const PARTNER_PER_SEC = 3;
+const PARTNER_SECRET = 'limits-partner-secret';
 
 let system: TestSystem;
 let call: Call;
@@ -13,6 +19,8 @@ beforeAll(async () => {
   system = await startTestSystem('ratelimit', ['api', 'projections'], {
     RATE_LIMIT_USER_PER_SEC: String(USER_PER_SEC),
     RATE_LIMIT_IP_PER_SEC: String(IP_PER_SEC),
+    RATE_LIMIT_PARTNER_PER_SEC: String(PARTNER_PER_SEC),
+    PARTNER_SECRETS: `demo-pay:${PARTNER_SECRET}`,
   });
   call = client(system);
   await storeReady(system);
@@ -20,6 +28,12 @@ beforeAll(async () => {
 afterAll(async () => {
   await system?.stop();
 });
+// Windows last one second from a key's first request: each test starts with fresh ones.
+beforeEach(async () => {
+  await new Promise((r) => setTimeout(r, 1_100));
+});
+
+const limitedBy = (answers: Answer[], what: RegExp) => answers.filter((a) => a.status === 429 && what.test(String(a.body.error)));
 
 describe('rate limits', () => {
   it('answers 429 with Retry-After to a user over the limit, while another user goes on', async () => {
@@ -43,5 +57,73 @@ describe('rate limits', () => {
     expect(Number(limited[0]!.headers.get('retry-after'))).toBeGreaterThanOrEqual(1);
     const anonymous = await Promise.all(Array.from({ length: 30 }, () => call('GET', '/sales/some-sale')));
     expect(anonymous.some((a) => a.status === 429)).toBe(true);
+  });
+});
+
+describe('rate limits beyond the sale routes', () => {
+  it('limits GET /transactions/:id per user, with Retry-After', async () => {
+    const token = await system.userToken('u-reader');
+    const answers = await Promise.all(
+      Array.from({ length: USER_PER_SEC + 3 }, () => call('GET', `/transactions/${crypto.randomUUID()}`, { token })),
+    );
+    const limited = limitedBy(answers, /user/);
+    expect(limited.length).toBeGreaterThanOrEqual(1);
+    expect(Number(limited[0]!.headers.get('retry-after'))).toBeGreaterThanOrEqual(1);
+    expect(answers.filter((a) => a.status !== 429).every((a) => a.status === 404)).toBe(true);
+  });
+
+  it('limits GET /transactions/:id per IP, bad tokens included', async () => {
+    const answers = await Promise.all(Array.from({ length: 30 }, () => call('GET', `/transactions/${crypto.randomUUID()}`)));
+    expect(limitedBy(answers, /IP/).length).toBeGreaterThanOrEqual(30 - 2 * IP_PER_SEC);
+    expect(answers.filter((a) => a.status !== 429).every((a) => a.status === 401)).toBe(true);
+  });
+
+  it('limits the reconciliation report per operator and per IP', async () => {
+    const operator = await system.operatorToken();
+    const asOperator = await Promise.all(
+      Array.from({ length: USER_PER_SEC + 3 }, () => call('GET', '/reconciliation/sales/no-such-sale', { token: operator })),
+    );
+    expect(limitedBy(asOperator, /user/).length).toBeGreaterThanOrEqual(1);
+    expect(asOperator.filter((a) => a.status !== 429).every((a) => a.status === 404)).toBe(true);
+
+    await new Promise((r) => setTimeout(r, 1_100));
+    const anonymous = await Promise.all(Array.from({ length: 30 }, () => call('GET', '/reconciliation/sales/no-such-sale')));
+    expect(limitedBy(anonymous, /IP/).length).toBeGreaterThanOrEqual(30 - 2 * IP_PER_SEC);
+  });
+
+  it('limits webhooks per partner once signed, and an unsigned flood spends its IP’s budget, not the partner’s', async () => {
+    const signed = () => {
+      const raw = JSON.stringify({
+        eventId: `evt-${crypto.randomUUID()}`,
+        transactionId: crypto.randomUUID(),
+        type: 'payment',
+        quantity: 1,
+        amountMinor: 1999,
+        currency: 'EUR',
+        occurredAt: new Date().toISOString(),
+      });
+      return call('POST', '/partners/demo-pay/webhooks', {
+        rawBody: raw,
+        headers: { 'Flashsale-Signature': signWebhook(PARTNER_SECRET, raw) },
+      });
+    };
+    const forged = () => call('POST', '/partners/demo-pay/webhooks', { rawBody: '{}', headers: { 'Flashsale-Signature': 't=1,v1=00' } });
+
+    // Forgeries under the IP's limit: refused (401) without touching the partner's window.
+    const forgeries = await Promise.all(Array.from({ length: IP_PER_SEC - PARTNER_PER_SEC }, forged));
+    expect(forgeries.map((a) => a.status)).toEqual(forgeries.map(() => 401));
+    const real = await Promise.all(Array.from({ length: PARTNER_PER_SEC }, signed));
+    expect(real.map((a) => a.status)).toEqual(real.map(() => 200));
+
+    await new Promise((r) => setTimeout(r, 1_100));
+    const burst = await Promise.all(Array.from({ length: PARTNER_PER_SEC + 3 }, signed));
+    const limited = limitedBy(burst, /partner/);
+    expect(limited.length).toBeGreaterThanOrEqual(1);
+    expect(Number(limited[0]!.headers.get('retry-after'))).toBeGreaterThanOrEqual(1);
+    expect(burst.filter((a) => a.status !== 429).every((a) => a.status === 200)).toBe(true);
+
+    await new Promise((r) => setTimeout(r, 1_100));
+    const flood = await Promise.all(Array.from({ length: 30 }, forged));
+    expect(limitedBy(flood, /IP/).length).toBeGreaterThanOrEqual(30 - 2 * IP_PER_SEC);
   });
 });

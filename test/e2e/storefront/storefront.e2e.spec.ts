@@ -224,11 +224,11 @@ describe('POST /sales/:saleId/claims', () => {
 });
 
 describe('claim metrics', () => {
-  it('counts claims by outcome and times them, on /metrics', async () => {
+  it('counts claims by outcome and times them, on /metrics (the operations port)', async () => {
     const saleId = await openSale({ stock: 1 });
     const transactionId = await enter(saleId, 'u-metrics');
     expect((await claimDecided(saleId, 'u-metrics', { transactionId, quantity: 1 })).status).toBe(201);
-    const text = await (await fetch(`${system.baseUrl}/metrics`)).text();
+    const text = await (await fetch(`${system.opsUrl}/metrics`)).text();
     expect(text).toMatch(/^flashsale_http_claims_total\{outcome="granted",reason=""\} [1-9]/m);
     expect(text).toMatch(/^flashsale_http_claim_duration_seconds_count\{outcome="granted"\} [1-9]/m);
   });

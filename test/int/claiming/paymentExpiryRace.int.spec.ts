@@ -59,7 +59,7 @@ describe('a payment racing the expiry', () => {
       );
       if (grant?.type !== 'ClaimGranted') throw new Error(`claim ${i} was not granted: ${JSON.stringify(grant)}`);
       const due = grant.expiresAt;
-      const payment = { transactionId, paymentEventId: `demo-pay:e-${i}` };
+      const payment = { transactionId, paymentEventId: `demo-pay:e-${i}`, partnerId: 'demo-pay' };
       // Both sent at once, on two connections, in a random order.
       const pay = () => payments.settle(EPOCH, due, [payment]);
       const expire = () => expiry.releaseDue(EPOCH, due, 10);

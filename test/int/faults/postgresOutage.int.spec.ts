@@ -113,7 +113,7 @@ describe('PostgreSQL down while payments arrive', () => {
     const decisions = await Promise.all(claims.map((c) => store.awaitDecision(c.transactionId, 60_000)));
     expect(decisions.map((d) => d?.status)).toEqual(claims.map(() => 'granted'));
     for (const c of claims) {
-      const token = await signUserToken(stack.config.authSecret, c.userId);
+      const token = await signUserToken(stack.config, c.userId);
       const res = await fetch(`${system.baseUrl}/transactions/${c.transactionId}/redirect`, {
         method: 'POST',
         headers: { authorization: `Bearer ${token}` },

@@ -8,7 +8,7 @@ import { createLogger } from '../../../platform/log.js';
 import { openPlatform } from '../../../runtime/platform.js';
 import { parseRoles, startSystem } from '../../../runtime/system.js';
 
-const config = { ...loadConfig(), port: 0 };
+const config = { ...loadConfig(), port: 0, opsPort: 0 };
 const platform = await openPlatform(config, createLogger(process.env.TEST_LOG_LEVEL ?? 'warn'), {
   dbSchema: process.env.TEST_DB_SCHEMA ?? 'public',
 });

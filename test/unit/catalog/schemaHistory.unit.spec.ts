@@ -1,10 +1,12 @@
 // Every event schema evolves BACKWARD-compatibly: each version reads what the one before it
 // wrote, and the newest frozen version is exactly what the code uses.
 import fs from 'node:fs';
+import avro from 'avsc';
 import { describe, expect, it } from 'vitest';
 import { render, versions } from '../../../scripts/gen-avsc.js';
 import { backwardIncompatibility } from '../../../schemas/compatibility.js';
 import { eventSchemas, eventTypes } from '../../../schemas/events/index.js';
+import { MismatchFlagged } from '../../../schemas/events/reconciliation.js';
 import { ClaimRequested } from '../../../schemas/events/storefront.js';
 
 describe('the schema history', () => {
@@ -30,5 +32,32 @@ describe('the schema history', () => {
       fields: [...ClaimRequested.fields, { name: 'channel', type: ['null', 'string'], default: null }],
     };
     expect(backwardIncompatibility(withOptional, ClaimRequested)).toBeUndefined();
+  });
+
+  it('reads a mismatch kind newer than the reader as the enum default (so new kinds are added at the end, with that default kept)', () => {
+    const withKind = (schema: typeof MismatchFlagged, extra: string) => ({
+      ...schema,
+      fields: schema.fields.map((f) =>
+        f.name === 'kind' && typeof f.type === 'object' && 'symbols' in f.type
+          ? { ...f, type: { ...f.type, symbols: [...f.type.symbols, extra] } }
+          : f,
+      ),
+    });
+    const newer = avro.Type.forSchema(withKind(MismatchFlagged, 'some_future_kind') as unknown as avro.Schema);
+    const reader = avro.Type.forSchema(MismatchFlagged as unknown as avro.Schema);
+    const record = {
+      eventId: 'mismatch:some_future_kind:tx-1',
+      occurredAt: 1,
+      correlationId: 'tx-1',
+      causationId: null,
+      transactionId: 'tx-1',
+      saleId: null,
+      kind: 'some_future_kind',
+      expected: null,
+      actual: null,
+      partnerEventId: null,
+    };
+    const read = reader.fromBuffer(newer.toBuffer(record), reader.createResolver(newer)) as { kind: string };
+    expect(read.kind).toBe(MismatchFlagged.fields.find((f) => f.name === 'kind')!.type.default);
   });
 });

@@ -17,11 +17,12 @@ function grantOf(events: readonly unknown[]) {
 }
 
 const expire = (now: number): ReleaseExpired => ({ type: 'ReleaseExpired', transactionId: 'tx-1', saleId: 'sale-1', now });
-const pay = (paymentEventId: string, now: number): SettleReservation => ({
+const pay = (paymentEventId: string, now: number, partnerId = 'demo-pay'): SettleReservation => ({
   type: 'SettleReservation',
   transactionId: 'tx-1',
   saleId: 'sale-1',
   paymentEventId,
+  partnerId,
   now,
 });
 
@@ -159,6 +160,19 @@ describe('expiry and payment', () => {
     given([scheduled, ...granted, ...settled])
       .when(pay('demo-pay:e2', T0 + 5_000))
       .thenNothing();
+  });
+
+  it("settles nothing for another partner's payment: the reservation stays live for the sale's own partner", () => {
+    // The sale belongs to demo-pay (the fixture's partner); other-pay signs a payment for its transaction.
+    given([scheduled, ...granted])
+      .when(pay('other-pay:e1', T0 + 5_000, 'other-pay'))
+      .thenNothing();
+    given([scheduled, ...granted])
+      .when(pay('demo-pay:e1', T0 + 6_000))
+      .thenMatches([{ type: 'ReservationSettled', paymentEventId: 'demo-pay:e1' }]);
+    given([scheduled, ...granted])
+      .when(expire(expiresAt))
+      .thenMatches([{ type: 'ReservationReleased', eventId: 'release:tx-1' }]);
   });
 
   it('settles nothing for a payment that comes after the release', () => {

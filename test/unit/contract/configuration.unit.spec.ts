@@ -80,7 +80,10 @@ describe('configuration', () => {
   it('works with no variable set at all, warning about the development secrets', () => {
     expect(atDefaults.kafkaBrokers).toEqual(['127.0.0.1:9092']);
     expect(atDefaults.partnerSecrets.get('demo-pay')).toEqual(['dev-secret']);
-    expect(atDefaults.devDefaults).toEqual(['AUTH_SECRET', 'PAYMENT_TOKEN_KEY']);
+    expect(atDefaults.devDefaults).toEqual(['AUTH_SECRET', 'PAYMENT_TOKEN_KEY', 'PARTNER_SECRETS']);
+    // The partners' development secret is warned about even when listed among real ones.
+    expect(loadConfig({ PARTNER_SECRETS: 'acme:a-real-secret,demo-pay:dev-secret' }).devDefaults).toContain('PARTNER_SECRETS');
+    expect(loadConfig({ PARTNER_SECRETS: 'acme:a-real-secret' }).devDefaults).not.toContain('PARTNER_SECRETS');
   });
 
   it('refuses a malformed value with the variable named', () => {

@@ -47,10 +47,10 @@ const released = (tx: string, at: number): EventOf<'ReservationReleased'> => ({
   slotIds: ['s'],
   reason: 'expired',
 });
-type Money = { quantity?: number; amountMinor?: number; currency?: string };
+type Money = { quantity?: number; amountMinor?: number; currency?: string; partnerId?: string };
 const partnerFields = (tx: string, id: string, at: number, figures: Money) => ({
-  ...env(at, `${PARTNER}:${id}`),
-  partnerId: PARTNER,
+  ...env(at, `${figures.partnerId ?? PARTNER}:${id}`),
+  partnerId: figures.partnerId ?? PARTNER,
   partnerEventId: id,
   transactionId: tx,
   quantity: figures.quantity ?? 1,
@@ -62,10 +62,12 @@ const paid = (tx: string, id: string, at: number, figures: Money = {}): EventOf<
   type: 'PartnerPaymentReported',
   ...partnerFields(tx, id, at, figures),
 });
-const refunded = (tx: string, id: string, at: number): EventOf<'PartnerRefundReported'> => ({
+const refunded = (tx: string, id: string, at: number, figures: Money = {}): EventOf<'PartnerRefundReported'> => ({
   type: 'PartnerRefundReported',
-  ...partnerFields(tx, id, at, {}),
+  ...partnerFields(tx, id, at, figures),
 });
+/** A partner that signs webhooks too, but not for this sale. */
+const OTHER = 'other-pay';
 /** Any event later in time: the clock moves on. */
 const tick = (at: number): EventOf<'SaleClosed'> => ({ type: 'SaleClosed', ...env(at, `tick:${at}`), saleId: 'other', closedBy: 'op' });
 
@@ -95,43 +97,43 @@ describe('reconciling our events with the partner’s', () => {
   });
 
   it('counts a payment in another currency as an amount mismatch', () => {
-    given([granted('tx-1')])
+    given([scheduled(), granted('tx-1')])
       .when([paid('tx-1', 'p1', T0 + 5_000, { currency: 'USD' })])
       .thenMatches([{ kind: 'amount_mismatch' }]);
   });
 
   it('flags a quantity mismatch against the grant', () => {
-    given([granted('tx-1', T0, 2, 2000)])
+    given([scheduled(), granted('tx-1', T0, 2, 2000)])
       .when([paid('tx-1', 'p1', T0 + 5_000, { quantity: 1, amountMinor: 2000 })])
       .thenMatches([{ kind: 'quantity_mismatch', expected: { quantity: 2, amountMinor: 2000, currency: 'EUR' } }]);
   });
 
   it('flags a second distinct payment for one transaction as a duplicate, once', () => {
-    given([granted('tx-1'), paid('tx-1', 'p1', T0 + 5_000)])
+    given([scheduled(), granted('tx-1'), paid('tx-1', 'p1', T0 + 5_000)])
       .when([paid('tx-1', 'p2', T0 + 9_000), paid('tx-1', 'p2', T0 + 9_000)])
       .thenMatches([{ kind: 'duplicate_payment', partnerEventId: `${PARTNER}:p2`, detectedAt: T0 + 9_000 }]);
   });
 
   it('takes the same partner event twice as a redelivery, not a duplicate', () => {
-    given([granted('tx-1'), paid('tx-1', 'p1', T0 + 5_000)])
+    given([scheduled(), granted('tx-1'), paid('tx-1', 'p1', T0 + 5_000)])
       .when([paid('tx-1', 'p1', T0 + 5_000), tick(T0 + 10 * GRACE)])
       .thenNothing();
   });
 
   it('flags the later-received payment as the duplicate even when it was delivered first', () => {
-    given([granted('tx-1'), paid('tx-1', 'p2', T0 + 9_000)])
+    given([scheduled(), granted('tx-1'), paid('tx-1', 'p2', T0 + 9_000)])
       .when([paid('tx-1', 'p1', T0 + 5_000)])
       .thenMatches([{ kind: 'duplicate_payment', partnerEventId: `${PARTNER}:p2`, detectedAt: T0 + 9_000 }]);
   });
 
   it('flags a payment for a reservation that was released as late', () => {
-    given([granted('tx-1'), released('tx-1', T0 + 120_000)])
+    given([scheduled(), granted('tx-1'), released('tx-1', T0 + 120_000)])
       .when([paid('tx-1', 'p1', T0 + 125_000)])
       .thenMatches([{ kind: 'late_payment', expected: null, detectedAt: T0 + 125_000 }]);
   });
 
   it('flags a late payment also when the release is delivered after it', () => {
-    given([granted('tx-1'), paid('tx-1', 'p1', T0 + 125_000)])
+    given([scheduled(), granted('tx-1'), paid('tx-1', 'p1', T0 + 125_000)])
       .when([released('tx-1', T0 + 120_000)])
       .thenMatches([{ kind: 'late_payment', detectedAt: T0 + 125_000 }]);
   });
@@ -187,9 +189,53 @@ describe('reconciling our events with the partner’s', () => {
   });
 
   it('does not flag a refund whose payment is delivered after it, within the grace period', () => {
-    given([granted('tx-1'), refunded('tx-1', 'r1', T0 + 30_000)])
+    given([scheduled(), granted('tx-1'), refunded('tx-1', 'r1', T0 + 30_000)])
       .when([paid('tx-1', 'p1', T0 + 5_000), tick(T0 + 10 * GRACE)])
       .thenNothing();
+  });
+
+  it("flags another partner's payment for the sale's transaction as wrong_partner, and only that", () => {
+    given([scheduled(), granted('tx-1')])
+      .when([paid('tx-1', 'o1', T0 + 5_000, { partnerId: OTHER, amountMinor: 1 }), tick(T0 + 10 * GRACE)])
+      .thenMatches([
+        {
+          mismatchId: `mismatch:wrong_partner:tx-1:${OTHER}:o1`,
+          kind: 'wrong_partner',
+          saleId: SALE,
+          partnerEventId: `${OTHER}:o1`,
+          expected: { quantity: 1, amountMinor: 1000, currency: 'EUR' },
+          actual: { quantity: 1, amountMinor: 1, currency: 'EUR' },
+          detectedAt: T0 + 5_000,
+        },
+      ]);
+  });
+
+  it("does not take another partner's payment as the transaction's first: the sale's partner's is no duplicate", () => {
+    given([scheduled(), granted('tx-1'), paid('tx-1', 'o1', T0 + 5_000, { partnerId: OTHER })])
+      .when([paid('tx-1', 'p1', T0 + 9_000), tick(T0 + 10 * GRACE)])
+      .thenNothing();
+    // Delivered the other way round, received earlier: still the same single flag.
+    given([scheduled(), granted('tx-1'), paid('tx-1', 'p1', T0 + 9_000)])
+      .when([paid('tx-1', 'o1', T0 + 5_000, { partnerId: OTHER }), tick(T0 + 10 * GRACE)])
+      .thenMatches([{ kind: 'wrong_partner', partnerEventId: `${OTHER}:o1` }]);
+  });
+
+  it("never calls another partner's payment late when the reservation is released", () => {
+    given([scheduled(), granted('tx-1'), paid('tx-1', 'o1', T0 + 5_000, { partnerId: OTHER })])
+      .when([released('tx-1', T0 + 120_000), tick(T0 + 10 * GRACE)])
+      .thenNothing();
+  });
+
+  it("holds a payment whose grant came before its sale was known, and judges it against the sale's partner", () => {
+    given([granted('tx-1'), paid('tx-1', 'o1', T0 + 5_000, { partnerId: OTHER })])
+      .when([scheduled()])
+      .thenMatches([{ kind: 'wrong_partner', detectedAt: T0 + 5_000 }]);
+  });
+
+  it("flags another partner's refund as wrong_partner, and lets it refund only its own payments", () => {
+    given([scheduled(), granted('tx-1'), paid('tx-1', 'p1', T0 + 5_000)])
+      .when([refunded('tx-1', 'o-r1', T0 + 30_000, { partnerId: OTHER }), tick(T0 + 30_000 + GRACE)])
+      .thenMatches([{ kind: 'wrong_partner', partnerEventId: `${OTHER}:o-r1`, detectedAt: T0 + 30_000 + GRACE }]);
   });
 
   it('treats a payment for a rejected claim as unknown: it was never granted', () => {

@@ -5,6 +5,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import {
+  historyEntryOf,
   precedence,
   statusOf,
   type TransactionEvent,
@@ -30,11 +31,17 @@ function definition(transactionId: string, events: Iterable<TransactionEvent>): 
   const sorted = [...unique.values()].sort(byTimeThenId);
   const first = <T extends TransactionEventType>(...types: T[]) =>
     sorted.find((e): e is Extract<TransactionEvent, { type: T }> => (types as string[]).includes(e.type));
-  let status: TransactionStatus = 'entered';
-  for (const e of sorted) if (precedence[statusOf(e)] > precedence[status]) status = statusOf(e);
   const granted = first('ClaimGranted');
   const rejected = first('ClaimRejected');
   const redirected = first('PaymentRedirectIssued');
+  const settled = first('ReservationSettled');
+  // A granted transaction's partner events count for its status only from the sale's partner:
+  // the one the shopper was redirected to, else the one whose payment settled it.
+  const salePartner = redirected?.partnerId ?? settled?.paymentEventId.split(':')[0];
+  const counts = (e: TransactionEvent) =>
+    (e.type !== 'PartnerPaymentReported' && e.type !== 'PartnerRefundReported') || !granted || e.partnerId === salePartner;
+  let status: TransactionStatus = 'entered';
+  for (const e of sorted) if (counts(e) && precedence[statusOf(e)] > precedence[status]) status = statusOf(e);
   const released = first('ReservationReleased');
   const payments = sorted.filter((e) => e.type === 'PartnerPaymentReported');
   const refunds = sorted.filter((e) => e.type === 'PartnerRefundReported');
@@ -57,7 +64,7 @@ function definition(transactionId: string, events: Iterable<TransactionEvent>): 
     payments: payments.length,
     refunds: refunds.length,
     currency: (priced ?? payments[0] ?? refunds[0])?.currency ?? null,
-    history: sorted.map((e) => ({ type: e.type, at: e.occurredAt, eventId: e.eventId })),
+    history: sorted.map(historyEntryOf),
   };
 }
 
@@ -97,9 +104,35 @@ describe('the transaction view', () => {
   it('counts a payment after the reservation expired as paid: the money was taken', () => {
     const s = newStory();
     const b = story(s);
-    const view = viewOf(s.transactionId, [b.entered(), b.granted(), b.released(300_000), b.paid(300_500)]);
+    const view = viewOf(s.transactionId, [b.entered(), b.granted(), b.redirected(), b.released(300_000), b.paid(300_500)]);
     expect(view.status).toBe('paid');
     expect(view.paidAmountMinor).toBe(1999);
+  });
+
+  it("never counts another partner's payment or refund for a granted transaction: it stays redirected, then expires", () => {
+    const s = newStory();
+    const b = story(s);
+    const foreign = b.paid(40, 'evil-1', undefined, 'other-pay');
+    const redirected = [b.entered(), b.granted(), b.redirected()];
+    expect(viewOf(s.transactionId, [...redirected, foreign])).toMatchObject({ status: 'redirected', payments: 1, paidAmountMinor: 1999 });
+    expect(viewOf(s.transactionId, [...redirected, foreign, b.released()])).toMatchObject({ status: 'expired', reason: 'expired' });
+    expect(viewOf(s.transactionId, [...redirected, foreign, b.refunded(50, 'evil-r', 'other-pay')]).status).toBe('redirected');
+    // The payment folded first seemed to pay an unknown transaction; the grant and the redirect take that back.
+    expect(viewOf(s.transactionId, [foreign, ...redirected]).status).toBe('redirected');
+    // Without a redirect, the settlement names the sale's partner.
+    const own = b.paid(41);
+    expect(viewOf(s.transactionId, [b.granted(), foreign, own, b.settled(own.eventId), b.refunded(50, 'evil-r', 'other-pay')]).status).toBe(
+      'paid',
+    );
+  });
+
+  it("waits for the redirect or the settlement before a granted transaction's payment counts", () => {
+    const s = newStory();
+    const b = story(s);
+    const paid = b.paid();
+    expect(viewOf(s.transactionId, [b.entered(), b.granted(), paid]).status).toBe('granted');
+    expect(viewOf(s.transactionId, [b.entered(), b.granted(), paid, b.settled(paid.eventId)]).status).toBe('paid');
+    expect(viewOf(s.transactionId, [b.entered(), b.granted(), paid, b.redirected()]).status).toBe('paid');
   });
 
   it('says why a reservation ended or a claim was refused', () => {
@@ -116,7 +149,7 @@ describe('the transaction view', () => {
   it('ends refunded, keeping both amounts', () => {
     const s = newStory();
     const b = story(s);
-    expect(viewOf(s.transactionId, [b.refunded(), b.granted(), b.paid()])).toMatchObject({
+    expect(viewOf(s.transactionId, [b.refunded(), b.granted(), b.redirected(), b.paid()])).toMatchObject({
       status: 'refunded',
       paidAmountMinor: 1999,
       refundedAmountMinor: 1999,
@@ -196,6 +229,8 @@ describe('the transaction view', () => {
           expiresAt: fc.constantFrom(10, 20),
           rejection: fc.constantFrom('sold_out', 'limit_exceeded'),
           release: fc.constantFrom('expired', 'cancelled'),
+          // Which partner redirects, reports or settled (a partner event's eventId, settled's payment).
+          partnerId: fc.constantFrom('demo-pay', 'other-pay'),
         })
         .map((f): TransactionEvent => {
           const sample = samples[f.type];
@@ -209,6 +244,8 @@ describe('the transaction view', () => {
             slotIds: [f.slot],
             expiresAt: f.expiresAt,
             reason: f.type === 'ClaimRejected' ? f.rejection : f.release,
+            partnerId: f.partnerId,
+            paymentEventId: `${f.partnerId}:p`,
           }))
             if (field in sample) event[field] = value;
           return event as TransactionEvent;
