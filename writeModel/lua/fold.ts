@@ -32,17 +32,35 @@ local function saleKey(s) return P .. '${K.sale}' .. s end
 -- only where none is set yet. Folded before its sale's terms (a rebuild reads the entries and
 -- sales topics in no common order), the transaction waits in the sale's untimed set, and the
 -- sale's schedule sets the expiry of every one waiting there.
+-- A sale's end and the clock, read once per script run: a batch folds many transactions of
+-- few sales (a rebuild's batches hold thousands), and a sale's end never changes once known.
+local saleEnds = {}
+local nowMs
+local function saleEnd(s)
+  local ends = saleEnds[s]
+  if ends == nil then
+    ends = tonumber(redis.call('HGET', saleKey(s), '${S.endsAt}'))
+    saleEnds[s] = ends
+  end
+  return ends
+end
+local function clockMs()
+  if nowMs == nil then
+    local clock = redis.call('TIME')
+    nowMs = tonumber(clock[1]) * 1000 + math.floor(tonumber(clock[2]) / 1000)
+  end
+  return nowMs
+end
+
 local function keepUntilSaleOver(t, s)
   local k = txKey(t)
   if redis.call('PTTL', k) ~= -1 then return end
-  local ends = tonumber(redis.call('HGET', saleKey(s), '${S.endsAt}'))
+  local ends = saleEnd(s)
   if not ends then
     redis.call('SADD', saleKey(s) .. '${K.untimed}', t)
     return
   end
-  local clock = redis.call('TIME')
-  local now = tonumber(clock[1]) * 1000 + math.floor(tonumber(clock[2]) / 1000)
-  redis.call('PEXPIREAT', k, fmt(math.max(ends + ${TX_KEPT_AFTER_SALE_MS}, now + ${TX_KEPT_AT_LEAST_MS})))
+  redis.call('PEXPIREAT', k, fmt(math.max(ends + ${TX_KEPT_AFTER_SALE_MS}, clockMs() + ${TX_KEPT_AT_LEAST_MS})))
 end
 
 local function applySchedule(s, fields, stock)
