@@ -48,7 +48,9 @@ const NETWORK_CODES = new Set([
   'EAI_AGAIN',
   'ENETDOWN',
 ]);
-const NETWORK_MESSAGE = /\b(ECONNREFUSED|ECONNRESET|ETIMEDOUT|EPIPE|EHOSTUNREACH|ENETUNREACH|ENOTFOUND|EAI_AGAIN|socket hang up)\b/;
+// mappersmith (the registry client's HTTP layer) reports its own request timeout as "Timeout (N ms)".
+const NETWORK_MESSAGE =
+  /\b(ECONNREFUSED|ECONNRESET|ETIMEDOUT|EPIPE|EHOSTUNREACH|ENETUNREACH|ENOTFOUND|EAI_AGAIN|socket hang up|Timeout \(\d+ms\))/;
 
 /**
  * Redis replies that are about the server, not the script's input: out of memory under

@@ -37,8 +37,37 @@ function readerType(type: EventType): avro.Type {
   return t;
 }
 
+/**
+ * Each registry request is bounded: the client's HTTP layer (mappersmith) sets no timeout of
+ * its own, and a request the registry never answers (a stalled connection, a registry that
+ * accepts and hangs) would otherwise hold a process's start or a consumer's decode forever.
+ * Past it the request fails as transient, and its caller waits and retries.
+ */
+export const REGISTRY_REQUEST_TIMEOUT_MS = 10_000;
+/** The registry client's middleware type (its HTTP layer, mappersmith, is not ours to import). */
+type Middleware = NonNullable<ConstructorParameters<typeof SchemaRegistry>[0]['middlewares']>[number];
+const requestTimeout: Middleware = () => ({
+  prepareRequest: (next) => next().then((request) => request.enhance({ timeout: REGISTRY_REQUEST_TIMEOUT_MS })),
+});
+
+/** How long a process start keeps trying to register its schemas while the registry is unavailable. */
+const REGISTER_DEADLINE_MS = 90_000;
+
+/** A registry that is starting, overloaded or unreachable for a moment is waited for, within REGISTER_DEADLINE_MS. */
+async function withinDeadline<T>(work: () => Promise<T>): Promise<T> {
+  const deadline = Date.now() + REGISTER_DEADLINE_MS;
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await work();
+    } catch (err) {
+      if (classifyFailure(err) !== 'transient' || Date.now() > deadline) throw err;
+      await new Promise((r) => setTimeout(r, Math.min(200 * 2 ** attempt, 5_000)));
+    }
+  }
+}
+
 export function createSchemaRegistry(url: string): SchemaRegistry {
-  return new SchemaRegistry({ host: url, clientId: 'flashsale', retry: { retries: 3 } });
+  return new SchemaRegistry({ host: url, clientId: 'flashsale', retry: { retries: 3 }, middlewares: [requestTimeout] });
 }
 
 export function createEventCodec({ registry, topicPrefix }: { registry: SchemaRegistry; topicPrefix: string }): EventCodec {
@@ -80,7 +109,7 @@ export function createEventCodec({ registry, topicPrefix }: { registry: SchemaRe
 
   return {
     async registerAll() {
-      for (const type of Object.keys(eventSchemas) as EventType[]) await registerOne(type);
+      for (const type of Object.keys(eventSchemas) as EventType[]) await withinDeadline(() => registerOne(type));
     },
 
     async encode(event) {

@@ -101,6 +101,7 @@ describe('recognising a part that is down or refusing writes', () => {
     const response = (status: number, message: string) => named('ResponseError', message, { status });
     expect(classifyFailure(response(400, 'flashsale - Error, status 400: connect ECONNREFUSED 127.0.0.1:8081'))).toBe('transient');
     expect(classifyFailure(response(400, 'flashsale - Error, status 400: socket hang up'))).toBe('transient');
+    expect(classifyFailure(response(400, 'flashsale - Error, status 400: Timeout (10000ms)'))).toBe('transient');
     expect(classifyFailure(response(503, 'flashsale - Error, status 503'))).toBe('transient');
     expect(classifyFailure(response(500, 'flashsale - Internal Server Error'))).toBe('transient');
     expect(classifyFailure(response(404, 'flashsale - Schema 9876 not found'))).toBe('permanent');
