@@ -95,6 +95,9 @@ const publicKeyPem = z
     }
   }, 'not a PEM public key (-----BEGIN PUBLIC KEY-----)');
 
+/** The highest cap on open entries per user per sale, configured (MAX_OPEN_ENTRIES_PER_USER) or a sale's own. */
+export const OPEN_ENTRIES_CAP_MAX = 1000;
+
 const schema = z.object({
   // `production` turns the development defaults from warnings into refusals (productionRefusal).
   NODE_ENV: z.string().default(''),
@@ -141,7 +144,7 @@ const schema = z.object({
   RATE_LIMIT_PARTNER_PER_SEC: z.coerce.number().int().positive().default(1000),
   // Entries one user may hold in one sale before claiming with one of them (409 beyond): a
   // shopper needs one; each entry is a Kafka record kept for good.
-  MAX_OPEN_ENTRIES_PER_USER: z.coerce.number().int().min(1).max(1000).default(5),
+  MAX_OPEN_ENTRIES_PER_USER: z.coerce.number().int().min(1).max(OPEN_ENTRIES_CAP_MAX).default(5),
   // `{partnerId}` is replaced by the sale's partner; the token travels as `?token=`.
   PAYMENT_PAGE_URL: z
     .string()
