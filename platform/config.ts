@@ -139,6 +139,9 @@ const schema = z.object({
   RECONCILIATION_GRACE_SECONDS: z.coerce.number().int().min(0).default(60),
   // Generous by default: the demo and the bench send whole crowds from one IP.
   RATE_LIMIT_USER_PER_SEC: z.coerce.number().int().positive().default(20),
+  // Per operator on the operator routes (products, sales, reconciliation): generous, so a
+  // script that sets up many products and sales goes through; a runaway one is still held.
+  RATE_LIMIT_OPERATOR_PER_SEC: z.coerce.number().int().positive().default(100),
   RATE_LIMIT_IP_PER_SEC: z.coerce.number().int().positive().default(2000),
   // Per partner, counted once the signature holds: a partner's webhooks come one per payment or refund.
   RATE_LIMIT_PARTNER_PER_SEC: z.coerce.number().int().positive().default(1000),
@@ -183,8 +186,8 @@ export type Config = {
   logLevel: string;
   /** How long (event time) reconciliation holds a partner event before judging it unmatched. */
   reconciliationGraceMs: number;
-  /** Requests per second allowed per user (shopper or operator), per client IP and per partner (429 beyond). */
-  rateLimits: { userPerSec: number; ipPerSec: number; partnerPerSec: number };
+  /** Requests per second allowed per shopper, per operator, per client IP and per partner (429 beyond). */
+  rateLimits: { userPerSec: number; operatorPerSec: number; ipPerSec: number; partnerPerSec: number };
   /** Open (not yet claimed) entries per user per sale; the entry route answers 409 beyond. */
   maxOpenEntriesPerUser: number;
   /** The partner's payment page; `{partnerId}` stands for the sale's partner. */
@@ -254,7 +257,12 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     paymentTokenKey: c.PAYMENT_TOKEN_KEY ?? DEV_PAYMENT_TOKEN_KEY,
     logLevel: c.LOG_LEVEL,
     reconciliationGraceMs: c.RECONCILIATION_GRACE_SECONDS * 1000,
-    rateLimits: { userPerSec: c.RATE_LIMIT_USER_PER_SEC, ipPerSec: c.RATE_LIMIT_IP_PER_SEC, partnerPerSec: c.RATE_LIMIT_PARTNER_PER_SEC },
+    rateLimits: {
+      userPerSec: c.RATE_LIMIT_USER_PER_SEC,
+      operatorPerSec: c.RATE_LIMIT_OPERATOR_PER_SEC,
+      ipPerSec: c.RATE_LIMIT_IP_PER_SEC,
+      partnerPerSec: c.RATE_LIMIT_PARTNER_PER_SEC,
+    },
     maxOpenEntriesPerUser: c.MAX_OPEN_ENTRIES_PER_USER,
     paymentPageUrl: c.PAYMENT_PAGE_URL,
     challengeMaxNumber: c.CHALLENGE_MAX_NUMBER,
