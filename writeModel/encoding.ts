@@ -51,7 +51,7 @@ function foldRecordOf(event: StoreEvent): FoldRecord {
         closed: flag.no,
         scheduledEventId: event.eventId,
         scheduledAt: occurredAt,
-        ...(event.maxOpenEntriesPerUser === null ? {} : { maxOpenEntriesPerUser: str(event.maxOpenEntriesPerUser) }),
+        ...(typeof event.maxOpenEntriesPerUser === 'number' ? { maxOpenEntriesPerUser: str(event.maxOpenEntriesPerUser) } : {}),
       };
       const fields = Object.entries(terms).flatMap(([name, value]) => [saleField[name as keyof typeof saleField], value]);
       return { kind: foldKind.saleScheduled, saleId: event.saleId, stock: str(event.stock), terms: fields };
