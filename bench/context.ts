@@ -48,6 +48,7 @@ export function sutEnv(topicPrefix: string): Record<string, string> {
     PORT: '0',
     OPS_PORT: '0',
     RATE_LIMIT_USER_PER_SEC: '1000000',
+    RATE_LIMIT_OPERATOR_PER_SEC: '1000000',
     RATE_LIMIT_IP_PER_SEC: '100000000',
     LOG_LEVEL: process.env.BENCH_SUT_LOG_LEVEL ?? 'warn',
   };

@@ -95,6 +95,9 @@ const publicKeyPem = z
     }
   }, 'not a PEM public key (-----BEGIN PUBLIC KEY-----)');
 
+/** The highest cap on open entries per user per sale, configured (MAX_OPEN_ENTRIES_PER_USER) or a sale's own. */
+export const OPEN_ENTRIES_CAP_MAX = 1000;
+
 const schema = z.object({
   // `production` turns the development defaults from warnings into refusals (productionRefusal).
   NODE_ENV: z.string().default(''),
@@ -136,12 +139,15 @@ const schema = z.object({
   RECONCILIATION_GRACE_SECONDS: z.coerce.number().int().min(0).default(60),
   // Generous by default: the demo and the bench send whole crowds from one IP.
   RATE_LIMIT_USER_PER_SEC: z.coerce.number().int().positive().default(20),
+  // Per operator on the operator routes (products, sales, reconciliation): generous, so a
+  // script that sets up many products and sales goes through; a runaway one is still held.
+  RATE_LIMIT_OPERATOR_PER_SEC: z.coerce.number().int().positive().default(100),
   RATE_LIMIT_IP_PER_SEC: z.coerce.number().int().positive().default(2000),
   // Per partner, counted once the signature holds: a partner's webhooks come one per payment or refund.
   RATE_LIMIT_PARTNER_PER_SEC: z.coerce.number().int().positive().default(1000),
   // Entries one user may hold in one sale before claiming with one of them (409 beyond): a
   // shopper needs one; each entry is a Kafka record kept for good.
-  MAX_OPEN_ENTRIES_PER_USER: z.coerce.number().int().min(1).max(1000).default(5),
+  MAX_OPEN_ENTRIES_PER_USER: z.coerce.number().int().min(1).max(OPEN_ENTRIES_CAP_MAX).default(5),
   // `{partnerId}` is replaced by the sale's partner; the token travels as `?token=`.
   PAYMENT_PAGE_URL: z
     .string()
@@ -180,8 +186,8 @@ export type Config = {
   logLevel: string;
   /** How long (event time) reconciliation holds a partner event before judging it unmatched. */
   reconciliationGraceMs: number;
-  /** Requests per second allowed per user (shopper or operator), per client IP and per partner (429 beyond). */
-  rateLimits: { userPerSec: number; ipPerSec: number; partnerPerSec: number };
+  /** Requests per second allowed per shopper, per operator, per client IP and per partner (429 beyond). */
+  rateLimits: { userPerSec: number; operatorPerSec: number; ipPerSec: number; partnerPerSec: number };
   /** Open (not yet claimed) entries per user per sale; the entry route answers 409 beyond. */
   maxOpenEntriesPerUser: number;
   /** The partner's payment page; `{partnerId}` stands for the sale's partner. */
@@ -251,7 +257,12 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     paymentTokenKey: c.PAYMENT_TOKEN_KEY ?? DEV_PAYMENT_TOKEN_KEY,
     logLevel: c.LOG_LEVEL,
     reconciliationGraceMs: c.RECONCILIATION_GRACE_SECONDS * 1000,
-    rateLimits: { userPerSec: c.RATE_LIMIT_USER_PER_SEC, ipPerSec: c.RATE_LIMIT_IP_PER_SEC, partnerPerSec: c.RATE_LIMIT_PARTNER_PER_SEC },
+    rateLimits: {
+      userPerSec: c.RATE_LIMIT_USER_PER_SEC,
+      operatorPerSec: c.RATE_LIMIT_OPERATOR_PER_SEC,
+      ipPerSec: c.RATE_LIMIT_IP_PER_SEC,
+      partnerPerSec: c.RATE_LIMIT_PARTNER_PER_SEC,
+    },
     maxOpenEntriesPerUser: c.MAX_OPEN_ENTRIES_PER_USER,
     paymentPageUrl: c.PAYMENT_PAGE_URL,
     challengeMaxNumber: c.CHALLENGE_MAX_NUMBER,

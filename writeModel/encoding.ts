@@ -36,7 +36,8 @@ function foldRecordOf(event: StoreEvent): FoldRecord {
   const causationId = event.causationId ?? '';
   switch (event.type) {
     case 'SaleScheduled': {
-      const terms: Record<keyof typeof saleField, string> = {
+      // Every term is stored; the optional cap only when the sale has one (absent: the default).
+      const terms: Record<Exclude<keyof typeof saleField, 'maxOpenEntriesPerUser'>, string> & { maxOpenEntriesPerUser?: string } = {
         productId: event.productId,
         partnerId: event.partnerId,
         stock: str(event.stock),
@@ -50,6 +51,7 @@ function foldRecordOf(event: StoreEvent): FoldRecord {
         closed: flag.no,
         scheduledEventId: event.eventId,
         scheduledAt: occurredAt,
+        ...(typeof event.maxOpenEntriesPerUser === 'number' ? { maxOpenEntriesPerUser: str(event.maxOpenEntriesPerUser) } : {}),
       };
       const fields = Object.entries(terms).flatMap(([name, value]) => [saleField[name as keyof typeof saleField], value]);
       return { kind: foldKind.saleScheduled, saleId: event.saleId, stock: str(event.stock), terms: fields };

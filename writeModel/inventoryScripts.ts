@@ -126,9 +126,13 @@ export function createInventoryScripts(redis: Redis, topicPrefix: string) {
       await call('fsMarkPending', transactionId, String(quantity));
     },
 
-    async reserveEntry(e: { saleId: string; userId: string; transactionId: string; cap: number; now: number; keepMs: number }) {
-      const [ok, open] = (await call('fsReserveEntry', e.saleId, e.userId, e.transactionId, e.cap, e.now, e.keepMs)) as [number, number];
-      return { ok: ok === 1, open };
+    async reserveEntry(e: { saleId: string; userId: string; transactionId: string; defaultCap: number; now: number; keepMs: number }) {
+      const [ok, open, cap] = (await call('fsReserveEntry', e.saleId, e.userId, e.transactionId, e.defaultCap, e.now, e.keepMs)) as [
+        number,
+        number,
+        number,
+      ];
+      return { ok: ok === 1, open, cap };
     },
   };
 }

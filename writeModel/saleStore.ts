@@ -27,6 +27,8 @@ export type SaleView = {
   perUserLimit: number;
   reservationSeconds: number;
   challenge: 'pow' | 'none';
+  /** The sale's own cap on open entries per user; absent, the edge's configured default applies. */
+  maxOpenEntriesPerUser?: number;
 };
 
 export type TransactionStatus = 'entered' | 'pending' | 'granted' | 'rejected' | 'expired' | 'paid';
@@ -163,31 +165,33 @@ export function createSaleStore({ redis, topicPrefix }: { redis: Redis; topicPre
         perUserLimit: Number(t[S.perUserLimit]),
         reservationSeconds: Number(t[S.reservationSeconds]),
         challenge: t[S.challenge] === 'none' ? 'none' : 'pow',
+        ...(t[S.maxOpenEntriesPerUser] === undefined ? {} : { maxOpenEntriesPerUser: Number(t[S.maxOpenEntriesPerUser]) }),
       };
     },
 
     /**
      * The edge asks before it publishes an entry: let in (and counted as open until a claim
-     * follows it) while the user has fewer than `cap` open entries in the sale. The list is
-     * kept a day past the sale's end, then Redis drops it.
+     * follows it) while the user has fewer open entries in the sale than its cap: the sale's
+     * own (maxOpenEntriesPerUser) where it has one, else `defaultCap`. Answers the cap that
+     * applied. The list is kept a day past the sale's end, then Redis drops it.
      */
     async reserveEntry({
       saleId,
       userId,
       transactionId,
-      cap,
+      defaultCap,
       now,
       saleEndsAt,
     }: {
       saleId: string;
       userId: string;
       transactionId: string;
-      cap: number;
+      defaultCap: number;
       now: number;
       saleEndsAt: number;
-    }): Promise<{ ok: boolean; open: number }> {
+    }): Promise<{ ok: boolean; open: number; cap: number }> {
       const keepMs = Math.max(0, saleEndsAt - now) + OPEN_ENTRIES_KEPT_AFTER_SALE_MS;
-      return scripts.reserveEntry({ saleId, userId, transactionId, cap, now, keepMs });
+      return scripts.reserveEntry({ saleId, userId, transactionId, defaultCap, now, keepMs });
     },
 
     /** Idempotent; the edge calls it right after publishing EntryRecorded, so a claim can follow at once. */

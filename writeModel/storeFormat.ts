@@ -40,6 +40,11 @@ export const saleField = {
   perUserLimit: 'perUserLimit',
   reservationSeconds: 'reservationSeconds',
   challenge: 'challenge',
+  /**
+   * The sale's own cap on open entries per user; absent (a sale scheduled without one, or
+   * before SaleScheduled v2) the edge's configured MAX_OPEN_ENTRIES_PER_USER applies.
+   */
+  maxOpenEntriesPerUser: 'maxOpenEntriesPerUser',
   /** flag.yes once SaleClosed was folded. */
   closed: 'closed',
   scheduledEventId: 'scheduledEventId',

@@ -60,6 +60,7 @@ async function warmSale(platform: Platform, saleId: string, stock: number): Prom
         perUserLimit: 1,
         reservationSeconds: 4 * 3600,
         challenge: 'none',
+        maxOpenEntriesPerUser: null,
       },
     ]);
     const deadline = Date.now() + 60_000;

@@ -1,4 +1,4 @@
-// Anti-abuse: fixed one-second windows per client IP, per user (shopper or operator) and per
+// Anti-abuse: fixed one-second windows per client IP, per shopper, per operator and per
 // partner, counted in Redis so every api process shares the same counts. Beyond the limit:
 // 429 with Retry-After. Every request that reaches a store counts against its IP, whether or
 // not its token is good; a request with a good token counts against its user as well, in the
@@ -16,14 +16,18 @@ import { principalOf, requireOperator, requireUser } from './authMiddleware.js';
 import { HttpError, unavailable } from './errors.js';
 
 export type RateLimits = {
-  /** Counts the request against its client IP (operators' routes, before their own guard). */
+  /** Counts the request against its client IP alone. */
   perIp: RequestHandler;
   /**
    * A storefront user's guard: the token verified, then the IP and the user counted in one
    * Redis round trip (a bad token is counted against its IP alone, then refused with 401).
    */
   user(verify: TokenVerifier): RequestHandler;
-  /** The same for an operator's route: a token that is not an operator's counts against its IP alone (403). */
+  /**
+   * The same for an operator's route (products, sales, the reconciliation report), in the
+   * operator's own window (RATE_LIMIT_OPERATOR_PER_SEC), apart from any shopper's of the same
+   * `sub`: a token that is not an operator's counts against its IP alone (401 or 403).
+   */
   operator(verify: TokenVerifier): RequestHandler;
   /** Counts an authenticated partner's request: the refusal (429) beyond its limit, else undefined. */
   partner(partnerId: string): Promise<HttpError | undefined>;
@@ -48,18 +52,23 @@ type Consume = (numKeys: number, ...keysThenArgs: (string | number)[]) => Promis
 
 const defined = new WeakSet<Redis>();
 
-type Window = { scope: 'ip' | 'user' | 'partner'; id: string; limit: number };
+type Window = { scope: 'ip' | 'user' | 'operator' | 'partner'; id: string; limit: number };
+
+/** Whose requests a 429 says were too many. */
+const whose: Record<Window['scope'], string> = { ip: 'IP address', user: 'user', operator: 'operator', partner: 'partner' };
 
 export function createRateLimits({
   redis,
   topicPrefix,
   userPerSec,
+  operatorPerSec,
   ipPerSec,
   partnerPerSec,
 }: {
   redis: Redis;
   topicPrefix: string;
   userPerSec: number;
+  operatorPerSec: number;
   ipPerSec: number;
   partnerPerSec: number;
 }): RateLimits {
@@ -86,8 +95,7 @@ export function createRateLimits({
     const window = windows[over - 1];
     if (!window) return undefined;
     const retryAfter = String(Math.max(1, Math.ceil(msLeft / 1000)));
-    const what = { ip: 'IP address', user: 'user', partner: 'partner' }[window.scope];
-    return new HttpError(429, `too many requests from this ${what}`, undefined, { 'Retry-After': retryAfter });
+    return new HttpError(429, `too many requests from this ${whose[window.scope]}`, undefined, { 'Retry-After': retryAfter });
   }
 
   const ipWindow = (req: Parameters<RequestHandler>[0]): Window => ({
@@ -96,22 +104,22 @@ export function createRateLimits({
     limit: ipPerSec,
   });
 
-  /** The guard's verdict first; then its IP alone (refused) or its IP and user (let in) counted. */
-  function counting(authenticate: RequestHandler): RequestHandler {
+  /** The guard's verdict first; then its IP alone (refused) or its IP and principal (let in) counted. */
+  function counting(authenticate: RequestHandler, scope: 'user' | 'operator', limit: number): RequestHandler {
     return (req, res, next) =>
       authenticate(req, res, async (authError?: unknown) => {
         if (authError) {
           next((await count([ipWindow(req)])) ?? authError);
           return;
         }
-        next(await count([ipWindow(req), { scope: 'user', id: principalOf(res).userId, limit: userPerSec }]));
+        next(await count([ipWindow(req), { scope, id: principalOf(res).userId, limit }]));
       });
   }
 
   return {
     perIp: async (req, _res, next) => next(await count([ipWindow(req)])),
-    user: (verify) => counting(requireUser(verify)),
-    operator: (verify) => counting(requireOperator(verify)),
+    user: (verify) => counting(requireUser(verify), 'user', userPerSec),
+    operator: (verify) => counting(requireOperator(verify), 'operator', operatorPerSec),
     partner: (partnerId) => count([{ scope: 'partner', id: partnerId, limit: partnerPerSec }]),
   };
 }

@@ -54,7 +54,7 @@ export function createSaleEdgeRouters({
   return [
     createClaimsRouter({ ...common, store, publisher, challenges, metrics: createClaimMetrics(metrics) }),
     createProductsRouter({ db, verify, limits, knownPartners: new Set(config.partnerSecrets.keys()) }),
-    createOperatorSalesRouter({ ...common, db, store, publisher }),
+    createOperatorSalesRouter({ ...common, db, store, publisher, maxOpenEntriesPerUser: config.maxOpenEntriesPerUser }),
     createStorefrontSalesRouter({ ...common, store, publisher, challenges, maxOpenEntriesPerUser: config.maxOpenEntriesPerUser }),
     createRedirectRouter({
       ...common,

@@ -22,6 +22,13 @@ export const SaleScheduled = defineEvent('SaleScheduled', 'An operator scheduled
   { name: 'perUserLimit', type: 'int' },
   { name: 'reservationSeconds', type: 'int' },
   { name: 'challenge', type: { type: 'enum', name: 'SaleChallenge', symbols: ['pow', 'none'] } },
+  // v2. Null (and so every v1 sale) leaves the edge's configured default in force.
+  {
+    name: 'maxOpenEntriesPerUser',
+    type: ['null', 'int'],
+    default: null,
+    doc: 'Entries one user may hold in this sale without claiming with one of them; null: MAX_OPEN_ENTRIES_PER_USER.',
+  },
 ]);
 
 export const SaleClosed = defineEvent('SaleClosed', 'The sale stops taking claims (an operator closed it early).', [

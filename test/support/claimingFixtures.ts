@@ -26,6 +26,7 @@ export function saleScheduled(overrides: Partial<EventOf<'SaleScheduled'>> = {})
     perUserLimit: 2,
     reservationSeconds: 300,
     challenge: 'none',
+    maxOpenEntriesPerUser: null,
     ...overrides,
   };
 }

@@ -95,6 +95,7 @@ export function generateScenario(opts: ScenarioOptions): Scenario {
     perUserLimit: 2,
     reservationSeconds: reservationMs / 1000,
     challenge: 'none',
+    maxOpenEntriesPerUser: null,
   };
 
   // Faults on distinct transactions (so each is exactly one flag), the rest clean.

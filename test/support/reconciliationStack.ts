@@ -97,6 +97,7 @@ export function laterSale(at: number, partnerId = 'demo-pay'): EventOf<'SaleSche
     perUserLimit: 1,
     reservationSeconds: 60,
     challenge: 'none',
+    maxOpenEntriesPerUser: null,
   };
 }
 

@@ -26,6 +26,7 @@ export function sampleEvents(saleId = 'sale-1'): { [T in EventType]: EventOf<T> 
       perUserLimit: 1,
       reservationSeconds: 300,
       challenge: 'pow',
+      maxOpenEntriesPerUser: null,
     },
     SaleClosed: { type: 'SaleClosed', ...envelope(saleId), saleId, closedBy: 'operator-1' },
     ClaimGranted: {

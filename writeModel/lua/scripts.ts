@@ -235,16 +235,20 @@ return 1
 /**
  * The edge's cap on open entries, before it publishes an entry: a user's entries in a sale
  * that no claim has followed yet. Each costs a Kafka record kept for good and a hash here, so
- * one identity must not open them without end. ARGV: prefix, sale, user, tx, cap, now (ms),
- * keep (ms: how long the list outlives this call). Entries that were claimed (pending or
- * decided) leave the list; so does one whose hash never appeared within IN_FLIGHT_MS (its
- * publish failed). Returns {1, open entries with this one} when let in, else {0, open entries}.
- * The list holds at most the cap, so the walk over it is short.
+ * one identity must not open them without end. ARGV: prefix, sale, user, tx, default cap, now
+ * (ms), keep (ms: how long the list outlives this call). The cap is the sale's own term where
+ * it has one (SaleScheduled's maxOpenEntriesPerUser), read here rather than passed in so no
+ * cached view of the sale can loosen it; else the default (MAX_OPEN_ENTRIES_PER_USER).
+ * Entries that were claimed (pending or decided) leave the list; so does one whose hash never
+ * appeared within IN_FLIGHT_MS (its publish failed). Returns {1, open entries with this one,
+ * cap} when let in, else {0, open entries, cap}. The list holds at most the cap, so the walk
+ * over it is short.
  */
 const IN_FLIGHT_MS = 60_000;
 const reserveEntry = `
 local P, s, u, t = ARGV[1], ARGV[2], ARGV[3], ARGV[4]
-local cap, now, keep = tonumber(ARGV[5]), tonumber(ARGV[6]), tonumber(ARGV[7])
+local now, keep = tonumber(ARGV[6]), tonumber(ARGV[7])
+local cap = tonumber(redis.call('HGET', P .. '${K.sale}' .. s, '${S.maxOpenEntriesPerUser}')) or tonumber(ARGV[5])
 local k = P .. '${K.sale}' .. s .. '${K.openEntries}' .. u
 local listed = redis.call('ZRANGE', k, 0, -1, 'WITHSCORES')
 for i = 1, #listed, 2 do
@@ -254,10 +258,10 @@ for i = 1, #listed, 2 do
   if claimed or lost then redis.call('ZREM', k, listed[i]) end
 end
 local open = redis.call('ZCARD', k)
-if open >= cap then return {0, open} end
+if open >= cap then return {0, open, cap} end
 redis.call('ZADD', k, now, t)
 redis.call('PEXPIRE', k, keep)
-return {1, open + 1}
+return {1, open + 1, cap}
 `;
 
 /** The edge published a claim: the transaction reads pending until decided. ARGV: prefix, tx, quantity. */

@@ -4,7 +4,6 @@ import { Router } from 'express';
 import { z } from 'zod';
 import type { Db } from '../../../platform/postgres.js';
 import type { TokenVerifier } from '../auth.js';
-import { requireOperator } from '../authMiddleware.js';
 import { amountMinor, catalogId, currency } from '../inputs.js';
 import type { RateLimits } from '../rateLimit.js';
 import { parse } from '../validate.js';
@@ -32,7 +31,8 @@ export function createProductsRouter({
     .strict();
 
   const router = Router();
-  router.put('/products/:productId', limits.perIp, requireOperator(verify), async (req, res) => {
+  // Counted per IP and per operator, as the other operator routes.
+  router.put('/products/:productId', limits.operator(verify), async (req, res) => {
     const { productId } = parse(z.object({ productId: catalogId }).strict(), req.params);
     const product = { productId, ...parse(body, req.body) };
     const { created } = await upsertProduct(db, product);

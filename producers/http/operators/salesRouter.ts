@@ -5,11 +5,12 @@
 // the sale will appear: 202 says so instead of pretending. Close works the same way.
 import { Router, type Response } from 'express';
 import { z } from 'zod';
+import { OPEN_ENTRIES_CAP_MAX } from '../../../platform/config.js';
 import type { EventPublisher } from '../../../platform/kafka/publisher.js';
 import type { Logger } from '../../../platform/log.js';
 import type { Db } from '../../../platform/postgres.js';
 import type { TokenVerifier } from '../auth.js';
-import { principalOf, requireOperator } from '../authMiddleware.js';
+import { principalOf } from '../authMiddleware.js';
 import { envelope } from '../envelope.js';
 import { badRequest, conflict, notFound } from '../errors.js';
 import { amountMinor, catalogId, isoTime, saleParams } from '../inputs.js';
@@ -35,13 +36,19 @@ const scheduleBody = z
     perUserLimit: z.number().int().positive().max(MAX_STOCK),
     reservationSeconds: z.number().int().positive().max(MAX_RESERVATION_SECONDS),
     challenge: z.enum(['pow', 'none']).default('pow'),
+    // The sale's own cap on open entries per user; left out, MAX_OPEN_ENTRIES_PER_USER applies.
+    maxOpenEntriesPerUser: z.number().int().min(1).max(OPEN_ENTRIES_CAP_MAX).optional(),
   })
   .strict()
   .refine((b) => b.endsAt > b.startsAt, { path: ['endsAt'], message: 'must be after startsAt' })
   .refine((b) => b.endsAt > Date.now(), { path: ['endsAt'], message: 'must be in the future' });
 
-/** What the handlers use: the catalog in Postgres, the sale store in Redis, the publisher. */
-type SalesDeps = { db: Db; store: SaleStorePort; publisher: EventPublisher; log: Logger };
+/**
+ * What the handlers use: the catalog in Postgres, the sale store in Redis, the publisher, and
+ * the configured cap on open entries (MAX_OPEN_ENTRIES_PER_USER) the sale's view shows where
+ * the sale has none of its own.
+ */
+type SalesDeps = { db: Db; store: SaleStorePort; publisher: EventPublisher; log: Logger; maxOpenEntriesPerUser: number };
 
 export function createOperatorSalesRouter({
   db,
@@ -50,6 +57,7 @@ export function createOperatorSalesRouter({
   log,
   verify,
   limits,
+  maxOpenEntriesPerUser,
 }: {
   db: Db;
   store: SaleStorePort;
@@ -57,10 +65,12 @@ export function createOperatorSalesRouter({
   log: Logger;
   verify: TokenVerifier;
   limits: RateLimits;
+  maxOpenEntriesPerUser: number;
 }): Router {
-  const deps: SalesDeps = { db, store, publisher, log };
+  const deps: SalesDeps = { db, store, publisher, log, maxOpenEntriesPerUser };
   const router = Router();
-  const guards = [limits.perIp, requireOperator(verify)];
+  // Counted per IP and per operator, as the other operator routes: generous, for scripts.
+  const guards = [limits.operator(verify)];
   router.post('/sales', ...guards, (req, res) => scheduleSale(deps, req.body, res));
   router.post('/sales/:saleId/close', ...guards, (req, res) => closeSale(deps, req.params, res));
   return router;
@@ -79,7 +89,7 @@ async function waitForSale(store: SaleStorePort, saleId: string, ready: (sale: S
 }
 
 /** POST /sales */
-async function scheduleSale({ db, store, publisher, log }: SalesDeps, body: unknown, res: Response): Promise<void> {
+async function scheduleSale({ db, store, publisher, log, maxOpenEntriesPerUser }: SalesDeps, body: unknown, res: Response): Promise<void> {
   const input = parse(scheduleBody, body);
   const operator = principalOf(res).userId;
   const product = await findProduct(db, input.productId);
@@ -105,6 +115,7 @@ async function scheduleSale({ db, store, publisher, log }: SalesDeps, body: unkn
         perUserLimit: input.perUserLimit,
         reservationSeconds: input.reservationSeconds,
         challenge: input.challenge,
+        maxOpenEntriesPerUser: input.maxOpenEntriesPerUser ?? null,
       },
     ]);
   } catch (err) {
@@ -117,11 +128,11 @@ async function scheduleSale({ db, store, publisher, log }: SalesDeps, body: unkn
     res.status(202).json({ saleId: input.saleId, warmed: false, message: 'scheduled; the slot queue is still being warmed' });
     return;
   }
-  res.status(201).location(`/sales/${input.saleId}`).json(saleBody(sale));
+  res.status(201).location(`/sales/${input.saleId}`).json(saleBody(sale, maxOpenEntriesPerUser));
 }
 
 /** POST /sales/:saleId/close */
-async function closeSale({ db, store, publisher, log }: SalesDeps, params: unknown, res: Response): Promise<void> {
+async function closeSale({ db, store, publisher, log, maxOpenEntriesPerUser }: SalesDeps, params: unknown, res: Response): Promise<void> {
   const { saleId } = parse(saleParams, params);
   const current = await store.readSale(saleId, Date.now());
   if (!current) {
@@ -129,7 +140,7 @@ async function closeSale({ db, store, publisher, log }: SalesDeps, params: unkno
     throw notFound(`no sale ${saleId}`);
   }
   if (current.status === 'closed') {
-    res.status(200).json(saleBody(current));
+    res.status(200).json(saleBody(current, maxOpenEntriesPerUser));
     return;
   }
   await publisher.publish([{ type: 'SaleClosed', ...envelope(saleId), saleId, closedBy: principalOf(res).userId }]);
@@ -139,5 +150,5 @@ async function closeSale({ db, store, publisher, log }: SalesDeps, params: unkno
     res.status(202).json({ saleId, closed: false, message: 'closing; the sale stops taking claims once the projection applies it' });
     return;
   }
-  res.status(200).json(saleBody(sale));
+  res.status(200).json(saleBody(sale, maxOpenEntriesPerUser));
 }

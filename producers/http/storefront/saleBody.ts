@@ -2,7 +2,11 @@
 // ISO-8601 UTC, plus `challenge` so a client knows whether to fetch a proof of work first.
 import type { SaleView } from './saleStorePort.js';
 
-export function saleBody(sale: SaleView) {
+/**
+ * `defaultOpenEntriesCap` is MAX_OPEN_ENTRIES_PER_USER: the view shows the cap that applies to
+ * the sale, its own where it has one, so a shopper need not know the edge's configuration.
+ */
+export function saleBody(sale: SaleView, defaultOpenEntriesCap: number) {
   return {
     saleId: sale.saleId,
     productId: sale.productId,
@@ -13,6 +17,7 @@ export function saleBody(sale: SaleView) {
     startsAt: new Date(sale.startsAt).toISOString(),
     endsAt: new Date(sale.endsAt).toISOString(),
     perUserLimit: sale.perUserLimit,
+    maxOpenEntriesPerUser: sale.maxOpenEntriesPerUser ?? defaultOpenEntriesCap,
     challenge: sale.challenge,
   };
 }

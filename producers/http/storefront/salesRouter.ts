@@ -34,7 +34,7 @@ export function createStorefrontSalesRouter({
   log: Logger;
   verify: TokenVerifier;
   limits: RateLimits;
-  /** Entries a user may hold in a sale without claiming (MAX_OPEN_ENTRIES_PER_USER): 409 beyond. */
+  /** Entries a user may hold in a sale without claiming (MAX_OPEN_ENTRIES_PER_USER) unless the sale sets its own: 409 beyond. */
   maxOpenEntriesPerUser: number;
 }): Router {
   const router = Router();
@@ -48,7 +48,7 @@ export function createStorefrontSalesRouter({
 
   router.get('/sales/:saleId', ...guards, async (req, res) => {
     const { saleId } = parse(saleParams, req.params);
-    res.json(saleBody(await saleOr404(saleId, Date.now())));
+    res.json(saleBody(await saleOr404(saleId, Date.now()), maxOpenEntriesPerUser));
   });
 
   router.post('/sales/:saleId/entries', ...guards, async (req, res) => {
@@ -61,11 +61,18 @@ export function createStorefrontSalesRouter({
     if (sale.status === 'closed') throw conflict(`sale ${saleId} is closed`);
     const userId = principalOf(res).userId;
     const transactionId = crypto.randomUUID();
-    // Counted before anything is written: each entry is a Kafka record kept for good.
-    const cap = maxOpenEntriesPerUser;
-    const reserved = await store.reserveEntry({ saleId, userId, transactionId, cap, now, saleEndsAt: sale.endsAt });
+    // Counted before anything is written: each entry is a Kafka record kept for good. The
+    // store applies the sale's own cap where it has one, this default otherwise.
+    const reserved = await store.reserveEntry({
+      saleId,
+      userId,
+      transactionId,
+      defaultCap: maxOpenEntriesPerUser,
+      now,
+      saleEndsAt: sale.endsAt,
+    });
     if (!reserved.ok)
-      throw conflict(`${reserved.open} open entries of yours in sale ${saleId} already (at most ${cap}): claim with one of them`);
+      throw conflict(`${reserved.open} open entries of yours in sale ${saleId} already (at most ${reserved.cap}): claim with one of them`);
     await publisher.publish([{ type: 'EntryRecorded', ...envelope(transactionId, now), transactionId, saleId, userId }]);
     await store.recordEntry({ transactionId, saleId, userId });
     log.debug({ saleId, transactionId }, 'entry recorded');

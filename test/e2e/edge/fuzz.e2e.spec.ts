@@ -118,6 +118,7 @@ beforeAll(async () => {
   process.env.TEST_LOG_LEVEL ??= 'error';
   system = await startTestSystem('fuzz', undefined, {
     RATE_LIMIT_USER_PER_SEC: '1000000',
+    RATE_LIMIT_OPERATOR_PER_SEC: '1000000',
     RATE_LIMIT_IP_PER_SEC: '1000000',
     RATE_LIMIT_PARTNER_PER_SEC: '1000000',
     PARTNER_SECRETS: Object.entries(PARTNERS)

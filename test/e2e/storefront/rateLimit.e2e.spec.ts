@@ -1,13 +1,15 @@
-// Rate limits per user, per IP and per partner, counted in Redis: beyond them, 429 with
-// Retry-After, on every route that reaches a store (the sale routes, a transaction, the
-// reconciliation report, partner webhooks).
+// Rate limits per user, per operator, per IP and per partner, counted in Redis: beyond them,
+// 429 with Retry-After, on every route that reaches a store (the sale routes, a transaction,
+// the operator routes and the reconciliation report, partner webhooks).
 import crypto from 'node:crypto';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { signUserToken } from '../../../producers/http/auth.js';
 import { signWebhook } from '../../../producers/partners/signature.js';
 import { startTestSystem, type TestSystem } from '../../support/system.js';
 import { type Answer, client, storeReady, type Call } from './storefrontClient.js';
 
 const USER_PER_SEC = 3;
+const OPERATOR_PER_SEC = 3;
 const IP_PER_SEC = 8;
 const PARTNER_PER_SEC = 3;
 const PARTNER_SECRET = 'limits-partner-secret';
@@ -18,6 +20,7 @@ let call: Call;
 beforeAll(async () => {
   system = await startTestSystem('ratelimit', ['api', 'projections'], {
     RATE_LIMIT_USER_PER_SEC: String(USER_PER_SEC),
+    RATE_LIMIT_OPERATOR_PER_SEC: String(OPERATOR_PER_SEC),
     RATE_LIMIT_IP_PER_SEC: String(IP_PER_SEC),
     RATE_LIMIT_PARTNER_PER_SEC: String(PARTNER_PER_SEC),
     PARTNER_SECRETS: `demo-pay:${PARTNER_SECRET}`,
@@ -81,14 +84,44 @@ describe('rate limits beyond the sale routes', () => {
   it('limits the reconciliation report per operator and per IP', async () => {
     const operator = await system.operatorToken();
     const asOperator = await Promise.all(
-      Array.from({ length: USER_PER_SEC + 3 }, () => call('GET', '/reconciliation/sales/no-such-sale', { token: operator })),
+      Array.from({ length: OPERATOR_PER_SEC + 3 }, () => call('GET', '/reconciliation/sales/no-such-sale', { token: operator })),
     );
-    expect(limitedBy(asOperator, /user/).length).toBeGreaterThanOrEqual(1);
+    expect(limitedBy(asOperator, /operator/).length).toBeGreaterThanOrEqual(1);
     expect(asOperator.filter((a) => a.status !== 429).every((a) => a.status === 404)).toBe(true);
 
     await new Promise((r) => setTimeout(r, 1_100));
     const anonymous = await Promise.all(Array.from({ length: 30 }, () => call('GET', '/reconciliation/sales/no-such-sale')));
     expect(limitedBy(anonymous, /IP/).length).toBeGreaterThanOrEqual(30 - 2 * IP_PER_SEC);
+  });
+
+  it('limits the product and sale routes per operator, in one window across them, with Retry-After; a shopper of the same name is not held', async () => {
+    const operator = await signUserToken(system.platform.config, 'ops-script', { operator: true });
+    const product = { name: 'Limited sneaker', partnerId: 'demo-pay', priceMinor: 1999, currency: 'EUR' };
+    // What a set-up script sends: products, sales (this body is refused, 400, once let in), a close.
+    const requests = [
+      () => call('PUT', `/products/p-ops-${crypto.randomUUID()}`, { token: operator, body: product }),
+      () => call('POST', '/sales', { token: operator, body: { saleId: 'never-scheduled' } }),
+      () => call('POST', '/sales/no-such-sale/close', { token: operator }),
+    ];
+    const burst = await Promise.all(Array.from({ length: OPERATOR_PER_SEC + 3 }, (_, i) => requests[i % requests.length]!()));
+    const limited = limitedBy(burst, /operator/);
+    console.log(`${burst.length} operator requests in a second, limit ${OPERATOR_PER_SEC}: ${burst.map((a) => a.status).join(',')}`);
+    expect(limited).toHaveLength(burst.length - OPERATOR_PER_SEC);
+    expect(Number(limited[0]!.headers.get('retry-after'))).toBeGreaterThanOrEqual(1);
+    // Those let in got their ordinary answers.
+    expect(
+      burst
+        .filter((a) => a.status !== 429)
+        .map((a) => a.status)
+        .every((s) => [201, 400, 404].includes(s)),
+    ).toBe(true);
+    // The operator's window is the operator's: a shopper whose token has the same sub goes on.
+    const shopper = await system.userToken('ops-script');
+    expect((await call('GET', '/sales/some-sale', { token: shopper })).status).toBe(404);
+
+    // And the next window lets the operator in again.
+    await new Promise((r) => setTimeout(r, 1_100));
+    expect((await call('POST', '/sales/no-such-sale/close', { token: operator })).status).toBe(404);
   });
 
   it('limits webhooks per partner once signed, and an unsigned flood spends its IP’s budget, not the partner’s', async () => {

@@ -72,6 +72,7 @@ export async function scheduleSale(
     reservationSeconds: number;
     challenge: 'pow' | 'none';
     priceMinor: number;
+    maxOpenEntriesPerUser: number;
   }> = {},
 ): Promise<{ saleId: string; productId: string; answer: Answer }> {
   const productId = uniqueId('p');

@@ -1,5 +1,7 @@
 // The event catalog on the real registry and broker: every event round-trips, schemas
 // evolve only BACKWARD-compatibly, and a poison record is dead-lettered, not dropped.
+import fs from 'node:fs';
+import path from 'node:path';
 import { COMPATIBILITY, SchemaType } from '@kafkajs/confluent-schema-registry';
 import avro from 'avsc';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -8,6 +10,7 @@ import { createEventCodec, createSchemaRegistry } from '../../../platform/regist
 import type { FlashsaleEvent } from '../../../schemas/events/index.js';
 import { ClaimRequested } from '../../../schemas/events/storefront.js';
 import { subjectOf, topicName, topics } from '../../../schemas/topics.js';
+import { AVSC_DIR } from '../../../scripts/gen-avsc.js';
 import { openTestStack, type TestStack } from '../../support/realStack.js';
 import { allSampleEvents, sampleEvents } from '../../support/sampleEvents.js';
 import { waitFor } from '../../support/waitFor.js';
@@ -102,6 +105,16 @@ describe('the event catalog', () => {
     const newBytes = await registry.encode(id, { ...fields, channel: 'app' });
     expect(await stack.codec.decode(newBytes)).toEqual(old);
     expect(avro.Type.forSchema(evolved as avro.Schema).isValid({ ...fields, channel: 'app' })).toBe(true);
+  });
+
+  it('decodes a SaleScheduled written with v1 (before a sale had its own cap on open entries) as a sale without one', async () => {
+    const registry = createSchemaRegistry(stack.config.schemaRegistryUrl);
+    const subject = subjectOf(topicName(stack.prefix, 'sales'), 'SaleScheduled');
+    const v1 = fs.readFileSync(path.join(AVSC_DIR, 'SaleScheduled', 'v1.avsc'), 'utf8');
+    const { id } = await registry.register({ type: SchemaType.AVRO, schema: v1 }, { subject, compatibility: COMPATIBILITY.BACKWARD });
+    const { type: _type, maxOpenEntriesPerUser: _cap, ...v1Fields } = sampleEvents('sale-v1').SaleScheduled;
+    const decoded = await stack.codec.decode(await registry.encode(id, v1Fields));
+    expect(decoded).toEqual({ type: 'SaleScheduled', ...v1Fields, maxOpenEntriesPerUser: null });
   });
 
   it('moves a poison record to the dead-letter topic with its reason and bytes, and carries on', async () => {

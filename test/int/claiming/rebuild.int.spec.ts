@@ -68,6 +68,8 @@ describe('the store flushed mid-sale', () => {
       endsAt: now + 3_600_000,
       stock: 200,
       reservationSeconds: 600,
+      // A term of its own that only SaleScheduled v2 carries: the rebuild must restore it too.
+      maxOpenEntriesPerUser: 3,
     });
     await system.platform.publisher.publish([sale]);
     await waitFor(() => store.readSale(sale.saleId, Date.now()), { what: 'the sale pre-warmed' });
@@ -131,6 +133,7 @@ describe('the store flushed mid-sale', () => {
     const after = await dumpStore(system.platform.redis, system.prefix, ['ready']);
     expect(Object.keys(after).length).toBeGreaterThan(txs.length);
     expect(after).toEqual(before);
+    expect(await store.readSale(sale.saleId, Date.now())).toMatchObject({ maxOpenEntriesPerUser: 3 });
     expect(await store.readTransaction(txs[0]!)).toMatchObject({ saleId: sale.saleId, userId: entries[0]!.userId });
     console.info(
       `rebuild: ${txs.length} transactions, flushed when ${answeredAtFlush} were answered and half were not yet published; ` +

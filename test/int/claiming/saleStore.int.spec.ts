@@ -109,6 +109,28 @@ describe('the sale store', () => {
     expect(await store.awaitDecision(tx, 10_000)).toEqual(decision);
   });
 
+  it("counts open entries against the sale's own cap where its terms have one, else against the caller's default", async () => {
+    const capped = saleScheduled({ saleId: 'cap-own', endsAt: now + 3_600_000, maxOpenEntriesPerUser: 2 });
+    const uncapped = saleScheduled({ saleId: 'cap-default', endsAt: now + 3_600_000 });
+    await scripts.apply({ mode: 'direct' }, [{ event: capped }, { event: uncapped }]);
+    expect(await store.readSale('cap-own', now)).toMatchObject({ maxOpenEntriesPerUser: 2 });
+    expect(await store.readSale('cap-default', now)).not.toHaveProperty('maxOpenEntriesPerUser');
+
+    const enter = (saleId: string) =>
+      store.reserveEntry({ saleId, userId: 'u-cap', transactionId: crypto.randomUUID(), defaultCap: 4, now, saleEndsAt: now + 3_600_000 });
+    const own = [];
+    for (let i = 0; i < 3; i++) own.push(await enter('cap-own'));
+    expect(own).toEqual([
+      { ok: true, open: 1, cap: 2 },
+      { ok: true, open: 2, cap: 2 },
+      { ok: false, open: 2, cap: 2 },
+    ]);
+    const byDefault = [];
+    for (let i = 0; i < 5; i++) byDefault.push(await enter('cap-default'));
+    expect(byDefault.map((r) => r.ok)).toEqual([true, true, true, true, false]);
+    expect(byDefault.at(-1)).toEqual({ ok: false, open: 4, cap: 4 });
+  });
+
   it('refuses to describe a sale while the store is being rebuilt', async () => {
     await redis.del(keys.ready);
     try {

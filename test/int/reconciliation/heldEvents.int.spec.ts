@@ -23,6 +23,7 @@ const scheduled = (saleId: string, at: number): EventOf<'SaleScheduled'> => ({
   perUserLimit: 1,
   reservationSeconds: 60,
   challenge: 'none',
+  maxOpenEntriesPerUser: null,
 });
 const granted = (saleId: string, tx: string, at: number): EventOf<'ClaimGranted'> => ({
   type: 'ClaimGranted',

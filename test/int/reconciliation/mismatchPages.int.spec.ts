@@ -20,7 +20,7 @@ beforeAll(async () => {
   system = await startTestSystem('recon-pages', ['api', 'reconciliation'], {
     RECONCILIATION_GRACE_SECONDS: String(GRACE_SECONDS),
     // The pages are walked as fast as they answer: this test is about paging, not the operator's rate limit.
-    RATE_LIMIT_USER_PER_SEC: '1000',
+    RATE_LIMIT_OPERATOR_PER_SEC: '1000',
   });
   // 6 stream kinds × 20: more mismatches than one default page holds.
   s = generateScenario({ seed: 16, transactions: 400, faultsPerKind: 20, startAt: Date.now() + 10 * 60_000 });

@@ -7,6 +7,7 @@ import { render, versions } from '../../../scripts/gen-avsc.js';
 import { backwardIncompatibility } from '../../../schemas/compatibility.js';
 import { eventSchemas, eventTypes } from '../../../schemas/events/index.js';
 import { MismatchFlagged } from '../../../schemas/events/reconciliation.js';
+import { SaleScheduled } from '../../../schemas/events/sales.js';
 import { ClaimRequested } from '../../../schemas/events/storefront.js';
 
 describe('the schema history', () => {
@@ -59,5 +60,30 @@ describe('the schema history', () => {
     };
     const read = reader.fromBuffer(newer.toBuffer(record), reader.createResolver(newer)) as { kind: string };
     expect(read.kind).toBe(MismatchFlagged.fields.find((f) => f.name === 'kind')!.type.default);
+  });
+
+  it('reads a SaleScheduled v1 (before sales had their own cap on open entries) as a sale without one: null, the default applies', () => {
+    const [v1, v2] = versions('SaleScheduled').map((v) => avro.Type.forSchema(JSON.parse(fs.readFileSync(v.file, 'utf8')) as avro.Schema));
+    const written = {
+      eventId: 'sale-1',
+      occurredAt: 1,
+      correlationId: 'sale-1',
+      causationId: null,
+      saleId: 'sale-1',
+      productId: 'p-1',
+      partnerId: 'demo-pay',
+      stock: 5,
+      priceMinor: 1999,
+      currency: 'EUR',
+      startsAt: 2,
+      endsAt: 3,
+      perUserLimit: 2,
+      reservationSeconds: 300,
+      challenge: 'pow',
+    };
+    const read = v2!.fromBuffer(v1!.toBuffer(written), v2!.createResolver(v1!)) as Record<string, unknown>;
+    expect(read).toEqual({ ...written, maxOpenEntriesPerUser: null });
+    const reader = avro.Type.forSchema(SaleScheduled as unknown as avro.Schema);
+    expect(reader.fromBuffer(reader.toBuffer({ ...written, maxOpenEntriesPerUser: 2 }))).toMatchObject({ maxOpenEntriesPerUser: 2 });
   });
 });

@@ -26,6 +26,7 @@ const scheduled = (saleId = SALE, startsAt = T0, endsAt = T0 + 3_600_000): Event
   perUserLimit: 1,
   reservationSeconds: 120,
   challenge: 'none',
+  maxOpenEntriesPerUser: null,
 });
 const granted = (tx: string, at = T0, quantity = 1, amountMinor = 1000): EventOf<'ClaimGranted'> => ({
   type: 'ClaimGranted',
