@@ -15,7 +15,7 @@ import { createInventoryScripts, type Positioned } from './inventoryScripts.js';
 import { createInventoryMetrics } from './metrics.js';
 import { createInventoryRebuilder } from './rebuild.js';
 import { createSaleStore } from './saleStore.js';
-import { waitOutInfrastructure } from './transient.js';
+import { waitUnlessRecordsFault } from '../platform/errors.js';
 
 const CHUNK = 500;
 
@@ -65,7 +65,7 @@ export function createInventoryProjector({
   return {
     handle: (batch: Delivered[]) =>
       applyLive(batch.flatMap((d) => (isStoreEvent(d.event) ? [{ event: d.event, position: d.position }] : []))).catch((err: unknown) =>
-        waitOutInfrastructure(err, 'folding into the inventory store'),
+        waitUnlessRecordsFault(err, 'folding into the inventory store'),
       ),
     start: () => rebuilder.start(),
     stop: () => rebuilder.stop(),

@@ -6,7 +6,7 @@
 // transaction has exactly one decision on the topic (possibly more than one copy of it).
 // Each published chunk is then announced on the store's decisions channel for waiting requests.
 import type { DecisionEvent } from '../../domain/claiming/inventory.js';
-import { FlashsaleError } from '../../platform/errors.js';
+import { FlashsaleError, waitUnlessRecordsFault } from '../../platform/errors.js';
 import type { Delivered, Subscription } from '../../platform/kafka/consumerRunner.js';
 import type { EventPublisher } from '../../platform/kafka/publisher.js';
 import type { Logger } from '../../platform/log.js';
@@ -18,7 +18,6 @@ import { inventoryKeys } from '../../writeModel/keys.js';
 import { createInventoryMetrics } from '../../writeModel/metrics.js';
 import { createSaleStore, decisionView } from '../../writeModel/saleStore.js';
 import { decisionsMessage } from '../../writeModel/signals.js';
-import { waitOutInfrastructure } from '../../writeModel/transient.js';
 import { createWriterEpoch } from '../../writeModel/writerEpoch.js';
 
 /** A claim the edge should never have published (its quantity is not a positive integer): dead-lettered, never decided. */
@@ -63,7 +62,7 @@ export function createClaimDecider({
 
   return {
     async handle(batch: Delivered[]): Promise<void> {
-      await decideAndPublish(batch).catch((err: unknown) => waitOutInfrastructure(err, 'deciding claims'));
+      await decideAndPublish(batch).catch((err: unknown) => waitUnlessRecordsFault(err, 'deciding claims'));
     },
     close: () => store.close(),
   };

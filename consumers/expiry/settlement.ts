@@ -5,6 +5,7 @@
 // partner that is not the sale's own changes nothing here; reconciliation flags it
 // (late_payment, unknown_transaction, duplicate_payment, wrong_partner).
 // Published before the offset commit; a redelivered payment gets the same settlement again.
+import { waitUnlessRecordsFault } from '../../platform/errors.js';
 import type { Delivered, Subscription } from '../../platform/kafka/consumerRunner.js';
 import type { EventPublisher } from '../../platform/kafka/publisher.js';
 import type { Logger } from '../../platform/log.js';
@@ -14,7 +15,6 @@ import type { EventOf } from '../../schemas/events/index.js';
 import { createInventoryScripts } from '../../writeModel/inventoryScripts.js';
 import { createInventoryMetrics } from '../../writeModel/metrics.js';
 import { createSaleStore } from '../../writeModel/saleStore.js';
-import { waitOutInfrastructure } from '../../writeModel/transient.js';
 import { createWriterEpoch } from '../../writeModel/writerEpoch.js';
 
 type Settlement = EventOf<'ReservationSettled'>;
@@ -43,7 +43,7 @@ export function createSettlementHandler({
   const writer = createWriterEpoch<Settlement>({ scripts, waitUntilReady: store.waitUntilReady });
 
   return {
-    handle: (batch: Delivered[]) => settle(batch).catch((err: unknown) => waitOutInfrastructure(err, 'settling payments')),
+    handle: (batch: Delivered[]) => settle(batch).catch((err: unknown) => waitUnlessRecordsFault(err, 'settling payments')),
     close: () => store.close(),
   };
 

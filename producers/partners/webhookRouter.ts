@@ -6,23 +6,13 @@
 import { type Request, Router } from 'express';
 import { Counter, type Registry } from 'prom-client';
 import { partnerReportSchema, toPartnerEvent } from '../../domain/partners/partnerReport.js';
-import { type EventPublisher, PublishTimeoutError } from '../../platform/kafka/publisher.js';
+import type { EventPublisher } from '../../platform/kafka/publisher.js';
 import type { Logger } from '../../platform/log.js';
 import { badRequest, type HttpError, unauthorized, unavailable } from '../http/errors.js';
 import type { RateLimits } from '../http/rateLimit.js';
 import { parse } from '../http/validate.js';
 import { SIGNATURE_HEADER, verifyWebhookSignature } from './signature.js';
 import type { WebhookDedupe } from './webhookDedupe.js';
-
-// The publisher bounds every publish itself (PUBLISH_TIMEOUT_MS); this bound is the partner's
-// patience, which a test or a slow partner may set shorter.
-function withTimeout(work: Promise<void>, ms: number): Promise<void> {
-  let timer: NodeJS.Timeout | undefined;
-  const timeout = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new PublishTimeoutError(`Kafka did not acknowledge within ${ms} ms`)), ms);
-  });
-  return Promise.race([work, timeout]).finally(() => clearTimeout(timer));
-}
 
 function webhookCounter(metrics: Registry): Counter<'partner' | 'outcome'> {
   const name = 'flashsale_partner_webhooks_total';
@@ -47,7 +37,6 @@ export function createPartnerWebhookRouter({
   log,
   metrics,
   now = Date.now,
-  publishTimeoutMs = 5_000,
 }: {
   partnerSecrets: ReadonlyMap<string, readonly string[]>;
   publisher: Pick<EventPublisher, 'publish'>;
@@ -57,8 +46,6 @@ export function createPartnerWebhookRouter({
   log: Logger;
   metrics: Registry;
   now?: () => number;
-  /** Bounds the wait for Kafka's acknowledgement: a partner waiting longer would time out and retry anyway. */
-  publishTimeoutMs?: number;
 }): Router {
   const counted = webhookCounter(metrics);
   const router = Router();
@@ -89,7 +76,7 @@ export function createPartnerWebhookRouter({
     const ids = { partnerId, partnerEventId: report.eventId, transactionId: report.transactionId, type: report.type };
     let outcome;
     try {
-      outcome = await dedupe.once(event.eventId, () => withTimeout(publisher.publish([event]), publishTimeoutMs));
+      outcome = await dedupe.once(event.eventId, () => publisher.publish([event]));
     } catch (err) {
       counted.inc({ partner: partnerId, outcome: 'unavailable' });
       log.error({ ...ids, err: (err as Error).message }, 'webhook not recorded: answering 503 so the partner retries');

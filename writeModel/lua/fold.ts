@@ -28,10 +28,6 @@ local function fmt(n) return string.format('%.0f', n) end
 local function txKey(t) return P .. '${K.transaction}' .. t end
 local function saleKey(s) return P .. '${K.sale}' .. s end
 
--- Sets the transaction hash's expiry once, from its sale's end (see TX_KEPT_AFTER_SALE_MS):
--- only where none is set yet. Folded before its sale's terms (a rebuild reads the entries and
--- sales topics in no common order), the transaction waits in the sale's untimed set, and the
--- sale's schedule sets the expiry of every one waiting there.
 -- A sale's end and the clock, read once per script run: a batch folds many transactions of
 -- few sales (a rebuild's batches hold thousands), and a sale's end never changes once known.
 local saleEnds = {}
@@ -52,15 +48,18 @@ local function clockMs()
   return nowMs
 end
 
+-- Sets the transaction hash's expiry once, from its sale's end (see TX_KEPT_AFTER_SALE_MS):
+-- NX leaves an expiry already set alone, in the same call (Redis 7). Folded before its sale's
+-- terms (a rebuild reads the entries and sales topics in no common order), the transaction
+-- waits in the sale's untimed set, and the sale's schedule sets the expiry of every one
+-- waiting there; no transaction of a sale has an expiry before its terms are known.
 local function keepUntilSaleOver(t, s)
-  local k = txKey(t)
-  if redis.call('PTTL', k) ~= -1 then return end
   local ends = saleEnd(s)
   if not ends then
     redis.call('SADD', saleKey(s) .. '${K.untimed}', t)
     return
   end
-  redis.call('PEXPIREAT', k, fmt(math.max(ends + ${TX_KEPT_AFTER_SALE_MS}, clockMs() + ${TX_KEPT_AT_LEAST_MS})))
+  redis.call('PEXPIREAT', txKey(t), fmt(math.max(ends + ${TX_KEPT_AFTER_SALE_MS}, clockMs() + ${TX_KEPT_AT_LEAST_MS})), 'NX')
 end
 
 local function applySchedule(s, fields, stock)
@@ -189,9 +188,8 @@ end
 -- costs one tail fold of the events since the store's positions, idempotent, never a wrong
 -- answer.
 local function serverRun()
-  local run = string.match(redis.call('INFO', 'server'), 'run_id:(%w+)')
-  local replication = string.match(redis.call('INFO', 'replication'), 'master_replid:(%w+)')
-  return run .. ':' .. replication
+  local info = redis.call('INFO', 'server', 'replication') -- both sections in one call (Redis 7)
+  return string.match(info, 'run_id:(%w+)') .. ':' .. string.match(info, 'master_replid:(%w+)')
 end
 
 -- Whether the state is complete here and now. A server restarted from a snapshot or an AOF,

@@ -4,7 +4,7 @@
 import crypto from 'node:crypto';
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startOwnRedis, type OwnRedis } from '../../support/faults/ownServers.js';
+import { startOwnRedis, type OwnRedis } from '../../support/faults/ownRedis.js';
 import { startTestSystem, type TestSystem } from '../../support/system.js';
 import { client, scheduleSale, storeReady, type Answer, type Call } from '../storefront/storefrontClient.js';
 
@@ -16,7 +16,7 @@ let saleId: string;
 let transactionId: string;
 
 beforeAll(async () => {
-  redis = await startOwnRedis();
+  redis = await startOwnRedis({ persistence: 'none' });
   system = await startTestSystem('redis-away', ['api', 'claims', 'projections'], { REDIS_URL: redis.url });
   call = client(system);
   await storeReady(system);
@@ -28,7 +28,7 @@ beforeAll(async () => {
 });
 afterAll(async () => {
   await system?.stop().catch(() => undefined);
-  await redis?.remove();
+  await redis?.stop();
 });
 
 /** Every sale-facing call a shopper makes, timed. */
@@ -84,7 +84,7 @@ describe('Redis out of memory (maxmemory, noeviction)', () => {
 
 describe('Redis stopped', () => {
   it('answers 503 with Retry-After on every sale route and the transactions route, within the deadline', async () => {
-    await redis.stop();
+    await redis.kill();
     const answers = await shopperCalls();
     console.info(`Redis stopped: ${answers.map((a) => `${a.what} ${a.answer.status} in ${Math.round(a.ms)} ms`).join(', ')}`);
     expectAllUnavailable(answers);

@@ -210,6 +210,7 @@ describe('partner webhooks', () => {
         kafka,
         codec: createEventCodec({ registry: createSchemaRegistry(config.schemaRegistryUrl), topicPrefix: ghost }),
         topicPrefix: ghost,
+        publishTimeoutMs: 1_500,
       });
       closePublisher = () => publisher.disconnect();
       const router = createPartnerWebhookRouter({
@@ -220,7 +221,6 @@ describe('partner webhooks', () => {
         limits: createRateLimits({ redis, topicPrefix: system.prefix, ...config.rateLimits }),
         log,
         metrics,
-        publishTimeoutMs: 1_500,
       });
       const app = createHttpApp({ log, routers: [router], readiness: async () => ({ ready: false, parts: {} }) });
       server = await new Promise((resolve) => {

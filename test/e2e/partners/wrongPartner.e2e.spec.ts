@@ -7,9 +7,8 @@
 // same run, is settled as usual.
 import crypto from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { readTopicRange } from '../../../platform/kafka/topicReader.js';
 import { signWebhook } from '../../../producers/partners/signature.js';
-import type { FlashsaleEvent } from '../../../schemas/events/index.js';
+import { readSalesTopic } from '../../support/faults/checkers.js';
 import { startTestSystem, type TestSystem } from '../../support/system.js';
 import { waitFor } from '../../support/waitFor.js';
 import { type Call, client, scheduleSale, storeReady } from '../storefront/storefrontClient.js';
@@ -48,19 +47,6 @@ async function pay(partnerId: keyof typeof SECRETS, transactionId: string, amoun
     rawBody: raw,
     headers: { 'Flashsale-Signature': signWebhook(SECRETS[partnerId], raw) },
   });
-}
-
-async function sales(): Promise<FlashsaleEvent[]> {
-  const events: FlashsaleEvent[] = [];
-  const { kafka, codec } = system.platform;
-  await readTopicRange({
-    kafka,
-    codec,
-    topicPrefix: system.prefix,
-    topics: ['sales'],
-    onBatch: (b) => void events.push(...b.map((d) => d.event)),
-  });
-  return events;
 }
 
 describe("a payment from a partner that is not the sale's", () => {
@@ -122,7 +108,7 @@ describe("a payment from a partner that is not the sale's", () => {
     for (const [tx, statuses] of seen) expect([...statuses], `transaction ${tx}`).not.toContain('paid');
 
     // On the sales topic: the honest payment settled; the other partner's released, never settled.
-    const onSales = await sales();
+    const onSales = await readSalesTopic({ ...system.platform, topicPrefix: system.prefix });
     const endingOf = (tx: string) => onSales.filter((e) => 'transactionId' in e && e.transactionId === tx).map((e) => e.type);
     expect(endingOf(honest.transactionId)).toContain('ReservationSettled');
     for (const victim of [redirected, unredirected]) {

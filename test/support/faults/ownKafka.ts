@@ -6,7 +6,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { kafkaAnswers, kafkaCommand, type KafkaNode } from '../../../stack/kafka.js';
 import { waitFor } from '../waitFor.js';
-import { freePort } from './ownServers.js';
+import { freePort } from './ports.js';
 
 export type OwnKafka = { brokers: string; stop(): Promise<void>; start(): Promise<void>; remove(): Promise<void> };
 

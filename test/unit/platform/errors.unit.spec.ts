@@ -2,7 +2,6 @@ import { describe, expect, it } from 'vitest';
 import { classifyFailure, isRetriable, NotReadyError, StoreNotReadyError, waitUnlessRecordsFault } from '../../../platform/errors.js';
 import { SchemaRegistryUnavailableError, UndecodableRecordError } from '../../../platform/registry/codec.js';
 import { MalformedClaimError } from '../../../consumers/claims/decisionMaker.js';
-import { waitOutInfrastructure } from '../../../writeModel/transient.js';
 
 function replyError(message: string): Error {
   const err = new Error(message);
@@ -159,16 +158,16 @@ describe('a read model waiting out everything that is not the records’ fault',
 
 describe('a store writer waiting out its infrastructure', () => {
   it('waits out Redis or Kafka unreachable, or Redis refusing writes, as NotReadyError', () => {
-    const err = thrownBy(() => waitOutInfrastructure(new Error('Connection is closed.'), 'deciding claims'));
+    const err = thrownBy(() => waitUnlessRecordsFault(new Error('Connection is closed.'), 'deciding claims'));
     expect(err).toBeInstanceOf(NotReadyError);
     expect((err as Error).message).toBe('deciding claims: Connection is closed.');
-    expect(thrownBy(() => waitOutInfrastructure(replyError('OOM command not allowed'), 'deciding claims'))).toBeInstanceOf(NotReadyError);
+    expect(thrownBy(() => waitUnlessRecordsFault(replyError('OOM command not allowed'), 'deciding claims'))).toBeInstanceOf(NotReadyError);
   });
 
   it('passes the record’s own faults through, to be dead-lettered after the runner’s retries', () => {
     const script = replyError('ERR bad argument');
-    expect(thrownBy(() => waitOutInfrastructure(script, 'deciding claims'))).toBe(script);
+    expect(thrownBy(() => waitUnlessRecordsFault(script, 'deciding claims'))).toBe(script);
     const malformed = new MalformedClaimError('quantity 0');
-    expect(thrownBy(() => waitOutInfrastructure(malformed, 'deciding claims'))).toBe(malformed);
+    expect(thrownBy(() => waitUnlessRecordsFault(malformed, 'deciding claims'))).toBe(malformed);
   });
 });
