@@ -142,7 +142,7 @@ export function kafkaCluster(spec: ClusterSpec): KafkaCluster {
     kill,
     // A node still running is killed (-9) first: restart means "from a cold process".
     async restart(id) {
-      const timeoutMs = spec.restartTimeoutMs ?? 60_000;
+      const timeoutMs = spec.restartTimeoutMs ?? 120_000;
       await kill(id);
       spawnNode(nodeOf(id), nodes, heap, clusterIdFile);
       await waitUntil(() => answering(id), timeoutMs, `Kafka node ${id} after its restart`);

@@ -25,7 +25,7 @@ export type ClusterSpec = {
   proxied?: boolean | ProxiedPorts;
   /** Where each node keeps its files, when not root/node-i (the stack's single node keeps its older layout). */
   layout?: (nodeId: number) => NodeDirs;
-  /** Bounded waits, in ms: start (every node answers) and restart (back in the ISR). */
+  /** Bounded waits, in ms: start (every node answers; default 120 s) and restart (answers, then back in the ISR; default 120 s each: on two loaded cores a restart took 45 s). */
   startTimeoutMs?: number;
   restartTimeoutMs?: number;
   /** How long stop() waits after SIGTERM before SIGKILL (default 30 s). */
