@@ -2,6 +2,7 @@
 // keeps every acknowledged write through a kill -9 of the partition's leader: acks=all with
 // min.insync.replicas 2 means two copies had it before the producer heard yes.
 import fs from 'node:fs';
+import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { Kafka, logLevel } from 'kafkajs';
@@ -25,7 +26,8 @@ beforeAll(async () => {
   root = fs.mkdtempSync(path.join(os.tmpdir(), 'flashsale-cluster-'));
   cluster = kafkaCluster({
     nodes: 3,
-    firstPort: await freePortRange(6),
+    firstPort: await freePortRange(6, [100, 200]),
+    proxied: true,
     root,
     heap: '384m',
     stopTimeoutMs: 15_000,
@@ -45,7 +47,40 @@ afterAll(async () => {
   if (root) fs.rmSync(root, { recursive: true, force: true });
 });
 
+/** The simplest proxy a fault suite would run: each advertised port forwards to its listener. */
+function forward(routes: { from: number; to: number }[]) {
+  let connections = 0;
+  const servers = routes.map((r) =>
+    net
+      .createServer((client) => {
+        connections++;
+        const upstream = net.connect(r.to, '127.0.0.1');
+        client.pipe(upstream).on('error', () => upstream.destroy());
+        upstream.pipe(client).on('error', () => client.destroy());
+        client.on('error', () => upstream.destroy());
+        upstream.on('error', () => client.destroy());
+      })
+      .listen(r.from, '127.0.0.1'),
+  );
+  return { connections: () => connections, close: () => servers.forEach((s) => s.close()) };
+}
+
 describe('a three-node Kafka cluster', () => {
+  it('hands a client of the proxied listener only the proxy addresses', async () => {
+    const proxy = forward(cluster.proxyRoutes);
+    const viaProxy = new Kafka({ clientId: 'cluster-proxied', brokers: cluster.proxiedBrokers, logLevel: logLevel.NOTHING });
+    const admin = viaProxy.admin();
+    try {
+      await admin.connect();
+      const { brokers } = await admin.describeCluster();
+      expect(brokers.map((b) => `${b.host}:${b.port}`).sort()).toEqual([...cluster.proxiedBrokers].sort());
+      expect(proxy.connections()).toBeGreaterThan(0);
+    } finally {
+      await admin.disconnect();
+      proxy.close();
+    }
+  }, 60_000);
+
   it('creates the catalog topics with replication factor 3 and min.insync.replicas 2', async () => {
     const admin = kafka.admin();
     await admin.connect();
