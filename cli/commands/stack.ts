@@ -46,7 +46,8 @@ export function registerStackCommands(program: Command): void {
 function printStatus(parts: Awaited<ReturnType<typeof stackStatus>>): void {
   for (const p of parts) {
     const state = p.healthy ? 'healthy' : 'DOWN';
-    const extras = [p.pid === undefined ? '' : `pid ${p.pid}`, p.note ?? '', p.startedByUs ? '(started by flashsale)' : ''].filter(Boolean);
-    console.log(`${p.part.padEnd(9)} ${state.padEnd(8)} ${p.address}${extras.length ? `  ${extras.join(', ')}` : ''}`);
+    const facts = [p.pid === undefined ? '' : `pid ${p.pid}`, p.note ?? ''].filter(Boolean).join(', ');
+    const extras = [facts, p.startedByUs ? '(started by flashsale)' : ''].filter(Boolean).join(' ');
+    console.log(`${p.part.padEnd(9)} ${state.padEnd(8)} ${p.address}${extras ? `  ${extras}` : ''}`);
   }
 }
