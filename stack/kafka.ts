@@ -11,7 +11,25 @@ export const KAFKA_PORT = 9092;
 const CONTROLLER_PORT = 9093;
 
 /** Where a broker listens and keeps its data and logs: the stack's own by default; a fault test passes its own. */
-export type KafkaNode = { port: number; controllerPort: number; dataDir: string; stateDir: string; logsDir: string };
+export type KafkaNode = {
+  port: number;
+  controllerPort: number;
+  dataDir: string;
+  stateDir: string;
+  logsDir: string;
+  /** Client listeners beside the PLAINTEXT one (which brokers and readiness checks keep using): a test of TLS or SASL. */
+  secureListeners?: SecureListener[];
+  /** SCRAM users written into the storage when it is formatted (Kafka's `--add-scram`), e.g. `SCRAM-SHA-512=[name=u,password=p]`. */
+  scramUsers?: string[];
+};
+
+/** One more listener: its name, protocol, port and `listener.name.<name>.*` settings (TLS stores, SASL mechanisms, JAAS). */
+export type SecureListener = {
+  name: string;
+  protocol: 'SSL' | 'SASL_SSL' | 'SASL_PLAINTEXT';
+  port: number;
+  settings: Record<string, string>;
+};
 
 const stackNode: KafkaNode = {
   port: KAFKA_PORT,
@@ -22,15 +40,18 @@ const stackNode: KafkaNode = {
 };
 
 function serverProperties(node: KafkaNode): string {
+  const extra = node.secureListeners ?? [];
+  const clients = [`PLAINTEXT://127.0.0.1:${node.port}`, ...extra.map((l) => `${l.name}://127.0.0.1:${l.port}`)];
   return [
     'process.roles=broker,controller',
     'node.id=1',
     `controller.quorum.voters=1@127.0.0.1:${node.controllerPort}`,
-    `listeners=PLAINTEXT://127.0.0.1:${node.port},CONTROLLER://127.0.0.1:${node.controllerPort}`,
-    `advertised.listeners=PLAINTEXT://127.0.0.1:${node.port}`,
+    `listeners=${[...clients, `CONTROLLER://127.0.0.1:${node.controllerPort}`].join(',')}`,
+    `advertised.listeners=${clients.join(',')}`,
     'controller.listener.names=CONTROLLER',
     'inter.broker.listener.name=PLAINTEXT',
-    'listener.security.protocol.map=PLAINTEXT:PLAINTEXT,CONTROLLER:PLAINTEXT',
+    `listener.security.protocol.map=${['PLAINTEXT:PLAINTEXT', 'CONTROLLER:PLAINTEXT', ...extra.map((l) => `${l.name}:${l.protocol}`)].join(',')}`,
+    ...extra.flatMap((l) => Object.entries(l.settings).map(([key, value]) => `listener.name.${l.name.toLowerCase()}.${key}=${value}`)),
     `log.dirs=${node.dataDir}`,
     'num.partitions=1',
     // One node: every internal topic must accept a replication factor of 1, or kafkajs
@@ -89,7 +110,8 @@ export function kafkaCommand(node: KafkaNode = stackNode, heap = '768m'): string
     // First start: format the storage with a fresh cluster id (22 chars of base64url, as Kafka's own).
     const clusterId = crypto.randomBytes(16).toString('base64url');
     // `--cluster-id=` form: one id in 64 starts with '-', which argparse would take for a flag.
-    run('java', [...jvm, 'kafka.tools.StorageTool', 'format', `--cluster-id=${clusterId}`, '-c', props]);
+    const scram = (node.scramUsers ?? []).flatMap((user) => ['--add-scram', user]);
+    run('java', [...jvm, 'kafka.tools.StorageTool', 'format', `--cluster-id=${clusterId}`, '-c', props, ...scram]);
   }
   return [...jvm, 'kafka.Kafka', props];
 }
