@@ -90,12 +90,20 @@ module.exports = {
       from: { path: '^', pathNot: '^(bin|cli)/' },
       to: { path: '^cli/' },
     },
+    {
+      name: 'shipped-code-imports-no-dev-dependency',
+      comment:
+        'What the image ships (all but test/, bench/ and scripts/) runs after `npm ci --omit=dev`: a devDependency (tsx, autocannon, vitest...) imported there is missing in production. Type-only imports vanish when compiled. bin/ loads tsx only when it is installed (development).',
+      severity: 'error',
+      from: { path: '^(cli|stack|platform|schemas|domain|producers|consumers|projections|writeModel|runtime|demo)/' },
+      to: { dependencyTypes: ['npm-dev'], dependencyTypesNot: ['type-only'] },
+    },
     ...directionRules,
   ],
   options: {
     doNotFollow: { path: 'node_modules' },
     tsPreCompilationDeps: true,
     tsConfig: { fileName: 'tsconfig.json' },
-    exclude: { path: '(node_modules|stack/\\.cache)' },
+    exclude: { path: 'stack/\\.cache' },
   },
 };

@@ -4,6 +4,7 @@
 import { isIP } from 'node:net';
 import crypto from 'node:crypto';
 import { z } from 'zod';
+import { blankIsUnset, connectionRefusal, connectionsOf, connectionWarnings, connectionsSchema, type Connections } from './connections.js';
 import { FlashsaleError } from './errors.js';
 
 const DEV_AUTH_SECRET = 'flashsale-dev-auth-secret-do-not-use-in-production';
@@ -79,8 +80,6 @@ const trustedProxies = z.string().transform((raw, ctx): string[] | number => {
   }
   return entries;
 });
-// Unset and empty mean the same for the identity settings: Compose passes `${VAR:-}` as "".
-const blankIsUnset = <T extends z.ZodTypeAny>(inner: T) => z.preprocess((v) => (v === '' ? undefined : v), inner);
 
 // A PEM public key (SPKI or an X.509 certificate), as an identity provider publishes it;
 // `\n` written out (as one-line environment files need) stands for a newline.
@@ -98,72 +97,74 @@ const publicKeyPem = z
 /** The highest cap on open entries per user per sale, configured (MAX_OPEN_ENTRIES_PER_USER) or a sale's own. */
 export const OPEN_ENTRIES_CAP_MAX = 1000;
 
-const schema = z.object({
-  // `production` turns the development defaults from warnings into refusals (productionRefusal).
-  NODE_ENV: z.string().default(''),
-  KAFKA_BROKERS: z.string().default(`127.0.0.1:${LOCAL_KAFKA_PORT}`),
-  SCHEMA_REGISTRY_URL: z.string().url().default(`http://127.0.0.1:${LOCAL_REGISTRY_PORT}/apis/ccompat/v7`),
-  REDIS_URL: z.string().default('redis://127.0.0.1:6379'),
-  DATABASE_URL: z.string().default('postgres://postgres@127.0.0.1:5432/flashsale'),
-  PORT: z.coerce.number().int().min(0).max(65535).default(3000),
-  // Loopback only by default: a proxy on the same host. Behind a load balancer, name it, or
-  // every shopper shares the balancer's address and so one rate-limit bucket.
-  TRUSTED_PROXIES: trustedProxies.default('loopback'),
-  // Metrics, liveness and readiness for operators' tooling, in every process; 0 = any free port.
-  OPS_PORT: z.coerce.number().int().min(0).max(65535).default(9464),
-  TOPIC_PREFIX: z
-    .string()
-    .regex(/^[A-Za-z0-9._-]*$/, 'letters, digits, ".", "_" and "-" only')
-    .default(''),
-  AUTH_SECRET: z.string().min(16).optional(),
-  PARTNER_SECRETS: partnerSecrets.default(DEV_PARTNER_SECRETS),
-  PAYMENT_TOKEN_KEY: z.string().min(16).optional(),
-  // Tokens from an identity provider: its keys as a JWKS URL or one PEM public key (RS256 or
-  // ES256). Neither set: HS256 tokens signed with AUTH_SECRET, the local way (flashsale token).
-  AUTH_JWKS_URL: blankIsUnset(z.string().url().optional()),
-  AUTH_PUBLIC_KEY: blankIsUnset(publicKeyPem.optional()),
-  AUTH_ISSUER: blankIsUnset(z.string().default('flashsale')),
-  // Shoppers and operators are told apart by the audience their token was issued for.
-  AUTH_AUDIENCE: blankIsUnset(z.string().default('flashsale-storefront')),
-  AUTH_OPERATOR_AUDIENCE: blankIsUnset(z.string().default('flashsale-operators')),
-  // Older tokens (by `iat`) are refused whatever their `exp`: a leaked token has a bounded life.
-  AUTH_MAX_TOKEN_AGE_SECONDS: blankIsUnset(
-    z.coerce
-      .number()
-      .int()
-      .min(60)
-      .max(7 * 24 * 3600)
-      .default(3600),
-  ),
-  LOG_LEVEL: z.enum(['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent']).default('info'),
-  RECONCILIATION_GRACE_SECONDS: z.coerce.number().int().min(0).default(60),
-  // Generous by default: the demo and the bench send whole crowds from one IP.
-  RATE_LIMIT_USER_PER_SEC: z.coerce.number().int().positive().default(20),
-  // Per operator on the operator routes (products, sales, reconciliation): generous, so a
-  // script that sets up many products and sales goes through; a runaway one is still held.
-  RATE_LIMIT_OPERATOR_PER_SEC: z.coerce.number().int().positive().default(100),
-  RATE_LIMIT_IP_PER_SEC: z.coerce.number().int().positive().default(2000),
-  // Per partner, counted once the signature holds: a partner's webhooks come one per payment or refund.
-  RATE_LIMIT_PARTNER_PER_SEC: z.coerce.number().int().positive().default(1000),
-  // Entries one user may hold in one sale before claiming with one of them (409 beyond): a
-  // shopper needs one; each entry is a Kafka record kept for good.
-  MAX_OPEN_ENTRIES_PER_USER: z.coerce.number().int().min(1).max(OPEN_ENTRIES_CAP_MAX).default(5),
-  // `{partnerId}` is replaced by the sale's partner; the token travels as `?token=`.
-  PAYMENT_PAGE_URL: z
-    .string()
-    .refine((t) => URL.canParse(t.replaceAll('{partnerId}', 'p')), 'a URL, optionally with {partnerId}')
-    .default('https://pay.example/{partnerId}/checkout'),
-  // ALTCHA difficulty: the solver tries up to this many numbers (half on average). Kept low
-  // by default because the demo's crowd solves in Node (~30 µs a hash); raise it in production.
-  CHALLENGE_MAX_NUMBER: z.coerce.number().int().min(1).max(10_000_000).default(10_000),
-  // How long a request waits for Kafka's acknowledgement before answering 503 with Retry-After.
-  PUBLISH_TIMEOUT_MS: z.coerce.number().int().min(100).max(120_000).default(3_000),
-  // Durability of the topics created at start; unset, what the cluster allows (see kafkaDurability).
-  KAFKA_REPLICATION_FACTOR: z.coerce.number().int().min(1).optional(),
-  KAFKA_MIN_INSYNC_REPLICAS: z.coerce.number().int().min(1).optional(),
-});
+const schema = z
+  .object({
+    // `production` turns the development defaults from warnings into refusals (productionRefusal).
+    NODE_ENV: z.string().default(''),
+    KAFKA_BROKERS: z.string().default(`127.0.0.1:${LOCAL_KAFKA_PORT}`),
+    SCHEMA_REGISTRY_URL: z.string().url().default(`http://127.0.0.1:${LOCAL_REGISTRY_PORT}/apis/ccompat/v7`),
+    REDIS_URL: z.string().default('redis://127.0.0.1:6379'),
+    DATABASE_URL: z.string().default('postgres://postgres@127.0.0.1:5432/flashsale'),
+    PORT: z.coerce.number().int().min(0).max(65535).default(3000),
+    // Loopback only by default: a proxy on the same host. Behind a load balancer, name it, or
+    // every shopper shares the balancer's address and so one rate-limit bucket.
+    TRUSTED_PROXIES: trustedProxies.default('loopback'),
+    // Metrics, liveness and readiness for operators' tooling, in every process; 0 = any free port.
+    OPS_PORT: z.coerce.number().int().min(0).max(65535).default(9464),
+    TOPIC_PREFIX: z
+      .string()
+      .regex(/^[A-Za-z0-9._-]*$/, 'letters, digits, ".", "_" and "-" only')
+      .default(''),
+    AUTH_SECRET: z.string().min(16).optional(),
+    PARTNER_SECRETS: partnerSecrets.default(DEV_PARTNER_SECRETS),
+    PAYMENT_TOKEN_KEY: z.string().min(16).optional(),
+    // Tokens from an identity provider: its keys as a JWKS URL or one PEM public key (RS256 or
+    // ES256). Neither set: HS256 tokens signed with AUTH_SECRET, the local way (flashsale token).
+    AUTH_JWKS_URL: blankIsUnset(z.string().url().optional()),
+    AUTH_PUBLIC_KEY: blankIsUnset(publicKeyPem.optional()),
+    AUTH_ISSUER: blankIsUnset(z.string().default('flashsale')),
+    // Shoppers and operators are told apart by the audience their token was issued for.
+    AUTH_AUDIENCE: blankIsUnset(z.string().default('flashsale-storefront')),
+    AUTH_OPERATOR_AUDIENCE: blankIsUnset(z.string().default('flashsale-operators')),
+    // Older tokens (by `iat`) are refused whatever their `exp`: a leaked token has a bounded life.
+    AUTH_MAX_TOKEN_AGE_SECONDS: blankIsUnset(
+      z.coerce
+        .number()
+        .int()
+        .min(60)
+        .max(7 * 24 * 3600)
+        .default(3600),
+    ),
+    LOG_LEVEL: z.enum(['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent']).default('info'),
+    RECONCILIATION_GRACE_SECONDS: z.coerce.number().int().min(0).default(60),
+    // Generous by default: the demo and the bench send whole crowds from one IP.
+    RATE_LIMIT_USER_PER_SEC: z.coerce.number().int().positive().default(20),
+    // Per operator on the operator routes (products, sales, reconciliation): generous, so a
+    // script that sets up many products and sales goes through; a runaway one is still held.
+    RATE_LIMIT_OPERATOR_PER_SEC: z.coerce.number().int().positive().default(100),
+    RATE_LIMIT_IP_PER_SEC: z.coerce.number().int().positive().default(2000),
+    // Per partner, counted once the signature holds: a partner's webhooks come one per payment or refund.
+    RATE_LIMIT_PARTNER_PER_SEC: z.coerce.number().int().positive().default(1000),
+    // Entries one user may hold in one sale before claiming with one of them (409 beyond): a
+    // shopper needs one; each entry is a Kafka record kept for good.
+    MAX_OPEN_ENTRIES_PER_USER: z.coerce.number().int().min(1).max(OPEN_ENTRIES_CAP_MAX).default(5),
+    // `{partnerId}` is replaced by the sale's partner; the token travels as `?token=`.
+    PAYMENT_PAGE_URL: z
+      .string()
+      .refine((t) => URL.canParse(t.replaceAll('{partnerId}', 'p')), 'a URL, optionally with {partnerId}')
+      .default('https://pay.example/{partnerId}/checkout'),
+    // ALTCHA difficulty: the solver tries up to this many numbers (half on average). Kept low
+    // by default because the demo's crowd solves in Node (~30 µs a hash); raise it in production.
+    CHALLENGE_MAX_NUMBER: z.coerce.number().int().min(1).max(10_000_000).default(10_000),
+    // How long a request waits for Kafka's acknowledgement before answering 503 with Retry-After.
+    PUBLISH_TIMEOUT_MS: z.coerce.number().int().min(100).max(120_000).default(3_000),
+    // Durability of the topics created at start; unset, what the cluster allows (see kafkaDurability).
+    KAFKA_REPLICATION_FACTOR: z.coerce.number().int().min(1).optional(),
+    KAFKA_MIN_INSYNC_REPLICAS: z.coerce.number().int().min(1).optional(),
+  })
+  .merge(connectionsSchema);
 
-export type Config = {
+export type Config = Connections & {
   kafkaBrokers: string[];
   schemaRegistryUrl: string;
   redisUrl: string;
@@ -203,6 +204,8 @@ export type Config = {
   kafkaDurability: { replicationFactor?: number; minInsyncReplicas?: number };
   /** Names of the secrets that fell back to their development defaults: warned about loudly at start. */
   devDefaults: string[];
+  /** Settings that expose credentials or trust any certificate (refused in production): warned about at start. */
+  connectionWarnings: string[];
   /** NODE_ENV=production: loadConfig has refused every development default (productionRefusal). */
   production: boolean;
 };
@@ -240,7 +243,10 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     const refusal = productionRefusal(c);
     if (refusal) throw new ConfigError(`refusing to run in production (NODE_ENV=production): ${refusal}`);
   }
+  const connections = connectionsOf(c);
+  if (typeof connections === 'string') throw new ConfigError(`invalid configuration: ${connections}`);
   return {
+    ...connections,
     kafkaBrokers: c.KAFKA_BROKERS.split(',')
       .map((b) => b.trim())
       .filter(Boolean),
@@ -272,6 +278,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       ...(c.KAFKA_MIN_INSYNC_REPLICAS === undefined ? {} : { minInsyncReplicas: c.KAFKA_MIN_INSYNC_REPLICAS }),
     },
     devDefaults: devDefaultsOf(c),
+    connectionWarnings: connectionWarnings(c, c.SCHEMA_REGISTRY_URL),
     production,
   };
 }
@@ -331,5 +338,5 @@ function productionRefusal(c: z.infer<typeof schema>): string | undefined {
     return `CHALLENGE_MAX_NUMBER is ${c.CHALLENGE_MAX_NUMBER}, under the proof-of-work floor of ${PRODUCTION_CHALLENGE_FLOOR}`;
   if (c.AUTH_JWKS_URL && new URL(c.AUTH_JWKS_URL).protocol !== 'https:')
     return 'AUTH_JWKS_URL is not https: whoever can alter the key set can issue any token';
-  return undefined;
+  return connectionRefusal(c, c.SCHEMA_REGISTRY_URL);
 }

@@ -3,9 +3,9 @@
 import type { Kafka } from 'kafkajs';
 import { collectDefaultMetrics, Registry } from 'prom-client';
 import type { Config } from '../platform/config.js';
-import { createKafka } from '../platform/kafka/client.js';
+import { connectAdmin, createKafka } from '../platform/kafka/client.js';
 import { createEventPublisher, type EventPublisher } from '../platform/kafka/publisher.js';
-import { ensureTopics } from '../platform/kafka/topics.js';
+import { prepareTopics } from '../platform/kafka/topics.js';
 import type { Logger } from '../platform/log.js';
 import { createDb, type Db } from '../platform/postgres.js';
 import { createRedis, type Redis } from '../platform/redis.js';
@@ -28,12 +28,16 @@ export async function openPlatform(config: Config, log: Logger, opts: { dbSchema
     log.warn(
       `${name} is a development default, published in the source: never run like this in production (NODE_ENV=production refuses it).`,
     );
+  for (const warning of config.connectionWarnings) log.warn(warning);
   const kafka = createKafka(config, 'flashsale', log);
   const admin = kafka.admin();
-  await admin.connect();
-  await ensureTopics(admin, config.topicPrefix, config.kafkaDurability);
-  await admin.disconnect();
-  const codec = createEventCodec({ registry: createSchemaRegistry(config.schemaRegistryUrl), topicPrefix: config.topicPrefix });
+  await connectAdmin(admin, config);
+  try {
+    await prepareTopics(admin, { prefix: config.topicPrefix, mode: config.kafkaTopics, durability: config.kafkaDurability });
+  } finally {
+    await admin.disconnect();
+  }
+  const codec = createEventCodec({ registry: createSchemaRegistry(config), topicPrefix: config.topicPrefix });
   await codec.registerAll();
   const publisher = await createEventPublisher({
     kafka,

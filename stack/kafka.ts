@@ -4,6 +4,9 @@
 // (.flashsale/stack/{server.properties,kafka-data,kafka.pid,logs}).
 import path from 'node:path';
 import { type ClusterSpec, kafkaCluster, type KafkaCluster, nodeCommand, type NodeConfig, brokerAnswers } from './kafkaCluster.js';
+import type { SecureListener } from './kafkaNode.js';
+
+export type { SecureListener };
 import { KAFKA_VERSION, paths } from './paths.js';
 
 export const KAFKA_PORT = 9092;
@@ -34,7 +37,15 @@ export function stackKafka(brokers: BrokerCount): KafkaCluster {
 }
 
 /** Where a broker listens and keeps its data and logs: a fault test's own single node. */
-export type KafkaNode = { port: number; controllerPort: number; dataDir: string; stateDir: string; logsDir: string };
+export type KafkaNode = {
+  port: number;
+  controllerPort: number;
+  dataDir: string;
+  stateDir: string;
+  logsDir: string;
+  secureListeners?: SecureListener[];
+  scramUsers?: string[];
+};
 
 /**
  * Writes a single node's configuration, formats its storage on first use, and answers the
@@ -49,6 +60,8 @@ export function kafkaCommand(node: KafkaNode, heap = '768m'): string[] {
     dataDir: node.dataDir,
     logsDir: node.logsDir,
     pidFile: path.join(node.stateDir, 'kafka.pid'),
+    ...(node.secureListeners ? { secureListeners: node.secureListeners } : {}),
+    ...(node.scramUsers ? { scramUsers: node.scramUsers } : {}),
   };
   return nodeCommand(config, [config], heap, path.join(node.stateDir, 'cluster.id'));
 }

@@ -32,12 +32,24 @@ export type ClusterSpec = {
   stopTimeoutMs?: number;
 };
 
+/** One more client listener: its name, protocol, port and `listener.name.<name>.*` settings (TLS stores, SASL mechanisms, JAAS). */
+export type SecureListener = {
+  name: string;
+  protocol: 'SSL' | 'SASL_SSL' | 'SASL_PLAINTEXT';
+  port: number;
+  settings: Record<string, string>;
+};
+
 /** One node as its server.properties sees it. */
 export type NodeConfig = NodeDirs & {
   id: number;
   port: number;
   controllerPort: number;
   proxied?: { listenPort: number; advertisedPort: number };
+  /** Client listeners beside the PLAINTEXT one (which brokers and readiness checks keep using): a test of TLS or SASL. */
+  secureListeners?: SecureListener[];
+  /** SCRAM users written into the storage when it is formatted (Kafka's `--add-scram`), e.g. `SCRAM-SHA-512=[name=u,password=p]`. */
+  scramUsers?: string[];
 };
 
 export function defaultLayout(root: string): (nodeId: number) => NodeDirs {
@@ -87,6 +99,15 @@ export function serverProperties(node: NodeConfig, voters: NodeConfig[]): string
     advertised.push(`PROXIED://127.0.0.1:${node.proxied.advertisedPort}`);
     protocols.push('PROXIED:PLAINTEXT');
   }
+  const secure = node.secureListeners ?? [];
+  for (const l of secure) {
+    listeners.push(`${l.name}://127.0.0.1:${l.port}`);
+    advertised.push(`${l.name}://127.0.0.1:${l.port}`);
+    protocols.push(`${l.name}:${l.protocol}`);
+  }
+  const secureSettings = secure.flatMap((l) =>
+    Object.entries(l.settings).map(([key, value]) => `listener.name.${l.name.toLowerCase()}.${key}=${value}`),
+  );
   return [
     'process.roles=broker,controller',
     `node.id=${node.id}`,
@@ -97,6 +118,7 @@ export function serverProperties(node: NodeConfig, voters: NodeConfig[]): string
     // Brokers talk to each other on PLAINTEXT only, never through the proxied listener.
     'inter.broker.listener.name=PLAINTEXT',
     `listener.security.protocol.map=${protocols.join(',')}`,
+    ...secureSettings,
     `log.dirs=${node.dataDir}`,
     'num.partitions=1',
     // Every internal topic must accept the replication the cluster can hold: with one node a
@@ -167,7 +189,8 @@ export function nodeCommand(node: NodeConfig, voters: NodeConfig[], heap: string
   const jvm = ['-Xms256m', `-Xmx${heap}`, `-Dlog4j2.configurationFile=${log4jFile}`, '-cp', classpath()];
   if (!fs.existsSync(path.join(node.dataDir, 'meta.properties'))) {
     // `--cluster-id=` form: one id in 64 starts with '-', which argparse would take for a flag.
-    run('java', [...jvm, 'kafka.tools.StorageTool', 'format', `--cluster-id=${clusterId(clusterIdFile)}`, '-c', props]);
+    const scram = (node.scramUsers ?? []).flatMap((user) => ['--add-scram', user]);
+    run('java', [...jvm, 'kafka.tools.StorageTool', 'format', `--cluster-id=${clusterId(clusterIdFile)}`, '-c', props, ...scram]);
   }
   return [...jvm, 'kafka.Kafka', props];
 }

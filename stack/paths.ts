@@ -1,9 +1,12 @@
 // Where the local stack keeps its jars, data, logs and pid files: all inside the project,
 // all ignored by git (stack/.cache for downloads, .flashsale/ for state).
+import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
-export const PROJECT_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+const parent = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+/** The project's root (where package.json is), whether this module runs from its source (stack/) or from the build (dist/stack/). */
+export const PROJECT_ROOT = fs.existsSync(path.join(parent, 'package.json')) ? parent : path.dirname(parent);
 export const KAFKA_VERSION = '4.3.1';
 export const APICURIO_VERSION = '3.3.3';
 

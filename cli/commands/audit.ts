@@ -20,7 +20,7 @@ export function registerAuditCommand(program: Command): void {
       const config = loadConfig();
       const log = createLogger('warn');
       const kafka = createKafka(config, 'flashsale-audit', log);
-      const codec = createEventCodec({ registry: createSchemaRegistry(config.schemaRegistryUrl), topicPrefix: config.topicPrefix });
+      const codec = createEventCodec({ registry: createSchemaRegistry(config), topicPrefix: config.topicPrefix });
       const progress = createProgress('reading topics');
       const located: Located[] = [];
       await readTopicRange({

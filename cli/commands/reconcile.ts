@@ -75,7 +75,7 @@ async function publishFindings(db: Db): Promise<void> {
   const config = loadConfig();
   const log = createLogger('silent');
   const kafka = createKafka(config, 'flashsale-reconcile', log);
-  const codec = createEventCodec({ registry: createSchemaRegistry(config.schemaRegistryUrl), topicPrefix: config.topicPrefix });
+  const codec = createEventCodec({ registry: createSchemaRegistry(config), topicPrefix: config.topicPrefix });
   const publisher = await createEventPublisher({ kafka, codec, topicPrefix: config.topicPrefix });
   try {
     await createMismatchOutbox({ db, publisher }).drain();

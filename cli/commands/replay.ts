@@ -35,7 +35,7 @@ export function registerReplayCommand(program: Command): void {
       const progress = createProgress('replaying');
       const result = await replayProjections({
         kafka: createKafka(config, 'flashsale-replay', log),
-        codec: createEventCodec({ registry: createSchemaRegistry(config.schemaRegistryUrl), topicPrefix: config.topicPrefix }),
+        codec: createEventCodec({ registry: createSchemaRegistry(config), topicPrefix: config.topicPrefix }),
         databaseUrl: config.databaseUrl,
         topicPrefix: config.topicPrefix,
         liveSchema: opts.live,

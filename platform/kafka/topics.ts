@@ -1,8 +1,11 @@
 // Creates the catalog's topics idempotently at start, with their partitions, configs and
-// replication, and returns only once every partition has a leader (produce requests before
-// that fail).
+// replication, or (KAFKA_TOPICS=verify, on a cluster where the application may not create
+// topics) only checks them; returns only once every partition has a leader (produce
+// requests before that fail).
 import type { Admin } from 'kafkajs';
 import { topicName, topics } from '../../schemas/topics.js';
+import type { TopicsMode } from '../connections.js';
+import { FlashsaleError } from '../errors.js';
 
 export type Durability = { replicationFactor: number; minInsyncReplicas: number };
 
@@ -73,4 +76,44 @@ export async function ensureTopics(admin: Admin, prefix: string, configured: Par
       });
   }
   await waitForLeaders(admin, names);
+}
+
+/** The cluster lacks a topic of the catalog, or has one with other partitions: an operator's step, not something a retry fixes. */
+export class TopicCatalogError extends FlashsaleError {
+  override name = 'TopicCatalogError';
+  readonly retriable = false;
+}
+
+/**
+ * KAFKA_TOPICS=verify: every topic of the catalog must exist with the catalog's partitions
+ * (keys are spread over that many); one line names every topic missing or different.
+ */
+export async function verifyTopics(admin: Admin, prefix: string): Promise<void> {
+  const expected = new Map(topics.map((t) => [topicName(prefix, t.name), t.partitions]));
+  const existing = new Set(await admin.listTopics());
+  const missing = [...expected.keys()].filter((name) => !existing.has(name));
+  const present = [...expected.keys()].filter((name) => existing.has(name));
+  const { topics: meta } = present.length > 0 ? await admin.fetchTopicMetadata({ topics: present }) : { topics: [] };
+  const different = meta
+    .filter((t) => t.partitions.length !== expected.get(t.name))
+    .map((t) => `${t.name} has ${t.partitions.length} partitions, not ${expected.get(t.name)}`);
+  if (missing.length > 0 || different.length > 0) {
+    const problems = [
+      ...(missing.length > 0 ? [`missing topics: ${missing.map((name) => `${name} (${expected.get(name)} partitions)`).join(', ')}`] : []),
+      ...different,
+    ];
+    throw new TopicCatalogError(
+      `KAFKA_TOPICS=verify: the cluster does not hold the topic catalog (flashsale topics): ${problems.join('; ')}`,
+    );
+  }
+  await waitForLeaders(admin, [...expected.keys()]);
+}
+
+/** The start's topic step: create what is missing, or only verify the catalog. */
+export async function prepareTopics(
+  admin: Admin,
+  { prefix, mode, durability }: { prefix: string; mode: TopicsMode; durability?: Partial<Durability> },
+): Promise<void> {
+  if (mode === 'verify') await verifyTopics(admin, prefix);
+  else await ensureTopics(admin, prefix, durability);
 }

@@ -4,8 +4,10 @@
 // reader schema, so old records read with new code.
 import { COMPATIBILITY, SchemaRegistry, SchemaType } from '@kafkajs/confluent-schema-registry';
 import avro from 'avsc';
+import https from 'node:https';
 import { eventSchemas, type EventType, type FlashsaleEvent, isEventType } from '../../schemas/events/index.js';
 import { subjectOf, topicName, topicOf } from '../../schemas/topics.js';
+import type { RegistryAccess } from '../connections.js';
 import { classifyFailure, FlashsaleError, reasonOf } from '../errors.js';
 
 /** A record no schema of ours reads: decoding it again gives the same answer. */
@@ -50,6 +52,17 @@ const requestTimeout: Middleware = () => ({
   prepareRequest: (next) => next().then((request) => request.enhance({ timeout: REGISTRY_REQUEST_TIMEOUT_MS })),
 });
 
+/** The registry refused our credentials (401/403): fix SCHEMA_REGISTRY_USERNAME/PASSWORD; waiting will not help a start. */
+export class SchemaRegistryAccessError extends FlashsaleError {
+  override name = 'SchemaRegistryAccessError';
+  readonly retriable = false;
+}
+
+function refusedCredentials(err: unknown): boolean {
+  const { name, status } = err as { name?: unknown; status?: unknown };
+  return name === 'ResponseError' && (status === 401 || status === 403);
+}
+
 /** How long a process start keeps trying to register its schemas while the registry is unavailable. */
 const REGISTER_DEADLINE_MS = 90_000;
 
@@ -60,14 +73,37 @@ async function withinDeadline<T>(work: () => Promise<T>): Promise<T> {
     try {
       return await work();
     } catch (err) {
+      if (refusedCredentials(err))
+        throw new SchemaRegistryAccessError(
+          `the schema registry refused this process (check SCHEMA_REGISTRY_USERNAME and SCHEMA_REGISTRY_PASSWORD): ${reasonOf(err)}`,
+          { cause: err },
+        );
       if (classifyFailure(err) !== 'transient' || Date.now() > deadline) throw err;
       await new Promise((r) => setTimeout(r, Math.min(200 * 2 ** attempt, 5_000)));
     }
   }
 }
 
-export function createSchemaRegistry(url: string): SchemaRegistry {
-  return new SchemaRegistry({ host: url, clientId: 'flashsale', retry: { retries: 3 }, middlewares: [requestTimeout] });
+/**
+ * The registry client for SCHEMA_REGISTRY_URL, with basic credentials and a CA of its own
+ * where configured (a managed registry: Confluent Cloud's API key and secret, say).
+ */
+export function createSchemaRegistry({
+  schemaRegistryUrl,
+  schemaRegistryAccess = {},
+}: {
+  schemaRegistryUrl: string;
+  schemaRegistryAccess?: RegistryAccess;
+}): SchemaRegistry {
+  const { auth, ca } = schemaRegistryAccess;
+  return new SchemaRegistry({
+    host: schemaRegistryUrl,
+    clientId: 'flashsale',
+    retry: { retries: 3 },
+    middlewares: [requestTimeout],
+    ...(auth ? { auth } : {}),
+    ...(ca === undefined ? {} : { agent: new https.Agent({ ca, keepAlive: true }) }),
+  });
 }
 
 export function createEventCodec({ registry, topicPrefix }: { registry: SchemaRegistry; topicPrefix: string }): EventCodec {

@@ -31,7 +31,7 @@ export async function openTestStack(label: string, prefix = freshPrefix(label)):
   await admin.connect();
   await ensureTopics(admin, prefix);
   await admin.disconnect();
-  const codec = createEventCodec({ registry: createSchemaRegistry(config.schemaRegistryUrl), topicPrefix: prefix });
+  const codec = createEventCodec({ registry: createSchemaRegistry(config), topicPrefix: prefix });
   await codec.registerAll();
   const publisher = await createEventPublisher({ kafka, codec, topicPrefix: prefix });
   return { config, log, kafka, codec, publisher, prefix, close: () => publisher.disconnect() };

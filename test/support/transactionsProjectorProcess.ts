@@ -20,7 +20,7 @@ const print = (line: Record<string, unknown>) => process.stdout.write(`${JSON.st
 
 const runner = await startTransactionsProjector({
   kafka: createKafka(config, 'test-transactions-projector', log),
-  codec: createEventCodec({ registry: createSchemaRegistry(config.schemaRegistryUrl), topicPrefix: config.topicPrefix }),
+  codec: createEventCodec({ registry: createSchemaRegistry(config), topicPrefix: config.topicPrefix }),
   log,
   topicPrefix: config.topicPrefix,
   projection: {

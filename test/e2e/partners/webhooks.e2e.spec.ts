@@ -208,7 +208,7 @@ describe('partner webhooks', () => {
       const ghost = freshPrefix('ghost');
       const publisher = await createEventPublisher({
         kafka,
-        codec: createEventCodec({ registry: createSchemaRegistry(config.schemaRegistryUrl), topicPrefix: ghost }),
+        codec: createEventCodec({ registry: createSchemaRegistry(config), topicPrefix: ghost }),
         topicPrefix: ghost,
         publishTimeoutMs: 1_500,
       });

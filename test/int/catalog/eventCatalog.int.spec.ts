@@ -71,7 +71,7 @@ describe('the event catalog', () => {
   });
 
   it('registers subjects with BACKWARD compatibility and refuses a new required field without a default', async () => {
-    const registry = createSchemaRegistry(stack.config.schemaRegistryUrl);
+    const registry = createSchemaRegistry(stack.config);
     const subject = subjectOf(topicName(stack.prefix, 'claims'), 'ClaimRequested');
     const res = await fetch(`${stack.config.schemaRegistryUrl}/config/${encodeURIComponent(subject)}`);
     expect(((await res.json()) as { compatibilityLevel: string }).compatibilityLevel).toBe('BACKWARD');
@@ -86,7 +86,7 @@ describe('the event catalog', () => {
   });
 
   it('accepts an optional field with a default, and old records decode with the new reader', async () => {
-    const registry = createSchemaRegistry(stack.config.schemaRegistryUrl);
+    const registry = createSchemaRegistry(stack.config);
     const subject = subjectOf(topicName(stack.prefix, 'claims'), 'ClaimRequested');
     const old = sampleEvents().ClaimRequested;
     const oldBytes = await stack.codec.encode(old);
@@ -108,7 +108,7 @@ describe('the event catalog', () => {
   });
 
   it('decodes a SaleScheduled written with v1 (before a sale had its own cap on open entries) as a sale without one', async () => {
-    const registry = createSchemaRegistry(stack.config.schemaRegistryUrl);
+    const registry = createSchemaRegistry(stack.config);
     const subject = subjectOf(topicName(stack.prefix, 'sales'), 'SaleScheduled');
     const v1 = fs.readFileSync(path.join(AVSC_DIR, 'SaleScheduled', 'v1.avsc'), 'utf8');
     const { id } = await registry.register({ type: SchemaType.AVRO, schema: v1 }, { subject, compatibility: COMPATIBILITY.BACKWARD });
@@ -122,7 +122,7 @@ describe('the event catalog', () => {
     const events = sampleEvents('sale-dlq');
     const runner = await startConsumerRunner({
       kafka: stack.kafka,
-      codec: createEventCodec({ registry: createSchemaRegistry(stack.config.schemaRegistryUrl), topicPrefix: stack.prefix }),
+      codec: createEventCodec({ registry: createSchemaRegistry(stack.config), topicPrefix: stack.prefix }),
       log: stack.log,
       topicPrefix: stack.prefix,
       subscription: { group: 'test.poison', topics: ['sales'] },

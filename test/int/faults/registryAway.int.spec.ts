@@ -69,7 +69,7 @@ afterAll(async () => {
  * (not through the proxy), and a publisher that writes every claim with that schema id.
  */
 async function newerStorefront(): Promise<{ schemaId: number; publisher: EventPublisher }> {
-  const registry = createSchemaRegistry(`http://${REGISTRY.host}:${REGISTRY.port}/apis/ccompat/v7`);
+  const registry = createSchemaRegistry({ schemaRegistryUrl: `http://${REGISTRY.host}:${REGISTRY.port}/apis/ccompat/v7` });
   const next = { ...ClaimRequested, fields: [...ClaimRequested.fields, { name: 'channel', type: ['null', 'string'], default: null }] };
   const { id } = await registry.register(
     { type: SchemaType.AVRO, schema: JSON.stringify(next) },

@@ -22,7 +22,7 @@ afterAll(async () => {
 
 describe('a stalled schema registry', () => {
   it('fails a decode of an unknown schema id within the request timeout, as a transient fault', async () => {
-    const codec = createEventCodec({ registry: createSchemaRegistry(url), topicPrefix: 'stalled' });
+    const codec = createEventCodec({ registry: createSchemaRegistry({ schemaRegistryUrl: url }), topicPrefix: 'stalled' });
     const record = Buffer.from([0, 0, 0, 0x30, 0x39, 2, 3]); // magic byte, schema id 12345, a body
     const started = Date.now();
     const failure = await codec.decode(record).then(

@@ -1,7 +1,9 @@
 // docker-compose.yml is what our users deploy: it must be a valid Compose file with the
-// stack and each role of the system as its own service.
+// stack and each role of the system as its own service, Kafka's event log in its volume,
+// every role health-checked, and the api free to scale.
 import { spawnSync } from 'node:child_process';
 import { describe, expect, it } from 'vitest';
+import { parse } from 'yaml';
 import { ROLES } from '../../../runtime/system.js';
 
 const env = { ...process.env, AUTH_SECRET: 's', PARTNER_SECRETS: 'p:s', PAYMENT_TOKEN_KEY: 'k' };
@@ -24,5 +26,40 @@ describe('docker-compose.yml', () => {
   it('runs Kafka, the registry, Redis, Postgres and every role as its own service', () => {
     const services = compose(['config', '--services']).stdout.trim().split('\n').sort();
     expect(services).toEqual(['kafka', 'registry', 'redis', 'postgres', ...ROLES].sort());
+  });
+
+  type Service = {
+    environment?: Record<string, string>;
+    // Compose v2 writes the long form; the standalone v1 keeps `source:target:mode`.
+    volumes?: ({ type: string; source?: string; target: string } | string)[];
+    healthcheck?: { test: string[] };
+    ports?: { target: number; published?: string | number }[];
+  };
+  // The file as Compose resolves it (anchors merged, short forms expanded).
+  const resolved = () => parse(compose(['config']).stdout) as { services: Record<string, Service>; volumes?: Record<string, unknown> };
+  const services = () => resolved().services;
+
+  it("keeps Kafka's event log inside its named volume, not under the image's /tmp", () => {
+    const file = resolved();
+    const kafka = file.services.kafka!;
+    const logDirs = kafka.environment?.KAFKA_LOG_DIRS;
+    expect(logDirs).toBeDefined();
+    const named = (kafka.volumes ?? [])
+      .map((v) => (typeof v === 'string' ? { source: v.split(':')[0], target: v.split(':')[1] ?? '' } : v))
+      .filter((v) => v.source !== undefined && Object.keys(file.volumes ?? {}).includes(v.source));
+    expect(named.length).toBeGreaterThan(0);
+    for (const dir of logDirs!.split(','))
+      expect(
+        named.some((v) => dir === v.target || dir.startsWith(`${v.target}/`)),
+        `${dir} in a named volume`,
+      ).toBe(true);
+  });
+
+  it('health-checks every role on its operations port and lets the api scale without a fixed host port', () => {
+    const all = services();
+    for (const role of ROLES) expect(all[role]!.healthcheck?.test.join(' '), role).toMatch(/127\.0\.0\.1:9464\/healthz/);
+    const apiPorts = all.api!.ports ?? [];
+    expect(apiPorts.map((p) => p.target)).toEqual([3000]);
+    expect(apiPorts.every((p) => p.published === undefined || p.published === '')).toBe(true);
   });
 });

@@ -47,7 +47,7 @@ describe('the local stack', () => {
   });
 
   it('carries an Avro record registered in the registry through Kafka to a consumer group', async () => {
-    const registry = createSchemaRegistry(stack.config.schemaRegistryUrl);
+    const registry = createSchemaRegistry(stack.config);
     const schema = { type: 'record', name: 'Probe', namespace: 'dev.flashsale.test', fields: [{ name: 'n', type: 'int' }] };
     const { id } = await registry.register(
       { type: SchemaType.AVRO, schema: JSON.stringify(schema) },

@@ -4,20 +4,35 @@ import { type ChildProcess, spawn } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { kafkaAnswers, kafkaCommand, type KafkaNode } from '../../../stack/kafka.js';
+import { kafkaAnswers, kafkaCommand, type KafkaNode, type SecureListener } from '../../../stack/kafka.js';
 import { waitFor } from '../waitFor.js';
 import { freePort } from './ports.js';
 
-export type OwnKafka = { brokers: string; stop(): Promise<void>; start(): Promise<void>; remove(): Promise<void> };
+export type OwnKafka = {
+  /** The PLAINTEXT listener. */
+  brokers: string;
+  /** Each secure listener's address, by its name. */
+  secure: Record<string, string>;
+  stop(): Promise<void>;
+  start(): Promise<void>;
+  remove(): Promise<void>;
+};
 
-export async function startOwnKafka(): Promise<OwnKafka> {
+/** Secure listeners (TLS, SASL) beside the PLAINTEXT one, on free ports; SCRAM users created when the storage is formatted. */
+export type OwnKafkaOptions = { secureListeners?: Omit<SecureListener, 'port'>[]; scramUsers?: string[] };
+
+export async function startOwnKafka({ secureListeners = [], scramUsers = [] }: OwnKafkaOptions = {}): Promise<OwnKafka> {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'flashsale-kafka-'));
+  const listeners: SecureListener[] = [];
+  for (const listener of secureListeners) listeners.push({ ...listener, port: await freePort() });
   const node: KafkaNode = {
     port: await freePort(),
     controllerPort: await freePort(),
     dataDir: path.join(dir, 'data'),
     stateDir: dir,
     logsDir: path.join(dir, 'logs'),
+    secureListeners: listeners,
+    scramUsers,
   };
   let child: ChildProcess | undefined;
   async function start(): Promise<void> {
@@ -37,6 +52,7 @@ export async function startOwnKafka(): Promise<OwnKafka> {
   await start();
   return {
     brokers: `127.0.0.1:${node.port}`,
+    secure: Object.fromEntries(listeners.map((l) => [l.name, `127.0.0.1:${l.port}`])),
     start,
     stop,
     async remove() {
