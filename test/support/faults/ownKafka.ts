@@ -8,7 +8,15 @@ import { kafkaAnswers, kafkaCommand, type KafkaNode } from '../../../stack/kafka
 import { waitFor } from '../waitFor.js';
 import { freePort } from './ports.js';
 
-export type OwnKafka = { brokers: string; stop(): Promise<void>; start(): Promise<void>; remove(): Promise<void> };
+export type OwnKafka = {
+  brokers: string;
+  stop(): Promise<void>;
+  start(): Promise<void>;
+  /** SIGSTOP / SIGCONT the broker: frozen, it keeps its sockets open and answers nothing. */
+  pause(): void;
+  resume(): void;
+  remove(): Promise<void>;
+};
 
 export async function startOwnKafka(): Promise<OwnKafka> {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'flashsale-kafka-'));
@@ -39,6 +47,8 @@ export async function startOwnKafka(): Promise<OwnKafka> {
     brokers: `127.0.0.1:${node.port}`,
     start,
     stop,
+    pause: () => void child?.kill('SIGSTOP'),
+    resume: () => void child?.kill('SIGCONT'),
     async remove() {
       await stop();
       fs.rmSync(dir, { recursive: true, force: true });
