@@ -19,41 +19,42 @@ export type ObservedCall = {
   error?: string;
 };
 
+async function send<T>(baseUrl: string, method: string, path: string, { token, body, headers = {} }: CallOptions): Promise<Answer<T>> {
+  const res = await fetch(`${baseUrl}${path}`, {
+    method,
+    redirect: 'manual',
+    // Bounded: a frozen server must not hold a caller forever.
+    signal: AbortSignal.timeout(30_000),
+    headers: {
+      ...(token ? { authorization: `Bearer ${token}` } : {}),
+      ...(body === undefined ? {} : { 'content-type': 'application/json' }),
+      ...headers,
+    },
+    ...(body === undefined ? {} : { body: typeof body === 'string' ? body : JSON.stringify(body) }),
+  });
+  const text = await res.text();
+  let parsed: unknown = {};
+  try {
+    parsed = text ? JSON.parse(text) : {};
+  } catch {
+    parsed = { text };
+  }
+  return { status: res.status, body: parsed as T, headers: res.headers };
+}
+
 /** `observe`: told of every call once it has its answer or its error (the nemesis suite records them). */
 export function createApiClient(baseUrl: string, observe?: (call: ObservedCall) => void) {
   async function call<T = Record<string, unknown>>(method: string, path: string, options: CallOptions = {}): Promise<Answer<T>> {
-    if (!observe) return send<T>(method, path, options);
+    if (!observe) return send<T>(baseUrl, method, path, options);
     const sentAt = Date.now();
     try {
-      const answer = await send<T>(method, path, options);
+      const answer = await send<T>(baseUrl, method, path, options);
       observe({ method, path, body: options.body, sentAt, answeredAt: Date.now(), status: answer.status, answer: answer.body });
       return answer;
     } catch (err) {
       observe({ method, path, body: options.body, sentAt, answeredAt: Date.now(), error: (err as Error).message });
       throw err;
     }
-  }
-  async function send<T>(method: string, path: string, { token, body, headers = {} }: CallOptions): Promise<Answer<T>> {
-    const res = await fetch(`${baseUrl}${path}`, {
-      method,
-      redirect: 'manual',
-      // Bounded: a frozen server must not hold a caller forever.
-      signal: AbortSignal.timeout(30_000),
-      headers: {
-        ...(token ? { authorization: `Bearer ${token}` } : {}),
-        ...(body === undefined ? {} : { 'content-type': 'application/json' }),
-        ...headers,
-      },
-      ...(body === undefined ? {} : { body: typeof body === 'string' ? body : JSON.stringify(body) }),
-    });
-    const text = await res.text();
-    let parsed: unknown = {};
-    try {
-      parsed = text ? JSON.parse(text) : {};
-    } catch {
-      parsed = { text };
-    }
-    return { status: res.status, body: parsed as T, headers: res.headers };
   }
   return {
     call,

@@ -85,6 +85,14 @@ function answeredClaims(history: readonly HistoryEntry[]): Map<string, ClaimSeen
   return claims;
 }
 
+/** What the answer said that the decision on the topic does not, if anything. */
+function contradicts(answer: ClaimSeen, d: Decision): string | undefined {
+  if (answer.status === 'granted' && (d.type !== 'ClaimGranted' || !d.slotIds.includes(answer.slotId ?? '')))
+    return `answered granted (slot ${answer.slotId}), the topic says ${d.type}`;
+  if (answer.status === 'rejected' && d.type !== 'ClaimRejected') return `answered rejected (${answer.reason}), the topic says ${d.type}`;
+  return undefined;
+}
+
 /** Every accepted claim decided exactly once (an edge refusal at most once), and the way its answer said. */
 function checkDecisions(history: readonly HistoryEntry[], events: readonly FlashsaleEvent[]): Violation[] {
   const byTx = new Map<string, Decision[]>();
@@ -101,11 +109,8 @@ function checkDecisions(history: readonly HistoryEntry[], events: readonly Flash
       continue;
     }
     const d = decisions[0];
-    if (!d) continue;
-    if (answer.status === 'granted' && (d.type !== 'ClaimGranted' || !d.slotIds.includes(answer.slotId ?? '')))
-      found.push({ check: 'decided-once', transactionId: tx, says: `answered granted (slot ${answer.slotId}), the topic says ${d.type}` });
-    if (answer.status === 'rejected' && d.type !== 'ClaimRejected')
-      found.push({ check: 'decided-once', transactionId: tx, says: `answered rejected (${answer.reason}), the topic says ${d.type}` });
+    const contradiction = d && contradicts(answer, d);
+    if (contradiction) found.push({ check: 'decided-once', transactionId: tx, says: contradiction });
   }
   return found;
 }
@@ -113,51 +118,59 @@ function checkDecisions(history: readonly HistoryEntry[], events: readonly Flash
 type Webhook = Extract<HistoryEntry, { type: 'webhook' }>;
 const ok = (w: Webhook) => w.status !== undefined && w.status >= 200 && w.status < 300;
 
-/** Every webhook answered 2xx recorded exactly once by reconciliation and counted in the transactions view; a bad clock refused. */
-function checkWebhooks(o: Observed, granted: ReadonlySet<string>): Violation[] {
-  const webhooks = o.history.filter((h): h is Webhook => h.type === 'webhook');
-  const found: Violation[] = [];
-  for (const w of webhooks) {
+/** A webhook signed with a clock 301 s off is refused 401, and only such a one. */
+function checkClock(webhooks: readonly Webhook[]): Violation[] {
+  return webhooks.flatMap((w) => {
     if (w.clockShiftSeconds !== 0 && w.status !== 401 && w.status !== undefined)
-      found.push({
-        check: 'clock',
-        transactionId: w.transactionId,
-        says: `a webhook signed ${w.clockShiftSeconds} s off was answered ${w.status}`,
-      });
+      return [
+        { check: 'clock', transactionId: w.transactionId, says: `a webhook signed ${w.clockShiftSeconds} s off was answered ${w.status}` },
+      ];
     if (w.clockShiftSeconds === 0 && w.status === 401)
-      found.push({ check: 'clock', transactionId: w.transactionId, says: 'a webhook signed with a good clock was answered 401' });
-  }
-  const accepted = new Map(webhooks.filter(ok).map((w) => [w.partnerEventId, w]));
+      return [{ check: 'clock', transactionId: w.transactionId, says: 'a webhook signed with a good clock was answered 401' }];
+    return [];
+  });
+}
+
+/** Every partner event answered 2xx is in reconciliation exactly once. */
+function checkRecorded(accepted: ReadonlyMap<string, Webhook>, o: Observed): Violation[] {
   const rows = new Map<string, number>();
   for (const r of o.partnerEvents) rows.set(r.partner_event_id, (rows.get(r.partner_event_id) ?? 0) + 1);
-  for (const [id, w] of accepted) {
+  return [...accepted].flatMap(([id, w]) => {
     const n = rows.get(id) ?? 0;
-    if (n !== 1)
-      found.push({
-        check: 'webhooks',
-        transactionId: w.transactionId,
-        says: `${w.kind} ${id} answered ${w.status}, in reconciliation ${n} times`,
-      });
-  }
+    return n === 1
+      ? []
+      : [{ check: 'webhooks', transactionId: w.transactionId, says: `${w.kind} ${id} answered ${w.status}, in reconciliation ${n} times` }];
+  });
+}
+
+/** The transactions view counts, for each of our transactions, exactly the payments and refunds answered 2xx. */
+function checkCounted(accepted: ReadonlyMap<string, Webhook>, o: Observed, granted: ReadonlySet<string>): Violation[] {
   const view = new Map(o.transactions.map((t) => [t.transaction_id, t]));
   const perTx = new Map<string, { payments: number; refunds: number }>();
   for (const w of accepted.values()) {
     const c = perTx.get(w.transactionId) ?? { payments: 0, refunds: 0 };
-    if (w.kind === 'payment') c.payments++;
-    else c.refunds++;
+    c[w.kind === 'payment' ? 'payments' : 'refunds']++;
     perTx.set(w.transactionId, c);
   }
-  for (const [tx, c] of perTx) {
-    if (!granted.has(tx)) continue; // a payment for a transaction we never opened has no row to count it in
+  // A payment for a transaction we never opened has no row to count it in.
+  return [...perTx].flatMap(([tx, c]) => {
     const row = view.get(tx);
-    if (!row || row.payments !== c.payments || row.refunds !== c.refunds)
-      found.push({
+    if (!granted.has(tx) || (row && row.payments === c.payments && row.refunds === c.refunds)) return [];
+    const has = row ? `${row.payments} and ${row.refunds}` : 'no row';
+    return [
+      {
         check: 'webhooks',
         transactionId: tx,
-        says: `${c.payments} payments and ${c.refunds} refunds acknowledged; the transactions view has ${row ? `${row.payments} and ${row.refunds}` : 'no row'}`,
-      });
-  }
-  return found;
+        says: `${c.payments} payments and ${c.refunds} refunds acknowledged; the transactions view has ${has}`,
+      },
+    ];
+  });
+}
+
+function checkWebhooks(o: Observed, granted: ReadonlySet<string>): Violation[] {
+  const webhooks = o.history.filter((h): h is Webhook => h.type === 'webhook');
+  const accepted = new Map(webhooks.filter(ok).map((w) => [w.partnerEventId, w]));
+  return [...checkClock(webhooks), ...checkRecorded(accepted, o), ...checkCounted(accepted, o, granted)];
 }
 
 /** Reconciliation flags exactly the planted mismatches; a late_payment on a payment made close to its expiry is the race it is, not a fault. */

@@ -19,7 +19,8 @@ export function writeResults(file: string, runs: readonly RunResult[]): void {
 /** A run's report: one line when it holds; the seed, its schedule and the first offender when it does not. */
 export function describeRun(r: RunResult): string {
   const head =
-    `seed ${r.seed} (${r.brokers} broker${r.brokers > 1 ? 's' : ''}, ${(r.durationMs / 1000).toFixed(0)} s): ` +
+    `seed ${r.seed} (${r.brokers} broker${r.brokers > 1 ? 's' : ''}, ${(r.durationMs / 1000).toFixed(0)} s: ` +
+    `${(r.phasesMs.start / 1000).toFixed(0)} start, ${(r.phasesMs.sale / 1000).toFixed(0)} sale, ${(r.phasesMs.check / 1000).toFixed(0)} check): ` +
     `${r.claims} claims, ${r.grants} grants for ${r.stock} units, ${r.webhooks} webhooks, ${r.nemeses.length} nemeses, ` +
     `${r.crashes} role crashes, ${r.unanswered} shoppers unanswered`;
   if (r.violations.length === 0) return `✔ ${head}`;

@@ -73,17 +73,17 @@ export async function startRoles({
     crashes: () => crashes,
     async stop() {
       stopping = true;
-      await Promise.all(
-        [...running.values()].map(async (c) => {
-          c.process.kill('SIGCONT');
-          const gone = c.stop();
-          // A role that does not finish its batch and commit within 10 s is killed.
-          const timer = setTimeout(() => c.process.kill('SIGKILL'), 10_000);
-          await gone;
-          clearTimeout(timer);
-        }),
-      );
+      await Promise.all([...running.values()].map(stopChild));
       running.clear();
     },
   };
+}
+
+/** SIGTERM (after SIGCONT, in case it is paused); a role that does not finish its batch and commit within 10 s is killed. */
+async function stopChild(c: SystemChild): Promise<void> {
+  c.process.kill('SIGCONT');
+  const gone = c.stop();
+  const timer = setTimeout(() => c.process.kill('SIGKILL'), 10_000);
+  await gone;
+  clearTimeout(timer);
 }

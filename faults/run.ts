@@ -4,7 +4,7 @@
 import crypto from 'node:crypto';
 import path from 'node:path';
 import { createApiClient } from '../demo/api.js';
-import { loadConfig } from '../platform/config.js';
+import { type Config, loadConfig } from '../platform/config.js';
 import { createLogger } from '../platform/log.js';
 import { createDb, ensureSchema } from '../platform/postgres.js';
 import { signUserToken } from '../producers/http/auth.js';
@@ -13,14 +13,14 @@ import { openPlatform, type Platform } from '../runtime/platform.js';
 import { replayProjections } from '../runtime/replay/replayProjections.js';
 import { deadLetterCount, readSalesTopic } from '../test/support/faults/checkers.js';
 import { freePort } from '../test/support/faults/ports.js';
-import { checkRun, type Observed, type Violation } from './checker.js';
+import { checkRun, type Observed, type Verdict, type Violation } from './checker.js';
 import type { Environment } from './environment.js';
 import { createHistory, type Actor, type History } from './history.js';
 import { playNemeses } from './nemeses.js';
 import { waitForQuiet } from './quiescence.js';
 import { startRoles } from './roles.js';
-import { describeNemesis, planRun } from './schedule.js';
-import { runWorkload, setUpSale } from './workload.js';
+import { describeNemesis, planRun, type RunPlan } from './schedule.js';
+import { runWorkload, setUpSale, type Workload } from './workload.js';
 
 export type RunSettings = { saleMs: number; stock: number; shoppers: number; reservationSeconds: number };
 export const DEFAULT_SETTINGS: RunSettings = { saleMs: 24_000, stock: 30, shoppers: 300, reservationSeconds: 15 };
@@ -39,11 +39,76 @@ export type RunResult = {
   /** Shoppers who got no decision before giving up. */
   unanswered: number;
   durationMs: number;
+  /** Where the time went: starting the roles, the sale (until every client is done), quiet and the checks. */
+  phasesMs: { start: number; sale: number; check: number };
   /** Where its history is. */
   historyFile?: string;
 };
 
 const GRACE_SECONDS = '5';
+
+/** The run's own slice of the parts: a topic prefix (and so Redis keys), a Postgres schema; and the suite's clients on it, direct to the parts. */
+async function openSlice(seed: number, env: Environment) {
+  const stamp = `${seed}-${Date.now().toString(36)}-${crypto.randomBytes(2).toString('hex')}`;
+  const prefix = `nemesis-${stamp}`;
+  const schema = `nemesis_${stamp.replace(/-/g, '_')}`;
+  const direct = { KAFKA_BROKERS: env.kafka.directBrokers, REDIS_URL: env.redis.url, DATABASE_URL: env.postgres.databaseUrl };
+  const config = loadConfig({ ...process.env, ...direct, TOPIC_PREFIX: prefix, RECONCILIATION_GRACE_SECONDS: GRACE_SECONDS });
+  const admin = createDb(config.databaseUrl);
+  await ensureSchema(admin, schema);
+  const platform = await openPlatform(config, createLogger('error'), { dbSchema: schema });
+  // The suite's own reads reconnect after a Redis nemesis; its errors meanwhile are expected.
+  platform.redis.on('error', () => undefined);
+  return { prefix, schema, config, admin, platform };
+}
+
+async function workloadFor({
+  saleId,
+  api,
+  history,
+  config,
+  clock,
+  reservationSeconds,
+}: Pick<Workload, 'saleId' | 'api' | 'history' | 'clock' | 'reservationSeconds'> & { config: Config }): Promise<Workload> {
+  const partnerId = 'demo-pay';
+  return {
+    saleId,
+    api,
+    history,
+    operatorToken: await signUserToken(config, 'nemesis-operator', { operator: true }),
+    userToken: (userId: string) => signUserToken(config, userId),
+    partner: { partnerId, secret: config.partnerSecrets.get(partnerId)?.[0] ?? '', paymentTokenKey: config.paymentTokenKey },
+    clock,
+    reservationSeconds,
+  };
+}
+
+/** What each role process is pointed at: the parts through the suite's proxies, the run's slice. */
+function roleEnv(env: Environment, prefix: string, schema: string): Record<string, string> {
+  return {
+    KAFKA_BROKERS: env.kafka.systemBrokers,
+    REDIS_URL: env.systemRedisUrl,
+    DATABASE_URL: env.systemDatabaseUrl,
+    TOPIC_PREFIX: prefix,
+    TEST_DB_SCHEMA: schema,
+    RECONCILIATION_GRACE_SECONDS: GRACE_SECONDS,
+    TEST_LOG_LEVEL: 'error',
+  };
+}
+
+function resultOf(seed: number, env: Environment, plan: RunPlan, verdict: Verdict) {
+  const { claims, grants, webhooks, violations } = verdict;
+  return {
+    seed,
+    brokers: env.kafka.nodes,
+    nemeses: plan.nemeses.map(describeNemesis),
+    claims,
+    grants,
+    stock: plan.stock,
+    webhooks,
+    violations,
+  };
+}
 
 export async function runOnce({
   seed,
@@ -62,28 +127,13 @@ export async function runOnce({
 }): Promise<RunResult> {
   const began = Date.now();
   const plan = planRun(seed, { ...settings, kafkaProxied: env.proxies.kafka.length > 0 });
-  const stamp = `${seed}-${Date.now().toString(36)}-${crypto.randomBytes(2).toString('hex')}`;
-  const prefix = `nemesis-${stamp}`;
-  const schema = `nemesis_${stamp.replace(/-/g, '_')}`;
   const saleId = `sale-${seed}`;
   const historyDir = runsDir ? path.join(runsDir, String(seed)) : undefined;
   const history = createHistory(historyDir);
-  const direct = { KAFKA_BROKERS: env.kafka.directBrokers, REDIS_URL: env.redis.url, DATABASE_URL: env.postgres.databaseUrl };
-  const config = loadConfig({ ...process.env, ...direct, TOPIC_PREFIX: prefix, RECONCILIATION_GRACE_SECONDS: GRACE_SECONDS });
-  const admin = createDb(config.databaseUrl);
-  await ensureSchema(admin, schema);
-  const platform = await openPlatform(config, createLogger('error'), { dbSchema: schema });
+  const { prefix, schema, config, admin, platform } = await openSlice(seed, env);
   const port = await freePort();
   const roles = await startRoles({
-    env: {
-      KAFKA_BROKERS: env.kafka.systemBrokers,
-      REDIS_URL: env.systemRedisUrl,
-      DATABASE_URL: env.systemDatabaseUrl,
-      TOPIC_PREFIX: prefix,
-      TEST_DB_SCHEMA: schema,
-      RECONCILIATION_GRACE_SECONDS: GRACE_SECONDS,
-      TEST_LOG_LEVEL: 'error',
-    },
+    env: roleEnv(env, prefix, schema),
     apiPort: port,
     history,
     ...(from ? { from } : {}),
@@ -95,37 +145,23 @@ export async function runOnce({
     const baseUrl = `http://127.0.0.1:${port}`;
     const api = (actor: Actor) => createApiClient(baseUrl, (call) => history.record({ type: 'call', actor, ...call }));
     const clock = { shiftSeconds: 0 };
-    const partnerId = 'demo-pay';
-    const workload = {
-      saleId,
-      api,
-      history,
-      operatorToken: await signUserToken(config, 'nemesis-operator', { operator: true }),
-      userToken: (userId: string) => signUserToken(config, userId),
-      partner: { partnerId, secret: config.partnerSecrets.get(partnerId)?.[0] ?? '', paymentTokenKey: config.paymentTokenKey },
-      clock,
-      reservationSeconds: settings.reservationSeconds,
-    };
+    const workload = await workloadFor({ saleId, api, history, config, clock, reservationSeconds: settings.reservationSeconds });
+    const rolesUpAt = Date.now();
     await setUpSale(workload, plan);
     const startedAt = Date.now();
     const [outcome] = await Promise.all([
       runWorkload(workload, plan, startedAt),
       playNemeses(plan.nemeses, { env, roles, clock, topicPrefix: prefix, saleId }, history, startedAt),
     ]);
+    const saleDoneAt = Date.now();
     const observed = await observe({ platform, history, roles, schema, saleId, stock: plan.stock, databaseUrl: env.postgres.databaseUrl });
     const verdict = checkRun(observed);
     return {
-      seed,
-      brokers: env.kafka.nodes,
-      nemeses: plan.nemeses.map(describeNemesis),
-      claims: verdict.claims,
-      grants: verdict.grants,
-      stock: plan.stock,
-      webhooks: verdict.webhooks,
-      violations: verdict.violations,
+      ...resultOf(seed, env, plan, verdict),
       crashes: roles.crashes(),
       unanswered: outcome.unanswered,
       durationMs: Date.now() - began,
+      phasesMs: { start: rolesUpAt - began, sale: saleDoneAt - rolesUpAt, check: Date.now() - saleDoneAt },
       ...(historyDir ? { historyFile: path.join(historyDir, 'history.jsonl') } : {}),
     };
   } finally {
@@ -139,6 +175,20 @@ export async function runOnce({
 
 /** Planted flags take the grace period (event time) to be raised: wait for them, within a bound. */
 const FLAGS_TIMEOUT_MS = 45_000;
+
+/** Until every planted mismatch is flagged and every role runs again, or the bound: the checker judges what is there then. */
+async function waitForPlantedFlags(db: Platform['db'], history: History, roles: { allRunning(): boolean }): Promise<void> {
+  const planted = history.entries.flatMap((h) => (h.type === 'planted' ? [`${h.kind} ${h.transactionId}`] : []));
+  const deadline = Date.now() + FLAGS_TIMEOUT_MS;
+  while (Date.now() < deadline) {
+    const rows = await db
+      .query<{ k: string }>("select kind || ' ' || transaction_id as k from reconciliation_mismatches")
+      .catch(() => ({ rows: [] as { k: string }[] }));
+    const flagged = new Set(rows.rows.map((r) => r.k));
+    if (roles.allRunning() && planted.every((p) => flagged.has(p))) return;
+    await new Promise((r) => setTimeout(r, 500));
+  }
+}
 
 /** Waits for quiet, then reads what the checker needs: the sales topic, the read models, a replay. */
 async function observe({
@@ -160,16 +210,7 @@ async function observe({
 }): Promise<Observed> {
   const prefix = platform.config.topicPrefix;
   const db = platform.db;
-  const planted = history.entries.flatMap((h) => (h.type === 'planted' ? [`${h.kind} ${h.transactionId}`] : []));
-  const deadline = Date.now() + FLAGS_TIMEOUT_MS;
-  for (;;) {
-    const rows = await db
-      .query<{ k: string }>("select kind || ' ' || transaction_id as k from reconciliation_mismatches")
-      .catch(() => ({ rows: [] }));
-    const flagged = new Set(rows.rows.map((r) => r.k));
-    if ((roles.allRunning() && planted.every((p) => flagged.has(p))) || Date.now() > deadline) break;
-    await new Promise((r) => setTimeout(r, 500));
-  }
+  await waitForPlantedFlags(db, history, roles);
   await waitForQuiet(platform.kafka, prefix);
   const [salesEvents, transactions, partnerEvents, mismatches, deadLetters] = await Promise.all([
     readSalesTopic({ kafka: platform.kafka, codec: platform.codec, topicPrefix: prefix }),

@@ -67,7 +67,10 @@ function drawNemesis(g: ReturnType<typeof generator>, kafkaProxied: boolean): Ne
       return { kind, part: g.pick(parts), mode: g.pick(['latency', 'reset', 'blackhole'] as const), latencyMs: g.int(50, 400) };
     case 'clock-shift':
       return { kind, shiftSeconds: g.pick([-301, 301]) };
-    default:
+    case 'kill-broker':
+    case 'pause-broker':
+    case 'redis-snapshot':
+    case 'postgres-stop':
       return { kind };
   }
 }

@@ -134,6 +134,17 @@ function createPartnerClient(w: Workload) {
   };
 }
 
+/** Polls the transaction until it reads expired (true), or gives up at the client deadline. */
+async function expired(shopper: ApiClient, g: { token: string; transactionId: string }): Promise<boolean> {
+  const deadline = Date.now() + CLIENT_DEADLINE_MS;
+  while (Date.now() < deadline) {
+    const answer = await shopper.transaction(g.token, g.transactionId).catch(() => undefined);
+    if ((answer?.body as { status?: string } | undefined)?.status === 'expired') return true;
+    await sleep(500);
+  }
+  return false;
+}
+
 type Winner = { userId: string; token: string; transactionId: string };
 
 /** What a winner does after the grant, by the role its place in the grant order gives it. */
@@ -151,10 +162,7 @@ async function afterGrant(w: Workload, partner: ReturnType<typeof createPartnerC
   switch (role) {
     case 'late': {
       // It pays only once its reservation has lapsed and the slot went back.
-      await persist(
-        () => shopper.transaction(g.token, g.transactionId),
-        (a) => (a.body as { status?: string }).status === 'expired' || (a.status >= 400 && a.status < 500),
-      );
+      if (!(await expired(shopper, g))) return;
       plant('late_payment');
       await partner.report('payment', page);
       return;

@@ -107,7 +107,10 @@ export async function startTcpProxy(target: { host: string; port: number }): Pro
     },
     async close() {
       const closed = stopListening();
-      for (const l of links) (l.client.destroy(), l.upstream.destroy());
+      for (const l of links) {
+        l.client.destroy();
+        l.upstream.destroy();
+      }
       links.clear();
       await closed;
     },
