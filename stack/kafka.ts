@@ -1,120 +1,60 @@
-// The local Apache Kafka: one KRaft node (broker + controller) on 127.0.0.1:9092, run from
-// Maven Central's jars with the machine's default Java (17).
-import crypto from 'node:crypto';
-import fs from 'node:fs';
+// The stack's Apache Kafka: one KRaft node (broker + controller) on 127.0.0.1:9092, or with
+// `stack up --brokers 3` a three-node cluster on 9092/9094/9096. Both are a kafkaCluster
+// (stack/kafkaCluster.ts); the single node keeps the file layout it always had
+// (.flashsale/stack/{server.properties,kafka-data,kafka.pid,logs}).
 import path from 'node:path';
-import { Kafka, logLevel } from 'kafkajs';
+import { type ClusterSpec, kafkaCluster, type KafkaCluster, nodeCommand, type NodeConfig, brokerAnswers } from './kafkaCluster.js';
 import { KAFKA_VERSION, paths } from './paths.js';
-import { run, startDaemon } from './process.js';
 
 export const KAFKA_PORT = 9092;
-const CONTROLLER_PORT = 9093;
 
-/** Where a broker listens and keeps its data and logs: the stack's own by default; a fault test passes its own. */
+export type BrokerCount = 1 | 3;
+
+/** The stack's cluster of 1 or 3 nodes: ports from 9092, the 3-node one in its own folder. */
+export function stackClusterSpec(brokers: BrokerCount): ClusterSpec {
+  if (brokers === 1)
+    return {
+      nodes: 1,
+      firstPort: KAFKA_PORT,
+      root: paths.state,
+      heap: '768m',
+      stopTimeoutMs: 60_000,
+      layout: () => ({
+        configDir: paths.state,
+        dataDir: paths.kafkaData,
+        logsDir: paths.logs,
+        pidFile: path.join(paths.state, 'kafka.pid'),
+      }),
+    };
+  return { nodes: 3, firstPort: KAFKA_PORT, root: path.join(paths.state, 'kafka-cluster-3'), heap: '512m' };
+}
+
+export function stackKafka(brokers: BrokerCount): KafkaCluster {
+  return kafkaCluster(stackClusterSpec(brokers));
+}
+
+/** Where a broker listens and keeps its data and logs: a fault test's own single node. */
 export type KafkaNode = { port: number; controllerPort: number; dataDir: string; stateDir: string; logsDir: string };
 
-const stackNode: KafkaNode = {
-  port: KAFKA_PORT,
-  controllerPort: CONTROLLER_PORT,
-  dataDir: paths.kafkaData,
-  stateDir: paths.state,
-  logsDir: paths.logs,
-};
-
-function serverProperties(node: KafkaNode): string {
-  return [
-    'process.roles=broker,controller',
-    'node.id=1',
-    `controller.quorum.voters=1@127.0.0.1:${node.controllerPort}`,
-    `listeners=PLAINTEXT://127.0.0.1:${node.port},CONTROLLER://127.0.0.1:${node.controllerPort}`,
-    `advertised.listeners=PLAINTEXT://127.0.0.1:${node.port}`,
-    'controller.listener.names=CONTROLLER',
-    'inter.broker.listener.name=PLAINTEXT',
-    'listener.security.protocol.map=PLAINTEXT:PLAINTEXT,CONTROLLER:PLAINTEXT',
-    `log.dirs=${node.dataDir}`,
-    'num.partitions=1',
-    // One node: every internal topic must accept a replication factor of 1, or kafkajs
-    // consumers never find their group coordinator and transactions never start.
-    'offsets.topic.replication.factor=1',
-    'transaction.state.log.replication.factor=1',
-    'transaction.state.log.min.isr=1',
-    'share.coordinator.state.topic.replication.factor=1',
-    'share.coordinator.state.topic.min.isr=1',
-    'group.initial.rebalance.delay.ms=0',
-    'auto.create.topics.enable=false',
-    // Audit topics are kept forever by their own topic config; this is only the fallback.
-    'log.retention.hours=-1',
-    '',
-  ].join('\n');
-}
-
-const log4j2 = (logsDir: string) => `<?xml version="1.0" encoding="UTF-8"?>
-<Configuration status="WARN">
-  <Appenders>
-    <File name="file" fileName="${path.join(logsDir, 'kafka.log')}">
-      <PatternLayout pattern="[%d] %p %m (%c)%n"/>
-    </File>
-  </Appenders>
-  <Loggers>
-    <Logger name="kafka" level="INFO"/>
-    <Logger name="org.apache.kafka" level="INFO"/>
-    <Logger name="state.change.logger" level="WARN"/>
-    <Root level="WARN"><AppenderRef ref="file"/></Root>
-  </Loggers>
-</Configuration>
-`;
-
-function classpath(): string {
-  return fs
-    .readdirSync(paths.kafkaLibs)
-    .filter((f) => f.endsWith('.jar'))
-    .map((f) => path.join(paths.kafkaLibs, f))
-    .join(':');
-}
-
 /**
- * Writes the node's configuration, formats its storage on first use, and answers the java
- * arguments that run it: the stack starts them as its daemon, a fault test as its own child.
+ * Writes a single node's configuration, formats its storage on first use, and answers the
+ * java arguments that run it, for a fault test that runs it as its own child.
  */
-export function kafkaCommand(node: KafkaNode = stackNode, heap = '768m'): string[] {
-  fs.mkdirSync(node.logsDir, { recursive: true });
-  fs.mkdirSync(node.stateDir, { recursive: true });
-  const props = path.join(node.stateDir, 'server.properties');
-  const log4jFile = path.join(node.stateDir, 'kafka-log4j2.xml');
-  fs.writeFileSync(props, serverProperties(node));
-  fs.writeFileSync(log4jFile, log4j2(node.logsDir));
-  const cp = classpath();
-  const jvm = ['-Xms256m', `-Xmx${heap}`, `-Dlog4j2.configurationFile=${log4jFile}`, '-cp', cp];
-  if (!fs.existsSync(path.join(node.dataDir, 'meta.properties'))) {
-    // First start: format the storage with a fresh cluster id (22 chars of base64url, as Kafka's own).
-    const clusterId = crypto.randomBytes(16).toString('base64url');
-    // `--cluster-id=` form: one id in 64 starts with '-', which argparse would take for a flag.
-    run('java', [...jvm, 'kafka.tools.StorageTool', 'format', `--cluster-id=${clusterId}`, '-c', props]);
-  }
-  return [...jvm, 'kafka.Kafka', props];
-}
-
-export function startKafka(): number {
-  return startDaemon('kafka', 'java', kafkaCommand());
+export function kafkaCommand(node: KafkaNode, heap = '768m'): string[] {
+  const config: NodeConfig = {
+    id: 1,
+    port: node.port,
+    controllerPort: node.controllerPort,
+    configDir: node.stateDir,
+    dataDir: node.dataDir,
+    logsDir: node.logsDir,
+    pidFile: path.join(node.stateDir, 'kafka.pid'),
+  };
+  return nodeCommand(config, [config], heap, path.join(node.stateDir, 'cluster.id'));
 }
 
 export async function kafkaAnswers(port = KAFKA_PORT): Promise<boolean> {
-  const kafka = new Kafka({
-    clientId: 'flashsale-stack',
-    brokers: [`127.0.0.1:${port}`],
-    connectionTimeout: 1000,
-    requestTimeout: 2000,
-    retry: { retries: 0 },
-    logLevel: logLevel.NOTHING,
-  });
-  const admin = kafka.admin();
-  try {
-    await admin.connect();
-    const cluster = await admin.describeCluster();
-    return cluster.brokers.length > 0 && cluster.controller !== null;
-  } finally {
-    await admin.disconnect().catch(() => undefined);
-  }
+  return brokerAnswers(port);
 }
 
 export { KAFKA_VERSION };

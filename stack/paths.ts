@@ -7,11 +7,17 @@ export const PROJECT_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.
 export const KAFKA_VERSION = '4.3.1';
 export const APICURIO_VERSION = '3.3.3';
 
+// FLASHSALE_STACK_DIR moves the state (pid files, data, logs) elsewhere, for a test of the
+// stack's own code paths; the ports stay the stack's.
+const STATE = process.env.FLASHSALE_STACK_DIR
+  ? path.resolve(process.env.FLASHSALE_STACK_DIR)
+  : path.join(PROJECT_ROOT, '.flashsale', 'stack');
+
 export const paths = {
   pom: path.join(PROJECT_ROOT, 'stack', 'pom.xml'),
   kafkaLibs: path.join(PROJECT_ROOT, 'stack', '.cache', `kafka-${KAFKA_VERSION}`, 'libs'),
   apicurioHome: path.join(PROJECT_ROOT, 'stack', '.cache', `apicurio-${APICURIO_VERSION}`),
-  state: path.join(PROJECT_ROOT, '.flashsale', 'stack'),
-  kafkaData: path.join(PROJECT_ROOT, '.flashsale', 'stack', 'kafka-data'),
-  logs: path.join(PROJECT_ROOT, '.flashsale', 'stack', 'logs'),
+  state: STATE,
+  kafkaData: path.join(STATE, 'kafka-data'),
+  logs: path.join(STATE, 'logs'),
 };

@@ -4,7 +4,6 @@
 // so they live exactly as long as the records that reference them.
 import fs from 'node:fs';
 import path from 'node:path';
-import { KAFKA_PORT } from './kafka.js';
 import { paths } from './paths.js';
 import { startDaemon } from './process.js';
 
@@ -35,7 +34,8 @@ export function findJava21Home(jvmDir = process.env.FLASHSALE_JVM_DIR ?? '/usr/l
   return best.home;
 }
 
-export function startRegistry(): number {
+/** Starts the registry with its kafkasql storage on these brokers (host:port, comma-separated). */
+export function startRegistry(bootstrapServers: string): number {
   const javaHome = findJava21Home();
   return startDaemon(
     'registry',
@@ -48,7 +48,7 @@ export function startRegistry(): number {
       '-Dquarkus.management.host=127.0.0.1',
       `-Dquarkus.management.port=${MANAGEMENT_PORT}`,
       '-Dapicurio.storage.kind=kafkasql',
-      `-Dapicurio.kafkasql.bootstrap.servers=127.0.0.1:${KAFKA_PORT}`,
+      `-Dapicurio.kafkasql.bootstrap.servers=${bootstrapServers}`,
       '-Dquarkus.log.level=WARN',
       '-Dquarkus.log.category."io.apicurio".level=INFO',
       '-jar',

@@ -30,3 +30,26 @@ export async function waitForPort(port: number, timeoutMs = 15_000): Promise<voi
     await new Promise((r) => setTimeout(r, 50));
   }
 }
+
+function portFree(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const server = net.createServer();
+    server.unref();
+    server.once('error', () => resolve(false));
+    server.listen(port, '127.0.0.1', () => server.close(() => resolve(true)));
+  });
+}
+
+/**
+ * A first port p such that p .. p+count-1 (and, with `alsoAt`, the same span at each offset)
+ * are all free: for a Kafka cluster whose node ports follow from its first port. Drawn at
+ * random from 20000–45000, far from the stack's 9092–9097.
+ */
+export async function freePortRange(count: number, alsoAt: number[] = []): Promise<number> {
+  for (let attempt = 0; attempt < 50; attempt++) {
+    const first = 20_000 + 2 * Math.floor(Math.random() * 12_500);
+    const ports = [0, ...alsoAt].flatMap((offset) => Array.from({ length: count }, (_, i) => first + offset + i));
+    if ((await Promise.all(ports.map(portFree))).every(Boolean)) return first;
+  }
+  throw new Error(`no free run of ${count} ports found`);
+}
