@@ -3,9 +3,15 @@
 // Kafka (one node, or a three-node cluster), and TCP proxies between the system and each of
 // them. The shared schema registry (:8081) serves them all; each run has its own topic prefix
 // (which also prefixes its Redis keys) and its own Postgres schema.
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { kafkaCluster } from '../stack/kafkaCluster.js';
+import { onWorkerExit } from '../test/support/faults/cleanup.js';
 import { startOwnKafka, type OwnKafka } from '../test/support/faults/ownKafka.js';
 import { startOwnPostgres, type OwnPostgres } from '../test/support/faults/ownPostgres.js';
 import { startOwnRedis, type OwnRedis } from '../test/support/faults/ownRedis.js';
+import { freePortRange } from '../test/support/faults/ports.js';
 import { startTcpProxy, type TcpProxy } from '../test/support/faults/tcpProxy.js';
 import type { ProxiedPart } from './schedule.js';
 
@@ -58,7 +64,7 @@ export async function startEnvironment({ brokers }: { brokers: 1 | 3 }): Promise
   // One after the other: on two busy cores a JVM starting beside initdb starves a redis-server's first answer.
   const redis = await startOwnRedis({ persistence: 'rdb' });
   const postgres = await startOwnPostgres();
-  const kafka = brokers === 3 ? await threeBrokers() : await singleBroker();
+  const kafka = brokers === 3 ? await cluster(3) : await singleBroker();
   const redisProxy = await startTcpProxy({ host: '127.0.0.1', port: redis.port });
   const postgresProxy = await startTcpProxy({ host: '127.0.0.1', port: postgres.port });
   return {
@@ -75,6 +81,43 @@ export async function startEnvironment({ brokers }: { brokers: 1 | 3 }): Promise
   };
 }
 
-async function threeBrokers(): Promise<KafkaUnderTest> {
-  throw new Error('--brokers 3 needs stack/kafkaCluster.ts, which this branch does not have yet');
+/**
+ * A KRaft cluster of the suite's own (stack/kafkaCluster.ts) on a free port range, with the
+ * proxied listener: the system bootstraps from the proxy addresses, so a proxy fault cuts or
+ * slows all its Kafka traffic, while the nodes replicate among themselves directly.
+ */
+async function cluster(nodes: number): Promise<KafkaUnderTest> {
+  const root = fs.mkdtempSync(path.join(os.tmpdir(), 'flashsale-nemesis-kafka-'));
+  const c = kafkaCluster({ nodes, firstPort: await freePortRange(nodes * 2, [100, 200]), root, proxied: true });
+  // The nodes are detached processes: whatever ends the suite, they end with it.
+  const forget = onWorkerExit(() => {
+    for (const id of c.nodeIds) {
+      const pid = c.pid(id);
+      if (pid) process.kill(pid, 'SIGKILL');
+    }
+    fs.rmSync(root, { recursive: true, force: true });
+  });
+  await c.start();
+  const proxies = await Promise.all(c.proxyRoutes.map((r) => startTcpProxy({ host: '127.0.0.1', port: r.to }, r.from)));
+  return {
+    systemBrokers: c.proxiedBrokers.join(','),
+    directBrokers: c.brokers.join(','),
+    nodes,
+    async killLeader(topic, partition) {
+      const leader = await c.leaderOf(topic, partition);
+      await c.kill(leader);
+      return () => c.restart(leader);
+    },
+    async pauseLeader(topic, partition) {
+      const leader = await c.leaderOf(topic, partition);
+      c.pause(leader);
+      return () => c.resume(leader);
+    },
+    proxies,
+    async stop() {
+      await c.stop();
+      fs.rmSync(root, { recursive: true, force: true });
+      forget();
+    },
+  };
 }

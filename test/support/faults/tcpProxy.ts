@@ -24,7 +24,8 @@ export type TcpProxy = {
 
 type Link = { client: net.Socket; upstream: net.Socket; lostBytes: boolean };
 
-export async function startTcpProxy(target: { host: string; port: number }): Promise<TcpProxy> {
+/** `listenPort`: where the proxy listens (a Kafka node advertises it); any free port by default. */
+export async function startTcpProxy(target: { host: string; port: number }, listenPort = 0): Promise<TcpProxy> {
   const links = new Set<Link>();
   let latencyMs = 0;
   let swallowing = false;
@@ -80,7 +81,7 @@ export async function startTcpProxy(target: { host: string; port: number }): Pro
       l.upstream.resetAndDestroy();
     }
   };
-  const port = await listen(0);
+  const port = await listen(listenPort);
   return {
     port,
     async cut() {
