@@ -115,6 +115,25 @@ function checkDecisions(history: readonly HistoryEntry[], events: readonly Flash
   return found;
 }
 
+/** An entry answered 201 is a fact the system holds: it is never answered "no transaction of yours" (404) afterwards. */
+function checkEntriesKept(history: readonly HistoryEntry[]): Violation[] {
+  const entered = new Map<string, number>();
+  const found: Violation[] = [];
+  for (const h of history) {
+    if (h.type !== 'call') continue;
+    if (h.method === 'POST' && h.path.endsWith('/entries') && h.status === 201) {
+      const tx = (h.answer as { transactionId?: string } | undefined)?.transactionId;
+      if (tx) entered.set(tx, h.answeredAt);
+      continue;
+    }
+    const tx = (h.body as { transactionId?: string } | undefined)?.transactionId ?? h.path.split('/')[2];
+    const since = tx === undefined ? undefined : entered.get(tx);
+    if (h.status === 404 && since !== undefined && h.sentAt >= since && !found.some((v) => v.transactionId === tx))
+      found.push({ check: 'entries', transactionId: tx, says: `entry acknowledged, then ${h.method} ${h.path} answered 404` });
+  }
+  return found;
+}
+
 type Webhook = Extract<HistoryEntry, { type: 'webhook' }>;
 const ok = (w: Webhook) => w.status !== undefined && w.status >= 200 && w.status < 300;
 
@@ -202,6 +221,7 @@ export function checkRun(o: Observed): Verdict {
     ...checkStock(events, o.stock),
     ...copiesThatDisagree(o.salesEvents, o.saleId).map((says) => ({ check: 'copies', says })),
     ...checkDecisions(o.history, events),
+    ...checkEntriesKept(o.history),
     ...checkWebhooks(o, new Set(grants.keys())),
     ...checkFlags(o, grants),
     ...(o.replay.equal ? [] : [{ check: 'replay', says: `replay differs from the live projections: ${o.replay.detail}` }]),

@@ -97,8 +97,10 @@ async function cluster(nodes: number): Promise<KafkaUnderTest> {
     }
     fs.rmSync(root, { recursive: true, force: true });
   });
-  await c.start();
+  // The proxies bind their ports before the nodes start: the free range overlaps the ephemeral
+  // ports, and a node's outbound connections took one of them while the cluster started.
   const proxies = await Promise.all(c.proxyRoutes.map((r) => startTcpProxy({ host: '127.0.0.1', port: r.to }, r.from)));
+  await c.start();
   return {
     systemBrokers: c.proxiedBrokers.join(','),
     directBrokers: c.brokers.join(','),
