@@ -134,6 +134,27 @@ function checkEntriesKept(history: readonly HistoryEntry[]): Violation[] {
   return found;
 }
 
+/** A grant answered 201 can be paid until it expires: its redirect is never refused (409) before then. */
+function checkGrantsKept(history: readonly HistoryEntry[]): Violation[] {
+  const expiresAt = new Map<string, number>();
+  const found: Violation[] = [];
+  for (const h of history) {
+    if (h.type !== 'call') continue;
+    const answer = h.answer as { status?: string; transactionId?: string; expiresAt?: string } | undefined;
+    if (h.status === 201 && answer?.status === 'granted' && answer.transactionId && answer.expiresAt)
+      expiresAt.set(answer.transactionId, Date.parse(answer.expiresAt));
+    const tx = h.path.match(/^\/transactions\/([^/]+)\/redirect$/)?.[1];
+    const until = tx === undefined ? undefined : expiresAt.get(tx);
+    if (tx && h.status === 409 && until !== undefined && h.answeredAt < until - 1_000)
+      found.push({
+        check: 'grants',
+        transactionId: tx,
+        says: `granted until ${new Date(until).toISOString()}, its redirect refused 409 before that`,
+      });
+  }
+  return found;
+}
+
 type Webhook = Extract<HistoryEntry, { type: 'webhook' }>;
 const ok = (w: Webhook) => w.status !== undefined && w.status >= 200 && w.status < 300;
 
@@ -222,6 +243,7 @@ export function checkRun(o: Observed): Verdict {
     ...copiesThatDisagree(o.salesEvents, o.saleId).map((says) => ({ check: 'copies', says })),
     ...checkDecisions(o.history, events),
     ...checkEntriesKept(o.history),
+    ...checkGrantsKept(o.history),
     ...checkWebhooks(o, new Set(grants.keys())),
     ...checkFlags(o, grants),
     ...(o.replay.equal ? [] : [{ check: 'replay', says: `replay differs from the live projections: ${o.replay.detail}` }]),

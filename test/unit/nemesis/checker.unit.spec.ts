@@ -160,6 +160,47 @@ describe('the nemesis checker', () => {
     expect(checks(o)).toEqual([]);
   });
 
+  it('finds an acknowledged entry later answered "no transaction of yours"', () => {
+    const o = cleanRun();
+    const entry: HistoryEntry = {
+      type: 'call',
+      actor: 'shopper',
+      method: 'POST',
+      path: `/sales/${saleId}/entries`,
+      body: {},
+      sentAt: 0,
+      answeredAt: 1,
+      status: 201,
+      answer: { transactionId: 'h' },
+    };
+    o.history = [entry, claimCall('h', 404, { error: 'no transaction h of yours' })];
+    o.mismatches = [];
+    expect(checks(o)).toEqual(['entries h']);
+  });
+
+  it('finds a grant whose redirect is refused before it expires', () => {
+    const o = cleanRun();
+    const grant = claimCall('a', 201, {
+      status: 'granted',
+      transactionId: 'a',
+      slotId: `${saleId}:1`,
+      expiresAt: new Date(60_000).toISOString(),
+    });
+    const redirect: HistoryEntry = {
+      type: 'call',
+      actor: 'shopper',
+      method: 'POST',
+      path: '/transactions/a/redirect',
+      body: {},
+      sentAt: 3,
+      answeredAt: 4,
+      status: 409,
+      answer: {},
+    };
+    o.history = [...o.history, grant, redirect];
+    expect(checks(o)).toEqual(['grants a']);
+  });
+
   it('finds a replay that differs and dead letters', () => {
     const o = { ...cleanRun(), replay: { equal: false, detail: 'transactions' }, deadLetters: 2 };
     expect(checks(o)).toEqual(['replay', 'dead-letters']);
