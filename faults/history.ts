@@ -18,6 +18,8 @@ export type HistoryEntry =
       transactionId: string;
       /** How far the partner's clock was off when it signed (0: a good clock). */
       clockShiftSeconds: number;
+      /** The signature's `t` (unix seconds), as the partner's clock read it. */
+      signedSeconds: number;
       sentAt: number;
       answeredAt: number;
       status?: number;

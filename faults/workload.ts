@@ -106,16 +106,18 @@ function createPartnerClient(w: Workload) {
     while (Date.now() < deadline) {
       const shift = w.clock.shiftSeconds;
       const sentAt = Date.now();
+      const signAt = sentAt + shift * 1000;
       const base = {
         type: 'webhook' as const,
         kind,
         partnerEventId: eventId,
         transactionId: page.transactionId,
         clockShiftSeconds: shift,
+        signedSeconds: Math.floor(signAt / 1000),
         sentAt,
       };
       try {
-        const res = await api.webhook(w.partner.partnerId, w.partner.secret, body, Date.now() + shift * 1000);
+        const res = await api.webhook(w.partner.partnerId, w.partner.secret, body, signAt);
         w.history.record({ ...base, answeredAt: Date.now(), status: res.status });
         if (res.status >= 200 && res.status < 300) return eventId;
         // A refusal that no retry changes (bad body, wrong partner): the partner stops.
