@@ -78,9 +78,9 @@ module.exports = {
     {
       name: 'only-bin-and-cli-import-runtime',
       comment:
-        "runtime/ wires the roles and is started by the `flashsale` command (bin/, cli/). Exceptions: test/ and bench/ are harnesses that start the system in-process (and unit-test the runtime's own modules).",
+        "runtime/ wires the roles and is started by the `flashsale` command (bin/, cli/). Exceptions: test/, bench/ and faults/ are harnesses that start the system (and unit-test the runtime's own modules; faults/ replays the topics with runtime/replay to check a run).",
       severity: 'error',
-      from: { path: '^', pathNot: '^(bin|cli|runtime|test|bench)/' },
+      from: { path: '^', pathNot: '^(bin|cli|runtime|test|bench|faults)/' },
       to: { path: '^runtime/' },
     },
     {

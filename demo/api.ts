@@ -7,30 +7,54 @@ export type Answer<T = Record<string, unknown>> = { status: number; body: T; hea
 /** What a call sends besides its method and path: the caller's token, a body (a string is sent as it is), extra headers. */
 export type CallOptions = { token?: string; body?: unknown; headers?: Record<string, string> };
 
-export function createApiClient(baseUrl: string) {
-  async function call<T = Record<string, unknown>>(
-    method: string,
-    path: string,
-    { token, body, headers = {} }: CallOptions = {},
-  ): Promise<Answer<T>> {
-    const res = await fetch(`${baseUrl}${path}`, {
-      method,
-      redirect: 'manual',
-      headers: {
-        ...(token ? { authorization: `Bearer ${token}` } : {}),
-        ...(body === undefined ? {} : { 'content-type': 'application/json' }),
-        ...headers,
-      },
-      ...(body === undefined ? {} : { body: typeof body === 'string' ? body : JSON.stringify(body) }),
-    });
-    const text = await res.text();
-    let parsed: unknown = {};
+/** One call as a client saw it, for a history: what went out, when, and what came back (or the error). */
+export type ObservedCall = {
+  method: string;
+  path: string;
+  body: unknown;
+  sentAt: number;
+  answeredAt: number;
+  status?: number;
+  answer?: unknown;
+  error?: string;
+};
+
+async function send<T>(baseUrl: string, method: string, path: string, { token, body, headers = {} }: CallOptions): Promise<Answer<T>> {
+  const res = await fetch(`${baseUrl}${path}`, {
+    method,
+    redirect: 'manual',
+    // Bounded: a frozen server must not hold a caller forever.
+    signal: AbortSignal.timeout(30_000),
+    headers: {
+      ...(token ? { authorization: `Bearer ${token}` } : {}),
+      ...(body === undefined ? {} : { 'content-type': 'application/json' }),
+      ...headers,
+    },
+    ...(body === undefined ? {} : { body: typeof body === 'string' ? body : JSON.stringify(body) }),
+  });
+  const text = await res.text();
+  let parsed: unknown = {};
+  try {
+    parsed = text ? JSON.parse(text) : {};
+  } catch {
+    parsed = { text };
+  }
+  return { status: res.status, body: parsed as T, headers: res.headers };
+}
+
+/** `observe`: told of every call once it has its answer or its error (the nemesis suite records them). */
+export function createApiClient(baseUrl: string, observe?: (call: ObservedCall) => void) {
+  async function call<T = Record<string, unknown>>(method: string, path: string, options: CallOptions = {}): Promise<Answer<T>> {
+    if (!observe) return send<T>(baseUrl, method, path, options);
+    const sentAt = Date.now();
     try {
-      parsed = text ? JSON.parse(text) : {};
-    } catch {
-      parsed = { text };
+      const answer = await send<T>(baseUrl, method, path, options);
+      observe({ method, path, body: options.body, sentAt, answeredAt: Date.now(), status: answer.status, answer: answer.body });
+      return answer;
+    } catch (err) {
+      observe({ method, path, body: options.body, sentAt, answeredAt: Date.now(), error: (err as Error).message });
+      throw err;
     }
-    return { status: res.status, body: parsed as T, headers: res.headers };
   }
   return {
     call,

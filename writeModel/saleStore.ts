@@ -126,6 +126,15 @@ export function createSaleStore({ redis, topicPrefix }: { redis: Redis; topicPre
     return decisionFromFields(saleId, f);
   }
 
+  /**
+   * A transaction the store does not have is unknown only if the store is whole: restored from a
+   * snapshot (or flushed) and not yet rebuilt, it may lack an entry the edge acknowledged, and
+   * "no such transaction" (404) would be a false answer. Found by the nemesis suite (seed 1).
+   */
+  async function refuseUnlessReady(): Promise<void> {
+    if ((await redis.exists(keys.ready)) !== 1) throw new StoreNotReadyError();
+  }
+
   /** Resolves once Redis holds a complete state (a rebuild finished), or false after timeoutMs. */
   async function waitUntilReady(timeoutMs: number): Promise<boolean> {
     await signals.subscribed();
@@ -205,7 +214,9 @@ export function createSaleStore({ redis, topicPrefix }: { redis: Redis; topicPre
     },
 
     async readTransaction(transactionId: string): Promise<TransactionView | undefined> {
-      return transactionFrom(transactionId, await redis.hgetall(keys.transaction(transactionId)));
+      const transaction = transactionFrom(transactionId, await redis.hgetall(keys.transaction(transactionId)));
+      if (!transaction) await refuseUnlessReady();
+      return transaction;
     },
 
     /** A transaction and its decision from one read of its hash: what the claim route asks first, on every claim. */
@@ -214,6 +225,7 @@ export function createSaleStore({ redis, topicPrefix }: { redis: Redis; topicPre
       const transaction = transactionFrom(transactionId, f);
       const decidedSaleId = f[T.decidedSaleId];
       const decision = decidedSaleId ? decisionFromFields(decidedSaleId, f) : undefined;
+      if (!transaction) await refuseUnlessReady();
       return { ...(transaction && { transaction }), ...(decision && { decision }) };
     },
 

@@ -17,9 +17,10 @@ export type Child = {
   stop(): Promise<void>;
 };
 
-export function runChild(entry: string, env: Record<string, string>): Child {
-  const child = spawn(process.execPath, ['--import', 'tsx', path.join(root, entry)], {
-    cwd: root,
+/** `from`: the source tree to run it from (a patched copy, say); the repository by default. */
+export function runChild(entry: string, env: Record<string, string>, from: string = root): Child {
+  const child = spawn(process.execPath, ['--import', 'tsx', path.join(from, entry)], {
+    cwd: from,
     env: { ...process.env, ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });

@@ -15,6 +15,9 @@ export type OwnKafka = {
   secure: Record<string, string>;
   stop(): Promise<void>;
   start(): Promise<void>;
+  /** SIGSTOP / SIGCONT the broker: frozen, it keeps its sockets open and answers nothing. */
+  pause(): void;
+  resume(): void;
   remove(): Promise<void>;
 };
 
@@ -55,6 +58,8 @@ export async function startOwnKafka({ secureListeners = [], scramUsers = [] }: O
     secure: Object.fromEntries(listeners.map((l) => [l.name, `127.0.0.1:${l.port}`])),
     start,
     stop,
+    pause: () => void child?.kill('SIGSTOP'),
+    resume: () => void child?.kill('SIGCONT'),
     async remove() {
       await stop();
       fs.rmSync(dir, { recursive: true, force: true });

@@ -11,8 +11,8 @@ export type SystemChild = Child & {
   ended(): { code: number | null; signal: NodeJS.Signals | null } | undefined;
 };
 
-export async function startSystemChild(env: Record<string, string>): Promise<SystemChild> {
-  const child = runChild('test/support/faults/systemProcess.ts', env);
+export async function startSystemChild(env: Record<string, string>, from?: string): Promise<SystemChild> {
+  const child = runChild('test/support/faults/systemProcess.ts', env, from);
   let stderr = '';
   child.process.stderr?.on('data', (chunk: Buffer) => {
     stderr = (stderr + chunk.toString()).slice(-8192);

@@ -2,13 +2,13 @@
 // tests: a crash of any role (an unhandled 'error' event, say) ends this process, which the
 // test sees and reports, instead of taking the test worker down with it. ROLES names the
 // roles; TOPIC_PREFIX, REDIS_URL and DATABASE_URL point it at the test's own slice and
-// servers. Prints {"ready":true,"port":...} once every role runs; SIGTERM stops it cleanly.
+// servers; SYSTEM_PORT fixes the API's port (so a restarted api answers where the old one did). Prints {"ready":true,"port":...} once every role runs; SIGTERM stops it cleanly.
 import { loadConfig } from '../../../platform/config.js';
 import { createLogger } from '../../../platform/log.js';
 import { openPlatform } from '../../../runtime/platform.js';
 import { parseRoles, startSystem } from '../../../runtime/system.js';
 
-const config = { ...loadConfig(), port: 0, opsPort: 0 };
+const config = { ...loadConfig(), port: Number(process.env.SYSTEM_PORT ?? 0), opsPort: 0 };
 const platform = await openPlatform(config, createLogger(process.env.TEST_LOG_LEVEL ?? 'warn'), {
   dbSchema: process.env.TEST_DB_SCHEMA ?? 'public',
 });

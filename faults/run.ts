@@ -1,0 +1,245 @@
+// One seeded run: a fresh slice (topic prefix, Redis keys, Postgres schema), the roles started
+// as processes, a sale played by the workload while the plan's nemeses strike, then quiet,
+// then the checker over the history and what the topics and read models say.
+import crypto from 'node:crypto';
+import path from 'node:path';
+import { createApiClient } from '../demo/api.js';
+import { type Config, loadConfig } from '../platform/config.js';
+import { createLogger } from '../platform/log.js';
+import { createDb, ensureSchema } from '../platform/postgres.js';
+import { signUserToken } from '../producers/http/auth.js';
+import { replayableProjections } from '../projections/catalog.js';
+import { openPlatform, type Platform } from '../runtime/platform.js';
+import { replayProjections } from '../runtime/replay/replayProjections.js';
+import { deadLetterCount, readSalesTopic } from '../test/support/faults/checkers.js';
+import { freePort } from '../test/support/faults/ports.js';
+import { checkRun, type Observed, type Verdict, type Violation } from './checker.js';
+import type { Environment } from './environment.js';
+import { createHistory, type Actor, type History } from './history.js';
+import { playNemeses } from './nemeses.js';
+import { waitForQuiet } from './quiescence.js';
+import { startRoles } from './roles.js';
+import { describeNemesis, planRun, type RunPlan } from './schedule.js';
+import { runWorkload, setUpSale, type Workload } from './workload.js';
+
+export type RunSettings = { saleMs: number; stock: number; shoppers: number; reservationSeconds: number };
+export const DEFAULT_SETTINGS: RunSettings = { saleMs: 24_000, stock: 30, shoppers: 300, reservationSeconds: 15 };
+
+export type RunResult = {
+  seed: number;
+  brokers: number;
+  nemeses: string[];
+  claims: number;
+  grants: number;
+  stock: number;
+  webhooks: number;
+  violations: Violation[];
+  /** Roles that ended without being killed (restarted by the suite). */
+  crashes: number;
+  /** Shoppers who got no decision before giving up. */
+  unanswered: number;
+  durationMs: number;
+  /** Where the time went: starting the roles, the sale (until every client is done), quiet and the checks. */
+  phasesMs: { start: number; sale: number; check: number };
+  /** Where its history is. */
+  historyFile?: string;
+};
+
+const GRACE_SECONDS = '5';
+
+/** The run's own slice of the parts: a topic prefix (and so Redis keys), a Postgres schema; and the suite's clients on it, direct to the parts. */
+async function openSlice(seed: number, env: Environment) {
+  const stamp = `${seed}-${Date.now().toString(36)}-${crypto.randomBytes(2).toString('hex')}`;
+  const prefix = `nemesis-${stamp}`;
+  const schema = `nemesis_${stamp.replace(/-/g, '_')}`;
+  const direct = { KAFKA_BROKERS: env.kafka.directBrokers, REDIS_URL: env.redis.url, DATABASE_URL: env.postgres.databaseUrl };
+  const config = loadConfig({ ...process.env, ...direct, TOPIC_PREFIX: prefix, RECONCILIATION_GRACE_SECONDS: GRACE_SECONDS });
+  const admin = createDb(config.databaseUrl);
+  await ensureSchema(admin, schema);
+  const platform = await openPlatform(config, createLogger('error'), { dbSchema: schema });
+  // The suite's own reads reconnect after a Redis nemesis; its errors meanwhile are expected.
+  platform.redis.on('error', () => undefined);
+  return { prefix, schema, config, admin, platform };
+}
+
+async function workloadFor({
+  saleId,
+  api,
+  history,
+  config,
+  clock,
+  reservationSeconds,
+}: Pick<Workload, 'saleId' | 'api' | 'history' | 'clock' | 'reservationSeconds'> & { config: Config }): Promise<Workload> {
+  const partnerId = 'demo-pay';
+  return {
+    saleId,
+    api,
+    history,
+    operatorToken: await signUserToken(config, 'nemesis-operator', { operator: true }),
+    userToken: (userId: string) => signUserToken(config, userId),
+    partner: { partnerId, secret: config.partnerSecrets.get(partnerId)?.[0] ?? '', paymentTokenKey: config.paymentTokenKey },
+    clock,
+    reservationSeconds,
+  };
+}
+
+/** What each role process is pointed at: the parts through the suite's proxies, the run's slice. */
+function roleEnv(env: Environment, prefix: string, schema: string): Record<string, string> {
+  return {
+    KAFKA_BROKERS: env.kafka.systemBrokers,
+    REDIS_URL: env.systemRedisUrl,
+    DATABASE_URL: env.systemDatabaseUrl,
+    TOPIC_PREFIX: prefix,
+    TEST_DB_SCHEMA: schema,
+    RECONCILIATION_GRACE_SECONDS: GRACE_SECONDS,
+    TEST_LOG_LEVEL: 'error',
+  };
+}
+
+function resultOf(seed: number, env: Environment, plan: RunPlan, verdict: Verdict) {
+  const { claims, grants, webhooks, violations } = verdict;
+  return {
+    seed,
+    brokers: env.kafka.nodes,
+    nemeses: plan.nemeses.map(describeNemesis),
+    claims,
+    grants,
+    stock: plan.stock,
+    webhooks,
+    violations,
+  };
+}
+
+export async function runOnce({
+  seed,
+  env,
+  settings = DEFAULT_SETTINGS,
+  runsDir,
+  from,
+}: {
+  seed: number;
+  env: Environment;
+  settings?: RunSettings;
+  /** Histories go to <runsDir>/<seed>/history.jsonl. */
+  runsDir?: string;
+  /** A source tree with a planted bug to run the roles from. */
+  from?: string;
+}): Promise<RunResult> {
+  const began = Date.now();
+  const plan = planRun(seed, { ...settings, kafkaProxied: env.proxies.kafka.length > 0 });
+  const saleId = `sale-${seed}`;
+  const historyDir = runsDir ? path.join(runsDir, String(seed)) : undefined;
+  const history = createHistory(historyDir);
+  const { prefix, schema, config, admin, platform } = await openSlice(seed, env);
+  const port = await freePort();
+  const roles = await startRoles({
+    env: roleEnv(env, prefix, schema),
+    apiPort: port,
+    history,
+    ...(from ? { from } : {}),
+  }).catch(async (err: unknown) => {
+    await platform.close();
+    throw err;
+  });
+  try {
+    const baseUrl = `http://127.0.0.1:${port}`;
+    const api = (actor: Actor) => createApiClient(baseUrl, (call) => history.record({ type: 'call', actor, ...call }));
+    const clock = { shiftSeconds: 0 };
+    const workload = await workloadFor({ saleId, api, history, config, clock, reservationSeconds: settings.reservationSeconds });
+    const rolesUpAt = Date.now();
+    await setUpSale(workload, plan);
+    const startedAt = Date.now();
+    const [outcome] = await Promise.all([
+      runWorkload(workload, plan, startedAt),
+      playNemeses(plan.nemeses, { env, roles, clock, topicPrefix: prefix, saleId }, history, startedAt),
+    ]);
+    const saleDoneAt = Date.now();
+    const observed = await observe({ platform, history, roles, schema, saleId, stock: plan.stock, databaseUrl: env.postgres.databaseUrl });
+    const verdict = checkRun(observed);
+    return {
+      ...resultOf(seed, env, plan, verdict),
+      crashes: roles.crashes(),
+      unanswered: outcome.unanswered,
+      durationMs: Date.now() - began,
+      phasesMs: { start: rolesUpAt - began, sale: saleDoneAt - rolesUpAt, check: Date.now() - saleDoneAt },
+      ...(historyDir ? { historyFile: path.join(historyDir, 'history.jsonl') } : {}),
+    };
+  } finally {
+    await roles.stop();
+    await platform.close();
+    await history.close();
+    await admin.query(`drop schema if exists ${schema} cascade; drop schema if exists ${schema}_replay cascade`).catch(() => undefined);
+    await admin.end();
+  }
+}
+
+/** Planted flags take the grace period (event time) to be raised: wait for them, within a bound. */
+const FLAGS_TIMEOUT_MS = 45_000;
+
+/** Until every planted mismatch is flagged and every role runs again, or the bound: the checker judges what is there then. */
+async function waitForPlantedFlags(db: Platform['db'], history: History, roles: { allRunning(): boolean }): Promise<void> {
+  const planted = history.entries.flatMap((h) => (h.type === 'planted' ? [`${h.kind} ${h.transactionId}`] : []));
+  const deadline = Date.now() + FLAGS_TIMEOUT_MS;
+  while (Date.now() < deadline) {
+    const rows = await db
+      .query<{ k: string }>("select kind || ' ' || transaction_id as k from reconciliation_mismatches")
+      .catch(() => ({ rows: [] as { k: string }[] }));
+    const flagged = new Set(rows.rows.map((r) => r.k));
+    if (roles.allRunning() && planted.every((p) => flagged.has(p))) return;
+    await new Promise((r) => setTimeout(r, 500));
+  }
+}
+
+/** Waits for quiet, then reads what the checker needs: the sales topic, the read models, a replay. */
+async function observe({
+  platform,
+  history,
+  roles,
+  schema,
+  saleId,
+  stock,
+  databaseUrl,
+}: {
+  platform: Platform;
+  history: History;
+  roles: { allRunning(): boolean };
+  schema: string;
+  saleId: string;
+  stock: number;
+  databaseUrl: string;
+}): Promise<Observed> {
+  const prefix = platform.config.topicPrefix;
+  const db = platform.db;
+  await waitForPlantedFlags(db, history, roles);
+  await waitForQuiet(platform.kafka, prefix);
+  const [salesEvents, transactions, partnerEvents, mismatches, deadLetters] = await Promise.all([
+    readSalesTopic({ kafka: platform.kafka, codec: platform.codec, topicPrefix: prefix }),
+    db.query<Observed['transactions'][number]>('select transaction_id, status, payments, refunds from transactions'),
+    db.query<Observed['partnerEvents'][number]>('select partner_event_id, transaction_id, kind from reconciliation_partner_events'),
+    db.query<Observed['mismatches'][number]>('select kind, transaction_id from reconciliation_mismatches'),
+    deadLetterCount(platform.kafka, prefix),
+  ]);
+  const replay = await replayProjections({
+    kafka: platform.kafka,
+    codec: platform.codec,
+    databaseUrl,
+    topicPrefix: prefix,
+    liveSchema: schema,
+    intoSchema: `${schema}_replay`,
+    projections: replayableProjections(platform.config),
+    window: {},
+    catchUpTimeoutMs: 30_000,
+  });
+  const equal = replay.differences.length === 0 && replay.liveBehind.length === 0;
+  return {
+    saleId,
+    stock,
+    history: history.entries,
+    salesEvents,
+    transactions: transactions.rows,
+    partnerEvents: partnerEvents.rows,
+    mismatches: mismatches.rows,
+    replay: { equal, detail: equal ? '' : JSON.stringify([...replay.differences, ...replay.liveBehind]).slice(0, 500) },
+    deadLetters,
+  };
+}
