@@ -108,6 +108,8 @@ export function createClaimDecider({
     await publishInOrder([]);
     const decisions = [...decided.values()];
     writer.published(decisions);
+    const publishedAt = Date.now();
+    for (const c of claims) metrics.claimToDecision(c.occurredAt, publishedAt);
     const granted = decisions.filter((d) => d.type === 'ClaimGranted').length;
     metrics.decisions('granted', granted);
     for (const d of decisions) if (d.type === 'ClaimRejected') metrics.decisions(d.reason);
