@@ -106,7 +106,12 @@ export function createLiveFeed({
   function start(): void {
     if (idleTimer) clearTimeout(idleTimer);
     idleTimer = undefined;
-    if (!consumer) follow().catch((err: Error) => log.warn({ err: err.message }, 'dashboard feed could not follow the topics'));
+    if (!consumer) {
+      follow().catch((err: Error) => {
+        log.warn({ err: err.message }, 'dashboard feed could not follow the topics; trying again with the next watcher');
+        void unfollow();
+      });
+    }
     ticker ??= setInterval(() => void tick().catch((err: Error) => log.warn({ err: err.message }, 'dashboard tick failed')), TICK_MS);
   }
 
