@@ -1,12 +1,15 @@
 // The live sale dashboard in a real headless Chromium (Debian's chromium, driven by
 // playwright-core): the page loads under its content-security policy with nothing refused,
 // takes an operator token, and during a sale its figures move (claims per second, stock
-// draining) until the final stock reads 0. The last frame is saved as docs/dashboard.png.
+// draining) until the final stock reads 0; a payment of the wrong amount then shows as a
+// mismatch once reconciliation flags it. The last frame is saved as docs/dashboard.png.
+import crypto from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { type BrowserContext, chromium, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { signWebhook } from '../../../producers/partners/signature.js';
 import { startTestSystem, type TestSystem } from '../../support/system.js';
 import { waitFor } from '../../support/waitFor.js';
 import { client, scheduleSale, storeReady, type Call } from '../storefront/storefrontClient.js';
@@ -14,6 +17,7 @@ import { client, scheduleSale, storeReady, type Call } from '../storefront/store
 const CHROMIUM = '/usr/bin/chromium';
 const STOCK = 120;
 const SHOPPERS = 240;
+const PARTNER_SECRET = 'dashboard-partner-secret';
 
 let system: TestSystem;
 let call: Call;
@@ -23,7 +27,10 @@ let profile: string;
 
 beforeAll(async () => {
   if (!fs.existsSync(CHROMIUM)) throw new Error(`${CHROMIUM} is missing: scripts/bootstrap.sh installs Debian's chromium`);
-  system = await startTestSystem('dashboard', ['api', 'claims', 'projections'], { RATE_LIMIT_USER_PER_SEC: '1000' });
+  system = await startTestSystem('dashboard', ['api', 'claims', 'projections', 'reconciliation'], {
+    RATE_LIMIT_USER_PER_SEC: '1000',
+    PARTNER_SECRETS: `demo-pay:${PARTNER_SECRET}`,
+  });
   call = client(system);
   await storeReady(system);
   operator = await system.operatorToken();
@@ -50,13 +57,36 @@ afterAll(async () => {
   await system?.stop();
 });
 
-/** One shopper: enters, then claims one unit and waits for the decision. */
-async function shop(saleId: string, userId: string): Promise<void> {
+/** One shopper: enters, then claims one unit and waits for the decision; answers the transaction if granted. */
+async function shop(saleId: string, userId: string): Promise<string | undefined> {
   const token = await system.userToken(userId);
   const entry = await call('POST', `/sales/${saleId}/entries`, { token });
   if (entry.status !== 201) throw new Error(`entry answered ${entry.status}`);
-  const body = { transactionId: entry.body.transactionId, quantity: 1 };
-  await call('POST', `/sales/${saleId}/claims`, { token, body, headers: { prefer: 'wait=5' } });
+  const transactionId = entry.body.transactionId as string;
+  const claim = await call('POST', `/sales/${saleId}/claims`, {
+    token,
+    body: { transactionId, quantity: 1 },
+    headers: { prefer: 'wait=5' },
+  });
+  return claim.body.status === 'granted' ? transactionId : undefined;
+}
+
+/** The sale's partner pays one unit of a transaction, for 1 minor unit instead of the price. */
+async function payTooLittle(transactionId: string): Promise<number> {
+  const raw = JSON.stringify({
+    eventId: `evt-${crypto.randomUUID()}`,
+    transactionId,
+    type: 'payment',
+    quantity: 1,
+    amountMinor: 1,
+    currency: 'EUR',
+    occurredAt: new Date().toISOString(),
+  });
+  const res = await call('POST', '/partners/demo-pay/webhooks', {
+    rawBody: raw,
+    headers: { 'Flashsale-Signature': signWebhook(PARTNER_SECRET, raw) },
+  });
+  return res.status;
 }
 
 const cellOf = (page: Page, saleId: string, field: string) => page.locator(`#sales tr[data-sale="${saleId}"] td[data-field="${field}"]`);
@@ -97,9 +127,11 @@ describe('GET /dashboard', () => {
       );
     }, 250);
     const waves = 8;
+    const granted: string[] = [];
     for (let w = 0; w < waves; w++) {
       const users = Array.from({ length: SHOPPERS / waves }, (_, i) => `u-dash-${w}-${i}`);
-      await Promise.all([...users.map((u) => shop(saleId, u)), new Promise((r) => setTimeout(r, 700))]);
+      const [answers] = await Promise.all([Promise.all(users.map((u) => shop(saleId, u))), new Promise((r) => setTimeout(r, 700))]);
+      for (const tx of answers) if (tx) granted.push(tx);
     }
     await expect.poll(() => cellOf(page, saleId, 'stock').textContent(), { timeout: 30_000 }).toBe('0');
     await waitFor(async () => Number(await cellOf(page, saleId, 'granted').textContent()) === STOCK, {
@@ -114,6 +146,12 @@ describe('GET /dashboard', () => {
     expect(Number(await cellOf(page, saleId, 'rejected').textContent())).toBeLessThanOrEqual(SHOPPERS - STOCK);
     expect(await cellOf(page, saleId, 'p99').textContent()).toMatch(/^\d+ ms$/);
     expect(await page.locator('#lags tbody tr').count()).toBeGreaterThan(0);
+
+    // A payment of the wrong amount: reconciliation flags it, and the page lists it as it comes.
+    expect(await payTooLittle(granted[0]!)).toBeLessThan(300);
+    await expect
+      .poll(() => page.locator('#mismatches td[data-field="kind"]').allTextContents(), { timeout: 60_000 })
+      .toContain('amount_mismatch');
     expect(refused).toEqual([]);
 
     await page.screenshot({ path: 'docs/dashboard.png', fullPage: true });
