@@ -81,6 +81,9 @@ describe('the operations port of each role, each in its own process', () => {
       for (const g of others) expect(text).not.toContain(`flashsale.${g}",topic`);
     }
     expect(await metricsOf('claims')).toMatch(/^flashsale_claim_to_decision_seconds_bucket\{le="0.05"\} \d+$/m);
+    for (const role of ['api', 'projections', 'reconciliation', 'expiry'] as const) {
+      expect(await metricsOf(role)).not.toContain('flashsale_claim_to_decision_seconds');
+    }
   });
 
   it("shows on the api every group's lag, the dead-letter topic and an open sale's stock", async () => {
