@@ -24,7 +24,20 @@ export const DASHBOARD_CSP =
   "base-uri 'none'; form-action 'none'; frame-ancestors 'none'";
 
 const require = createRequire(import.meta.url);
-const own = (name: string) => new URL(`./dashboard/${name}`, import.meta.url);
+const ASSETS_DIR = 'producers/http/operators/dashboard';
+
+/**
+ * The page's own files: beside this module when it runs from the sources, else (compiled into
+ * dist/, which holds JavaScript only) under the package root, where the image copies them.
+ */
+function own(name: string): URL {
+  const beside = new URL(`./dashboard/${name}`, import.meta.url);
+  if (fs.existsSync(beside)) return beside;
+  for (let dir = new URL('./', import.meta.url); dir.pathname !== '/'; dir = new URL('../', dir)) {
+    if (fs.existsSync(new URL('package.json', dir))) return new URL(`${ASSETS_DIR}/${name}`, dir);
+  }
+  return beside;
+}
 
 /** The page's files, read once at start: name → [content type, body]. */
 function assets(): Map<string, [string, Buffer]> {
