@@ -29,6 +29,8 @@ COPY package.json package-lock.json ./
 RUN npm ci --omit=dev --no-audit --no-fund && npm cache clean --force
 COPY bin bin
 COPY --from=build /app/dist dist
+# The dashboard's page, script and styles are read from the package root at start (tsc copies only .ts output).
+COPY producers/http/operators/dashboard producers/http/operators/dashboard
 USER node
 # The operations port (/metrics, /healthz, /readyz) of every role; the api's HTTP port is PORT.
 EXPOSE 3000 9464

@@ -13,3 +13,9 @@ if ! docker compose version >/dev/null 2>&1 && ! command -v docker-compose >/dev
   echo "installing docker-compose (Debian) to validate docker-compose.yml…"
   apt-get update -qq && apt-get install -y -qq docker-compose >/dev/null
 fi
+# The live dashboard's test drives a real headless browser (playwright-core, which downloads no
+# browser of its own): Debian's chromium.
+if [ ! -x /usr/bin/chromium ]; then
+  echo "installing chromium (Debian) for the dashboard's browser test…"
+  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null
+fi

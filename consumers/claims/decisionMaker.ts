@@ -15,7 +15,7 @@ import type { Registry } from 'prom-client';
 import type { EventOf } from '../../schemas/events/index.js';
 import { createInventoryScripts } from '../../writeModel/inventoryScripts.js';
 import { inventoryKeys } from '../../writeModel/keys.js';
-import { createInventoryMetrics } from '../../writeModel/metrics.js';
+import { createDecisionLatency, createInventoryMetrics } from '../../writeModel/metrics.js';
 import { createSaleStore, decisionView } from '../../writeModel/saleStore.js';
 import { decisionsMessage } from '../../writeModel/signals.js';
 import { createWriterEpoch } from '../../writeModel/writerEpoch.js';
@@ -45,6 +45,7 @@ export function createClaimDecider({
   chunkSize?: number;
 }) {
   const metrics = createInventoryMetrics(registry);
+  const claimToDecision = createDecisionLatency(registry);
   const log = parentLog.child({ consumer: 'claims' });
   const scripts = createInventoryScripts(redis, topicPrefix);
   const store = createSaleStore({ redis, topicPrefix });
@@ -108,6 +109,8 @@ export function createClaimDecider({
     await publishInOrder([]);
     const decisions = [...decided.values()];
     writer.published(decisions);
+    const publishedAt = Date.now();
+    for (const c of claims) claimToDecision(c.occurredAt, publishedAt);
     const granted = decisions.filter((d) => d.type === 'ClaimGranted').length;
     metrics.decisions('granted', granted);
     for (const d of decisions) if (d.type === 'ClaimRejected') metrics.decisions(d.reason);

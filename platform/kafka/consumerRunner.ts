@@ -12,7 +12,7 @@
 // A record redriven from the dead-letter topic for another group is skipped (deadLetters.ts).
 // Nothing is dropped silently.
 import type { Batch, EachBatchPayload, Kafka, KafkaMessage, Producer } from 'kafkajs';
-import type { Registry } from 'prom-client';
+import { Counter, type Registry } from 'prom-client';
 import type { FlashsaleEvent } from '../../schemas/events/index.js';
 import { type TopicName, topicName } from '../../schemas/topics.js';
 import { classifyFailure, reasonOf } from '../errors.js';
@@ -21,6 +21,7 @@ import type { EventCodec } from '../registry/codec.js';
 import { consumerWaitsOf } from './consumerWaits.js';
 import { redrivenForAnother } from './deadLetters.js';
 import { consumerGroupId } from './groupId.js';
+import { createPartitionPositions, registerLagSource } from './lagGauge.js';
 
 /** Where an event sits in the log: projections use it to guard against applying twice. */
 export type Position = { topic: string; partition: number; offset: string };
@@ -84,13 +85,18 @@ export async function startConsumerRunner(opts: ConsumerRunnerOptions): Promise<
   });
   const deadLetters: Producer = kafka.producer({ idempotent: true, maxInFlightRequests: 1, allowAutoTopicCreation: false });
   await Promise.all([consumer.connect(), deadLetters.connect()]);
-  await consumer.subscribe({
-    topics: subscription.topics.map((t) => topicName(topicPrefix, t)),
-    fromBeginning: subscription.fromBeginning ?? true,
-  });
+  const topics = subscription.topics.map((t) => topicName(topicPrefix, t));
+  await consumer.subscribe({ topics, fromBeginning: subscription.fromBeginning ?? true });
+  // Lag per partition, dead letters and waits, on the process's operations port.
+  const positions = createPartitionPositions({ kafka, groupId, topics });
+  const unregisterLag = opts.metrics ? registerLagSource(opts.metrics, { group: groupId, lags: () => positions.lags() }) : () => undefined;
+  const deadLettered = opts.metrics ? deadLetterCounter(opts.metrics) : undefined;
+  deadLettered?.inc({ consumer: subscription.group }, 0);
+  waits.watching(subscription.group);
 
   async function deadLetter(message: KafkaMessage, position: Position, reason: string): Promise<void> {
     log.error({ ...position, reason }, 'dead-lettering a record');
+    deadLettered?.inc({ consumer: subscription.group });
     await deadLetters.send({
       topic: topicName(topicPrefix, 'dead-letter'),
       acks: -1,
@@ -162,6 +168,7 @@ export async function startConsumerRunner(opts: ConsumerRunnerOptions): Promise<
 
   // A partition handed to another member is no longer ours to wait for.
   consumer.on(consumer.events.GROUP_JOIN, ({ payload }) => {
+    positions.assigned(payload.memberAssignment);
     const assigned = new Set(Object.entries(payload.memberAssignment).flatMap(([t, ps]) => ps.map((p) => `${t}:${p}`)));
     for (const partition of [...attempts.keys()]) if (!assigned.has(partition)) movedOn(partition);
   });
@@ -206,6 +213,7 @@ export async function startConsumerRunner(opts: ConsumerRunnerOptions): Promise<
         await deadLetter(r.message, r.position, `undecodable: ${r.reason}`);
       }
       payload.resolveOffset(r.message.offset);
+      positions.handled(r.position.topic, r.position.partition, Number(r.message.offset) + 1, Number(payload.batch.highWatermark));
     }
     return undefined;
   }
@@ -229,7 +237,15 @@ export async function startConsumerRunner(opts: ConsumerRunnerOptions): Promise<
       if (whole.kind === 'done') {
         for (const r of received) if (r.kind === 'undecodable') await deadLetter(r.message, r.position, `undecodable: ${r.reason}`);
         const last = received.at(-1);
-        if (last) payload.resolveOffset(last.message.offset);
+        if (last) {
+          payload.resolveOffset(last.message.offset);
+          positions.handled(
+            payload.batch.topic,
+            payload.batch.partition,
+            Number(last.message.offset) + 1,
+            Number(payload.batch.highWatermark),
+          );
+        }
       } else {
         const stoppedAt = await oneByOne(received, payload);
         if (stoppedAt === 'stopped') return;
@@ -250,6 +266,21 @@ export async function startConsumerRunner(opts: ConsumerRunnerOptions): Promise<
       // disconnect() lets the batch in hand finish and commits what it resolved.
       await consumer.disconnect();
       await deadLetters.disconnect();
+      unregisterLag();
+      await positions.close();
     },
   };
+}
+
+function deadLetterCounter(metrics: Registry): Counter<'consumer'> {
+  const name = 'flashsale_dead_letters_total';
+  return (
+    (metrics.getSingleMetric(name) as Counter<'consumer'> | undefined) ??
+    new Counter({
+      name,
+      help: 'Records a consumer of this process sent to the dead-letter topic',
+      labelNames: ['consumer'],
+      registers: [metrics],
+    })
+  );
 }

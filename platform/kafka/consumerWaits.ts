@@ -13,6 +13,8 @@ export type ConsumerWaits = {
   resumed(consumer: string, partition: string): ConsumerWait | undefined;
   /** What waits now, oldest first. */
   list(): ConsumerWait[];
+  /** A consumer started: its gauge and counter show 0 from now on, not only after a first fault. */
+  watching(consumer: string): void;
 };
 
 const byRegistry = new WeakMap<Registry, ConsumerWaits>();
@@ -64,6 +66,10 @@ function createConsumerWaits(metrics?: Registry): ConsumerWaits {
       return wait;
     },
     list: () => [...waits.values()].sort((a, b) => a.since - b.since),
+    watching(consumer) {
+      faults.inc({ consumer }, 0);
+      refresh(consumer);
+    },
   };
 }
 

@@ -1,9 +1,11 @@
 // How far a consumer group is behind the end of its topics: readiness and replays ask
-// whether a projection has caught up.
+// whether a projection has caught up; the operators' dashboard shows it per partition.
 import type { Admin } from 'kafkajs';
+import type { PartitionLag } from './lagGauge.js';
 
-export async function consumerLag(admin: Admin, groupId: string, topics: readonly string[]): Promise<number> {
-  let lag = 0;
+/** The group's lag on each partition of `topics`, from its committed offsets and the high watermarks. */
+export async function partitionLags(admin: Admin, groupId: string, topics: readonly string[]): Promise<PartitionLag[]> {
+  const lags: PartitionLag[] = [];
   const committed = await admin.fetchOffsets({ groupId, topics: [...topics] });
   for (const topic of topics) {
     const ends = await admin.fetchTopicOffsets(topic);
@@ -11,8 +13,12 @@ export async function consumerLag(admin: Admin, groupId: string, topics: readonl
     for (const end of ends) {
       const position = at.get(end.partition) ?? -1;
       // -1: nothing committed yet; the group owes everything from the log start.
-      lag += Number(end.high) - (position < 0 ? Number(end.low) : position);
+      lags.push({ topic, partition: end.partition, lag: Number(end.high) - (position < 0 ? Number(end.low) : position) });
     }
   }
-  return lag;
+  return lags;
+}
+
+export async function consumerLag(admin: Admin, groupId: string, topics: readonly string[]): Promise<number> {
+  return (await partitionLags(admin, groupId, topics)).reduce((sum, p) => sum + p.lag, 0);
 }

@@ -13,6 +13,7 @@ import { createSaleStore } from '../../writeModel/saleStore.js';
 import { createTransactionsProjection } from '../../projections/transactions/projection.js';
 import { keyPrefix } from '../../platform/redis.js';
 import type { Platform } from '../platform.js';
+import { startDashboard } from '../dashboard.js';
 import { createReadinessCheck } from '../readiness.js';
 import type { RunningRole } from '../role.js';
 
@@ -44,10 +45,17 @@ export async function startApi(platform: Platform): Promise<RunningRole & { port
     readTransaction: (id) => transactions.read(id),
     readEarly: (id) => saleStore.readTransaction(id),
   });
+  const dashboard = startDashboard(platform, { verify: verifyToken, limits, saleStore });
   const app = createHttpApp({
     log,
     trustedProxies: config.trustedProxies,
-    routers: [partnerWebhooks, transactionQueries, ...saleEdge, createReconciliationRouter({ db, verify: verifyToken, limits })],
+    routers: [
+      partnerWebhooks,
+      transactionQueries,
+      ...saleEdge,
+      createReconciliationRouter({ db, verify: verifyToken, limits }),
+      dashboard.router,
+    ],
     readiness: createReadinessCheck(platform),
   });
   const server: Server = await new Promise((resolve) => {
@@ -60,6 +68,8 @@ export async function startApi(platform: Platform): Promise<RunningRole & { port
   return {
     port,
     async stop() {
+      // Dashboard streams never end by themselves: ended here, or server.close would wait on them.
+      await dashboard.close();
       await new Promise<void>((resolve) => server.close(() => resolve()));
       await saleStore.close();
     },

@@ -79,3 +79,12 @@ export async function isSaleRegistered(db: Db, saleId: string): Promise<boolean>
   const { rowCount } = await db.query('select 1 from scheduled_sales where sale_id = $1', [saleId]);
   return rowCount === 1;
 }
+
+/** The sales scheduled through the API lately, newest first: the dashboard's candidates for "open". */
+export async function recentlyScheduledSales(db: Db, { sinceMs, limit }: { sinceMs: number; limit: number }): Promise<string[]> {
+  const { rows } = await db.query<{ sale_id: string }>(
+    'select sale_id from scheduled_sales where scheduled_at >= $1 order by scheduled_at desc limit $2',
+    [new Date(sinceMs), limit],
+  );
+  return rows.map((r) => r.sale_id);
+}

@@ -4,6 +4,8 @@ import { type Child, runChild } from '../childProcess.js';
 
 export type SystemChild = Child & {
   port: number;
+  /** Its operations port: /metrics, /healthz, /readyz. */
+  opsPort: number;
   baseUrl: string;
   /** The last 8 KiB of its stderr. */
   stderr(): string;
@@ -23,6 +25,7 @@ export async function startSystemChild(env: Record<string, string>, from?: strin
   const port = Number(ready.port);
   return Object.assign(child, {
     port,
+    opsPort: Number(ready.opsPort),
     baseUrl: `http://127.0.0.1:${port}`,
     stderr: () => stderr,
     ended: () => ending,
