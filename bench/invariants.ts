@@ -131,6 +131,8 @@ export function createInvariantCheck() {
         case 'EntryRecorded':
         case 'PaymentRedirectIssued':
         case 'MismatchFlagged':
+        case 'RefundRequested':
+        case 'MismatchResolved':
           return;
       }
     },

@@ -70,11 +70,11 @@ export const topics: readonly TopicSpec[] = [
   {
     name: 'reconciliation',
     key: 'transactionId',
-    events: ['MismatchFlagged'],
+    events: ['MismatchFlagged', 'RefundRequested', 'MismatchResolved'],
     partitions: PARTITIONS,
     retentionMs: FOREVER,
     cleanupPolicy: 'delete',
-    why: 'Every mismatch reconciliation flagged, once each.',
+    why: 'Every mismatch reconciliation flagged, once each, and each step of its resolution (who, when, what), so a replay rebuilds its status.',
   },
   {
     name: 'dead-letter',

@@ -45,6 +45,10 @@ export function summarize(event: FlashsaleEvent): string {
       return `${event.partnerId} refund ${event.partnerEventId}: ${event.quantity} for ${money(event.amountMinor, event.currency)}`;
     case 'MismatchFlagged':
       return `mismatch ${event.kind}`;
+    case 'RefundRequested':
+      return `${event.requestedBy} asked ${event.partnerId} to refund ${event.paymentEventId}: ${money(event.amountMinor, event.currency)} (mismatch ${event.mismatchId})`;
+    case 'MismatchResolved':
+      return `mismatch ${event.mismatchId} resolved by ${event.action} (${event.resolvedBy})${event.note ? `: ${event.note}` : ''}`;
     case 'SaleScheduled':
       return `sale ${event.saleId} scheduled`;
     case 'SaleClosed':

@@ -34,6 +34,8 @@ function apply(w: Working, event: FlashsaleEvent): void {
     case 'EntryRecorded':
     case 'ClaimRequested':
     case 'MismatchFlagged':
+    case 'RefundRequested':
+    case 'MismatchResolved':
       return;
   }
 }

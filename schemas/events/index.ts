@@ -1,6 +1,6 @@
 // Every event type of the system, by name, and the TypeScript types derived from their schemas.
 import type { Infer } from '../avro.js';
-import { MismatchFlagged } from './reconciliation.js';
+import { MismatchFlagged, MismatchResolved, RefundRequested } from './reconciliation.js';
 import { PartnerPaymentReported, PartnerRefundReported } from './partner.js';
 import { ClaimGranted, ClaimRejected, ReservationReleased, ReservationSettled, SaleClosed, SaleScheduled } from './sales.js';
 import { ClaimRequested, EntryRecorded, PaymentRedirectIssued } from './storefront.js';
@@ -18,6 +18,8 @@ export const eventSchemas = {
   PartnerPaymentReported,
   PartnerRefundReported,
   MismatchFlagged,
+  RefundRequested,
+  MismatchResolved,
 } as const;
 
 type Schemas = typeof eventSchemas;

@@ -97,6 +97,32 @@ export function sampleEvents(saleId = 'sale-1'): { [T in EventType]: EventOf<T> 
       actual: { quantity: 1, amountMinor: 999, currency: 'EUR' },
       partnerEventId: 'demo-pay:evt-1',
     },
+    RefundRequested: {
+      type: 'RefundRequested',
+      ...envelope(),
+      transactionId: tx,
+      saleId,
+      mismatchId: `mismatch:amount_mismatch:${tx}:demo-pay:evt-1`,
+      requestId: `refund:mismatch:amount_mismatch:${tx}:demo-pay:evt-1`,
+      partnerId: 'demo-pay',
+      paymentEventId: 'demo-pay:evt-1',
+      quantity: 1,
+      amountMinor: 999,
+      currency: 'EUR',
+      note: 'wrong amount',
+      requestedBy: 'operator-1',
+    },
+    MismatchResolved: {
+      type: 'MismatchResolved',
+      ...envelope(),
+      transactionId: tx,
+      saleId,
+      mismatchId: `mismatch:amount_mismatch:${tx}:demo-pay:evt-1`,
+      action: 'refund',
+      note: 'wrong amount',
+      resolvedBy: 'operator-1',
+      refundEventId: 'demo-pay:evt-2',
+    },
   };
 }
 
