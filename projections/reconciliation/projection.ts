@@ -10,8 +10,10 @@ import { toMismatchFlagged } from '../../domain/reconciliation/mismatch.js';
 import type { Delivered } from '../../platform/kafka/consumerRunner.js';
 import { type Db, inTransaction } from '../../platform/postgres.js';
 import { migrateReconciliationSchema } from './schema.js';
+import { applyResolutions } from './resolutions.js';
 import { insertOutboxSql, loadPositions, loadState, lockClock, type NextOffset, saveState } from './store.js';
 import type pg from 'pg';
+import type { EventOf } from '../../schemas/events/index.js';
 
 /** Our default for RECONCILIATION_GRACE_SECONDS; a replay must use the live value to get the live answer. */
 export const DEFAULT_GRACE_MS = 60_000;
@@ -23,6 +25,8 @@ export type ApplyOutcome = {
   applied: number;
   /** Mismatches recorded for the first time. */
   flagged: Mismatch[];
+  /** Requested refunds the partner's refund closed in this batch. */
+  resolved: EventOf<'MismatchResolved'>[];
 };
 
 export type ReconciliationProjection = {
@@ -59,12 +63,12 @@ export function createReconciliationProjection({
     migrate: () => migrateReconciliationSchema(db),
 
     async applyBatch(batch) {
-      if (batch.length === 0) return { events: 0, applied: 0, flagged: [] };
+      if (batch.length === 0) return { events: 0, applied: 0, flagged: [], resolved: [] };
       return inTransaction(db, async (client) => {
         const watermark = await lockClock(client);
         const applied = await loadPositions(client, [...new Set(batch.map((d) => d.position.topic))]);
         const fresh = batch.filter((d) => BigInt(d.position.offset) >= (applied.get(`${d.position.topic}:${d.position.partition}`) ?? 0n));
-        if (fresh.length === 0) return { events: batch.length, applied: 0, flagged: [] };
+        if (fresh.length === 0) return { events: batch.length, applied: 0, flagged: [], resolved: [] };
 
         const events = fresh.map((d) => d.event);
         let until = watermark;
@@ -88,7 +92,10 @@ export function createReconciliationProjection({
             next.set(key, { topic: p.topic, partition: p.partition, next_offset: offset });
         }
         const flagged = await save(client, out, [...next.values()]);
-        return { events: batch.length, applied: fresh.length, flagged };
+        const resolved = await applyResolutions(client, events);
+        if (outbox && resolved.length)
+          await client.query(insertOutboxSql, [JSON.stringify(resolved.map((e) => ({ mismatch_id: e.eventId, event: e })))]);
+        return { events: batch.length, applied: fresh.length, flagged, resolved };
       });
     },
 
