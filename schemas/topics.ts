@@ -25,7 +25,16 @@ export const topics: readonly TopicSpec[] = [
   {
     name: 'sales',
     key: 'saleId',
-    events: ['SaleScheduled', 'SaleClosed', 'ClaimGranted', 'ClaimRejected', 'ReservationReleased', 'ReservationSettled'],
+    events: [
+      'SaleScheduled',
+      'SaleClosed',
+      'ClaimGranted',
+      'ClaimRejected',
+      'ReservationReleased',
+      'ReservationSettled',
+      'LatePaymentAccepted',
+      'UnitsReturned',
+    ],
     partitions: PARTITIONS,
     retentionMs: FOREVER,
     cleanupPolicy: 'delete',

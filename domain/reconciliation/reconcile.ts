@@ -36,6 +36,8 @@ function apply(w: Working, event: FlashsaleEvent): void {
     case 'MismatchFlagged':
     case 'RefundRequested':
     case 'MismatchResolved':
+    case 'LatePaymentAccepted':
+    case 'UnitsReturned':
       return;
   }
 }

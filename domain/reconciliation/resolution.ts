@@ -106,6 +106,7 @@ export function decideResolution(m: MismatchCase, c: ResolveCommand): Resolution
         note: c.note,
         resolvedBy: c.by,
         refundEventId: null,
+        paymentEventId: m.payment?.eventId ?? null,
       },
     ],
   };
@@ -130,5 +131,6 @@ export function refundClosure(
     note: request.note,
     resolvedBy: request.requestedBy,
     refundEventId: refund.eventId,
+    paymentEventId: request.paymentEventId,
   };
 }

@@ -3,6 +3,8 @@ import type { Server } from 'node:http';
 import { answerBeforeExpress, createHttpApp } from '../../producers/http/app.js';
 import { createTokenVerifier } from '../../producers/http/auth.js';
 import { createReconciliationRouter } from '../../producers/http/operators/reconciliation.js';
+import { createMismatchResolver } from '../../producers/reconciliation/resolveMismatch.js';
+import { createLateAcceptance } from '../../writeModel/lateAcceptance.js';
 import { migrateCatalog } from '../../producers/http/operators/catalogDb.js';
 import { createRateLimits } from '../../producers/http/rateLimit.js';
 import { createSaleEdgeRouters } from '../../producers/http/saleEdge.js';
@@ -44,10 +46,19 @@ export async function startApi(platform: Platform): Promise<RunningRole & { port
     readTransaction: (id) => transactions.read(id),
     readEarly: (id) => saleStore.readTransaction(id),
   });
+  // Operators resolve mismatches; accepting a late payment takes a free unit in the Redis store.
+  const lateAcceptance = createLateAcceptance({ redis, publisher: platform.publisher, topicPrefix: config.topicPrefix });
+  const resolve = createMismatchResolver({
+    db,
+    redis,
+    publisher: platform.publisher,
+    topicPrefix: config.topicPrefix,
+    takeUnit: lateAcceptance.accept,
+  });
   const app = createHttpApp({
     log,
     trustedProxies: config.trustedProxies,
-    routers: [partnerWebhooks, transactionQueries, ...saleEdge, createReconciliationRouter({ db, verify: verifyToken, limits })],
+    routers: [partnerWebhooks, transactionQueries, ...saleEdge, createReconciliationRouter({ db, verify: verifyToken, limits, resolve })],
     readiness: createReadinessCheck(platform),
   });
   const server: Server = await new Promise((resolve) => {
@@ -62,6 +73,7 @@ export async function startApi(platform: Platform): Promise<RunningRole & { port
     async stop() {
       await new Promise<void>((resolve) => server.close(() => resolve()));
       await saleStore.close();
+      await lateAcceptance.close();
     },
   };
 }

@@ -1,6 +1,8 @@
 // The `reconciliation` role: joins our events with the partner's, flags every mismatch once
-// (rows in Postgres, MismatchFlagged on the reconciliation topic).
+// (rows in Postgres, MismatchFlagged on the reconciliation topic), folds their resolutions,
+// and calls the partners for the refunds operators asked for.
 import { createReconciliationConsumer } from '../../consumers/reconciliation/consumer.js';
+import { createRefundCaller, refundSubscription } from '../../consumers/refunds/refundCaller.js';
 import { startConsumerRunner } from '../../platform/kafka/consumerRunner.js';
 import { createMismatchOutbox } from '../../projections/reconciliation/outbox.js';
 import { createReconciliationProjection } from '../../projections/reconciliation/projection.js';
@@ -26,8 +28,21 @@ export async function startReconciliation(platform: Platform): Promise<RunningRo
     metrics,
   });
   const clock = consumer.startIdleClock();
+  // Refund resolutions: the partner is called (signed, idempotent by request id) until it acknowledges.
+  const refunds = createRefundCaller({ partnerSecrets: config.partnerSecrets, urlTemplate: config.refunds.urlTemplate, log });
+  const refundRunner = await startConsumerRunner({
+    kafka,
+    codec,
+    log,
+    topicPrefix,
+    subscription: refundSubscription,
+    handle: refunds.handle,
+    waitBackoffMs: { first: 200, max: config.refunds.retryMaxMs },
+    metrics,
+  });
   return {
     async stop() {
+      await refundRunner.stop();
       await clock.stop();
       await runner.stop();
     },

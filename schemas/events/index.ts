@@ -2,7 +2,16 @@
 import type { Infer } from '../avro.js';
 import { MismatchFlagged, MismatchResolved, RefundRequested } from './reconciliation.js';
 import { PartnerPaymentReported, PartnerRefundReported } from './partner.js';
-import { ClaimGranted, ClaimRejected, ReservationReleased, ReservationSettled, SaleClosed, SaleScheduled } from './sales.js';
+import {
+  ClaimGranted,
+  ClaimRejected,
+  LatePaymentAccepted,
+  ReservationReleased,
+  ReservationSettled,
+  SaleClosed,
+  SaleScheduled,
+  UnitsReturned,
+} from './sales.js';
 import { ClaimRequested, EntryRecorded, PaymentRedirectIssued } from './storefront.js';
 
 export const eventSchemas = {
@@ -12,6 +21,8 @@ export const eventSchemas = {
   ClaimRejected,
   ReservationReleased,
   ReservationSettled,
+  LatePaymentAccepted,
+  UnitsReturned,
   EntryRecorded,
   ClaimRequested,
   PaymentRedirectIssued,

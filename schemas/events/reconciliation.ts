@@ -72,4 +72,5 @@ export const MismatchResolved = defineEvent('MismatchResolved', 'A mismatch is c
     default: null,
     doc: 'For a refund: our eventId of the PartnerRefundReported that closed it.',
   },
+  { name: 'paymentEventId', type: ['null', 'string'], default: null, doc: 'For a refund: the payment refunded.' },
 ]);

@@ -1,4 +1,4 @@
-// Webhook signatures: `Flashsale-Signature: t=<unix seconds>,v1=<hex HMAC-SHA256 of
+// Webhook signatures (the partners sign theirs to us, we sign our refund calls to them): `Flashsale-Signature: t=<unix seconds>,v1=<hex HMAC-SHA256 of
 // "<t>.<raw body>">`. Checked over the raw bytes (re-serialised JSON would not match), in
 // constant time, against each of the partner's secrets (a second one during rotation), and
 // only within 300 s of now so a captured request cannot be replayed later.
