@@ -164,7 +164,12 @@ const schema = z.object({
   // The outbound refund call is retried until acknowledged, the pause doubling from 200 ms up to this.
   REFUND_RETRY_MAX_MS: z.coerce.number().int().min(200).max(3_600_000).default(30_000),
   // Settlement files: the largest accepted (POST or inbox), and the inbox directory polled for them (empty: none).
-  SETTLEMENT_MAX_BYTES: z.coerce.number().int().min(1024).max(10 * 1024 ** 3).default(100 * 1024 ** 2),
+  SETTLEMENT_MAX_BYTES: z.coerce
+    .number()
+    .int()
+    .min(1024)
+    .max(10 * 1024 ** 3)
+    .default(100 * 1024 ** 2),
   SETTLEMENT_INBOX_DIR: z.string().default(''),
   SETTLEMENT_INBOX_POLL_SECONDS: z.coerce.number().int().min(1).max(86_400).default(60),
   // How long a request waits for Kafka's acknowledgement before answering 503 with Retry-After.

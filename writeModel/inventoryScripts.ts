@@ -90,10 +90,12 @@ export function createInventoryScripts(redis: Redis, topicPrefix: string) {
       now: number,
       r: { transactionId: string; paymentEventId: string; refundEventId: string },
     ): Promise<Gated<{ outcome: 'returned' | 'again'; event: EventOf<'UnitsReturned'> } | { outcome: 'not_holding' | 'sale_over' }>> {
-      return gated(await call('fsReturnUnits', epoch, String(now), r.transactionId, r.paymentEventId, r.refundEventId), ([outcome, tuple]) =>
-        outcome === 'returned' || outcome === 'again'
-          ? { outcome, event: returnedFromTuple(tuple as Cell[]) }
-          : { outcome: outcome as 'not_holding' | 'sale_over' },
+      return gated(
+        await call('fsReturnUnits', epoch, String(now), r.transactionId, r.paymentEventId, r.refundEventId),
+        ([outcome, tuple]) =>
+          outcome === 'returned' || outcome === 'again'
+            ? { outcome, event: returnedFromTuple(tuple as Cell[]) }
+            : { outcome: outcome as 'not_holding' | 'sale_over' },
       );
     },
 

@@ -51,7 +51,8 @@ export function createUnitReturnsHandler({
     if (returned.length === 0) return;
     await publisher.publish(returned);
     writer.published(returned);
-    for (const e of returned) log.info({ transactionId: e.transactionId, saleId: e.saleId, slotIds: e.slotIds }, 'refunded units back in the queue');
+    for (const e of returned)
+      log.info({ transactionId: e.transactionId, saleId: e.saleId, slotIds: e.slotIds }, 'refunded units back in the queue');
   }
 
   return {

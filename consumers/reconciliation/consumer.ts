@@ -124,7 +124,10 @@ export function createReconciliationConsumer({
       recLog.debug({ ...first, events: outcome.events, applied: outcome.applied, flagged: outcome.flagged.length }, 'batch applied');
       record(outcome.flagged);
       for (const r of outcome.resolved)
-        recLog.info({ mismatchId: r.mismatchId, transactionId: r.transactionId, refundEventId: r.refundEventId }, 'refund closed a mismatch');
+        recLog.info(
+          { mismatchId: r.mismatchId, transactionId: r.transactionId, refundEventId: r.refundEventId },
+          'refund closed a mismatch',
+        );
       if (outcome.flagged.length || outcome.resolved.length) await publish();
     },
     startIdleClock: () =>

@@ -60,37 +60,7 @@ export function decideResolution(m: MismatchCase, c: ResolveCommand): Resolution
       },
     };
   const envelope = { occurredAt: c.now, correlationId: m.transactionId, causationId: m.mismatchId };
-  if (c.action === 'refund') {
-    if (!m.payment)
-      return {
-        ok: false,
-        refusal: {
-          code: 'nothing_to_refund',
-          message: `mismatch ${m.mismatchId} (${m.kind}) is not about a payment we hold: there is nothing to refund; accept or write it off`,
-        },
-      };
-    const requestId = refundRequestId(m.mismatchId);
-    return {
-      ok: true,
-      takesUnit: false,
-      events: [
-        {
-          type: 'RefundRequested',
-          eventId: requestId,
-          ...envelope,
-          transactionId: m.transactionId,
-          saleId: m.saleId,
-          mismatchId: m.mismatchId,
-          requestId,
-          partnerId: m.payment.partnerId,
-          paymentEventId: m.payment.eventId,
-          ...m.payment.figures,
-          note: c.note,
-          requestedBy: c.by,
-        },
-      ],
-    };
-  }
+  if (c.action === 'refund') return decideRefund(m, c, envelope);
   return {
     ok: true,
     takesUnit: c.action === 'accept' && m.kind === 'late_payment',
@@ -107,6 +77,42 @@ export function decideResolution(m: MismatchCase, c: ResolveCommand): Resolution
         resolvedBy: c.by,
         refundEventId: null,
         paymentEventId: m.payment?.eventId ?? null,
+      },
+    ],
+  };
+}
+
+function decideRefund(
+  m: MismatchCase,
+  c: ResolveCommand,
+  envelope: { occurredAt: number; correlationId: string; causationId: string },
+): ResolutionDecision {
+  if (!m.payment)
+    return {
+      ok: false,
+      refusal: {
+        code: 'nothing_to_refund',
+        message: `mismatch ${m.mismatchId} (${m.kind}) is not about a payment we hold: there is nothing to refund; accept or write it off`,
+      },
+    };
+  const requestId = refundRequestId(m.mismatchId);
+  return {
+    ok: true,
+    takesUnit: false,
+    events: [
+      {
+        type: 'RefundRequested',
+        eventId: requestId,
+        ...envelope,
+        transactionId: m.transactionId,
+        saleId: m.saleId,
+        mismatchId: m.mismatchId,
+        requestId,
+        partnerId: m.payment.partnerId,
+        paymentEventId: m.payment.eventId,
+        ...m.payment.figures,
+        note: c.note,
+        requestedBy: c.by,
       },
     ],
   };

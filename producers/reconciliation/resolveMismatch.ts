@@ -107,7 +107,11 @@ function caseOf(row: CaseRow): MismatchCase {
       ? {
           eventId: row.partner_event_id!,
           partnerId: row.payment_partner_id!,
-          figures: { quantity: row.payment_quantity ?? 0, amountMinor: Number(row.payment_amount_minor), currency: row.payment_currency ?? '' },
+          figures: {
+            quantity: row.payment_quantity ?? 0,
+            amountMinor: Number(row.payment_amount_minor),
+            currency: row.payment_currency ?? '',
+          },
         }
       : null,
   };
@@ -122,6 +126,17 @@ async function loadCase(db: Db, mismatchId: string): Promise<CaseRow | undefined
     if ((err as { code?: string }).code === UNDEFINED_TABLE) return undefined;
     throw err;
   }
+}
+
+/** Accepting a late payment: a unit for its shopper, or the refusal saying why not. */
+async function giveUnit(takeUnit: UnitTaker, m: MismatchCase, paymentEventId: string, by: string): Promise<ResolveRefusal | undefined> {
+  const taken = await takeUnit({ transactionId: m.transactionId, paymentEventId, by });
+  if (taken === 'taken') return undefined;
+  const message =
+    taken === 'no_unit'
+      ? `no unit of sale ${m.saleId} is free for the late payer of ${m.transactionId}: refund the payment or write it off`
+      : `transaction ${m.transactionId} holds no released reservation to give a unit to`;
+  return { status: 409, code: taken === 'no_unit' ? 'no_unit_free' : 'not_released', message };
 }
 
 function resolutionOf(events: readonly ResolutionEvent[]): { status: MismatchStatus; resolution: Resolution } {
@@ -172,19 +187,17 @@ export function createMismatchResolver({
     if ((await redis.set(key, command.by, 'PX', IN_FLIGHT_MS, 'NX')) !== 'OK')
       return {
         ok: false,
-        refusal: { status: 409, code: 'resolution_in_progress', message: `a resolution of mismatch ${mismatchId} is being recorded already` },
+        refusal: {
+          status: 409,
+          code: 'resolution_in_progress',
+          message: `a resolution of mismatch ${mismatchId} is being recorded already`,
+        },
       };
     try {
-      if (decision.takesUnit) {
-        const taken = await takeUnit({ transactionId: m.transactionId, paymentEventId: row.partner_event_id ?? '', by: command.by });
-        if (taken !== 'taken') {
-          await redis.del(key);
-          const message =
-            taken === 'no_unit'
-              ? `no unit of sale ${m.saleId} is free for the late payer of ${m.transactionId}: refund the payment or write it off`
-              : `transaction ${m.transactionId} holds no released reservation to give a unit to`;
-          return { ok: false, refusal: { status: 409, code: taken === 'no_unit' ? 'no_unit_free' : 'not_released', message } };
-        }
+      const refusal = decision.takesUnit ? await giveUnit(takeUnit, m, row.partner_event_id ?? '', command.by) : undefined;
+      if (refusal) {
+        await redis.del(key);
+        return { ok: false, refusal };
       }
       await publisher.publish(decision.events);
     } catch (err) {

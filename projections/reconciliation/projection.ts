@@ -13,7 +13,7 @@ import { migrateReconciliationSchema } from './schema.js';
 import { applyResolutions } from './resolutions.js';
 import { insertOutboxSql, loadPositions, loadState, lockClock, type NextOffset, saveState } from './store.js';
 import type pg from 'pg';
-import type { EventOf } from '../../schemas/events/index.js';
+import type { EventOf, FlashsaleEvent } from '../../schemas/events/index.js';
 
 /** Our default for RECONCILIATION_GRACE_SECONDS; a replay must use the live value to get the live answer. */
 export const DEFAULT_GRACE_MS = 60_000;
@@ -40,6 +40,28 @@ export type ReconciliationProjection = {
   advanceClock(to: number): Promise<Mismatch[] | undefined>;
 };
 
+/** Writes the fold's state and its new flags, queued for publishing too (live only). */
+async function saveFlags(client: pg.PoolClient, out: Reconciled, positions: NextOffset[], outbox: boolean): Promise<Mismatch[]> {
+  const recorded = await saveState(client, out, positions);
+  if (outbox && recorded.length)
+    await client.query(insertOutboxSql, [
+      JSON.stringify(recorded.map((m) => ({ mismatch_id: m.mismatchId, event: toMismatchFlagged(m) }))),
+    ]);
+  return recorded;
+}
+
+/** Folds the batch's resolution steps; the refunds they closed are queued for publishing too (live only). */
+async function resolveSteps(
+  client: pg.PoolClient,
+  events: readonly FlashsaleEvent[],
+  outbox: boolean,
+): Promise<EventOf<'MismatchResolved'>[]> {
+  const resolved = await applyResolutions(client, events);
+  if (outbox && resolved.length)
+    await client.query(insertOutboxSql, [JSON.stringify(resolved.map((e) => ({ mismatch_id: e.eventId, event: e })))]);
+  return resolved;
+}
+
 export function createReconciliationProjection({
   db,
   graceMs = DEFAULT_GRACE_MS,
@@ -50,14 +72,7 @@ export function createReconciliationProjection({
   /** Queue new flags for publishing (the live consumer); a replay leaves this off. */
   outbox?: boolean;
 }): ReconciliationProjection {
-  async function save(client: pg.PoolClient, out: Reconciled, positions: NextOffset[]): Promise<Mismatch[]> {
-    const recorded = await saveState(client, out, positions);
-    if (outbox && recorded.length)
-      await client.query(insertOutboxSql, [
-        JSON.stringify(recorded.map((m) => ({ mismatch_id: m.mismatchId, event: toMismatchFlagged(m) }))),
-      ]);
-    return recorded;
-  }
+  const save = (client: pg.PoolClient, out: Reconciled, positions: NextOffset[]) => saveFlags(client, out, positions, outbox);
 
   return {
     migrate: () => migrateReconciliationSchema(db),
@@ -92,9 +107,7 @@ export function createReconciliationProjection({
             next.set(key, { topic: p.topic, partition: p.partition, next_offset: offset });
         }
         const flagged = await save(client, out, [...next.values()]);
-        const resolved = await applyResolutions(client, events);
-        if (outbox && resolved.length)
-          await client.query(insertOutboxSql, [JSON.stringify(resolved.map((e) => ({ mismatch_id: e.eventId, event: e })))]);
+        const resolved = await resolveSteps(client, events, outbox);
         return { events: batch.length, applied: fresh.length, flagged, resolved };
       });
     },

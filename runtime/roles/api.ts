@@ -53,7 +53,7 @@ export async function startApi(platform: Platform): Promise<RunningRole & { port
     redis,
     publisher: platform.publisher,
     topicPrefix: config.topicPrefix,
-    takeUnit: lateAcceptance.accept,
+    takeUnit: (a) => lateAcceptance.accept(a),
   });
   const app = createHttpApp({
     log,

@@ -36,7 +36,7 @@ export async function startReconciliation(platform: Platform): Promise<RunningRo
     log,
     topicPrefix,
     subscription: refundSubscription,
-    handle: refunds.handle,
+    handle: (batch) => refunds.handle(batch),
     waitBackoffMs: { first: 200, max: config.refunds.retryMaxMs },
     metrics,
   });

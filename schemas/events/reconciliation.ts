@@ -44,14 +44,14 @@ const resolutionAction = { type: 'enum', name: 'ResolutionAction', symbols: ['re
 
 export const RefundRequested = defineEvent(
   'RefundRequested',
-  "An operator resolves a mismatch by refunding its payment: the partner is asked for the refund, once per requestId.",
+  'An operator resolves a mismatch by refunding its payment: the partner is asked for the refund, once per requestId.',
   [
     { name: 'transactionId', type: 'string' },
     { name: 'saleId', type: ['null', 'string'], default: null },
     { name: 'mismatchId', type: 'string' },
     { name: 'requestId', type: 'string', doc: 'Idempotency key of the outbound call: the partner refunds once per requestId.' },
     { name: 'partnerId', type: 'string', doc: 'The partner that took the payment, and is asked to refund it.' },
-    { name: 'paymentEventId', type: 'string', doc: "Our eventId of the payment refunded (<partnerId>:<partnerEventId>)." },
+    { name: 'paymentEventId', type: 'string', doc: 'Our eventId of the payment refunded (<partnerId>:<partnerEventId>).' },
     { name: 'quantity', type: 'int' },
     ...money,
     { name: 'note', type: ['null', 'string'], default: null },

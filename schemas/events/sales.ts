@@ -77,7 +77,7 @@ export const ReservationSettled = defineEvent(
 
 export const LatePaymentAccepted = defineEvent(
   'LatePaymentAccepted',
-  "An operator accepted a late payment and a unit was free: the released transaction holds these slots for good.",
+  'An operator accepted a late payment and a unit was free: the released transaction holds these slots for good.',
   [
     { name: 'transactionId', type: 'string' },
     { name: 'saleId', type: 'string' },

@@ -38,7 +38,12 @@ const pageQuery = z.object({
 
 /** A mismatch id as reconciliation makes them (`mismatch:<kind>:<transactionId>[:...]`). */
 export const mismatchParams = z
-  .object({ mismatchId: z.string().max(600).regex(/^mismatch:[a-z_]+:/, 'a mismatch id, as the report lists it (mismatch:<kind>:...)') })
+  .object({
+    mismatchId: z
+      .string()
+      .max(600)
+      .regex(/^mismatch:[a-z_]+:/, 'a mismatch id, as the report lists it (mismatch:<kind>:...)'),
+  })
   .strict();
 
 export const resolutionBody = z
@@ -60,9 +65,7 @@ export const mismatchResponse = z.object({
   actual: figures.nullable(),
   detectedAt: z.string(),
   status: z.enum(MISMATCH_STATUSES),
-  resolution: z
-    .object({ action: z.enum(RESOLUTION_ACTIONS), note: z.string().nullable(), by: z.string(), at: z.string() })
-    .nullable(),
+  resolution: z.object({ action: z.enum(RESOLUTION_ACTIONS), note: z.string().nullable(), by: z.string(), at: z.string() }).nullable(),
 });
 
 export function createReconciliationRouter({
