@@ -62,6 +62,17 @@ afterAll(async () => {
   await desk?.close();
 });
 
+/** Runs the CLI without blocking this process (the system under test runs in it). */
+function cli(args: string[]): Promise<{ status: number | null; out: string }> {
+  const child = spawn('node', ['bin/flashsale.js', ...args], {
+    env: { ...process.env, TOPIC_PREFIX: system.prefix, PARTNER_SECRETS: `demo-pay:${SECRET}` },
+  });
+  let out = '';
+  child.stdout.on('data', (c: Buffer) => (out += c.toString()));
+  child.stderr.on('data', (c: Buffer) => (out += c.toString()));
+  return new Promise((resolve) => child.once('close', (status) => resolve({ status, out })));
+}
+
 /** A shopper enters and is granted one unit; returns the transaction. */
 async function grant(saleId: string, userId: string): Promise<string> {
   const token = await system.userToken(userId);
@@ -231,6 +242,23 @@ describe('writing a mismatch off, and the books', () => {
   });
 });
 
+describe('flashsale reconcile resolve', () => {
+  it('resolves a mismatch from the command line, as cli:<user>', async () => {
+    const { saleId } = await scheduleSale(call, operator, { stock: 2 });
+    const tx = await grant(saleId, 'wrong-h');
+    await report('payment', tx, 2500);
+    const m = await mismatch(saleId, tx, 'amount_mismatch');
+    const run = await cli(['reconcile', 'resolve', m.id, '--action', 'accept', '--note', 'overpaid, fine', '--schema', system.dbSchema]);
+    expect(run.status, run.out).toBe(0);
+    expect(JSON.parse(run.out)).toMatchObject({ id: m.id, status: 'resolved', resolution: { action: 'accept', note: 'overpaid, fine' } });
+    const closed = await mismatch(saleId, tx, 'amount_mismatch', 'resolved');
+    expect(closed.resolution?.by).toMatch(/^cli:/);
+    const again = await cli(['reconcile', 'resolve', m.id, '--action', 'refund', '--schema', system.dbSchema]);
+    expect(again.status).toBe(1);
+    expect(again.out).toMatch(/already resolved/);
+  });
+});
+
 describe('bad resolutions', () => {
   it.each([
     ['an unknown action', { action: 'forgive' }, 400],
@@ -253,16 +281,10 @@ describe('bad resolutions', () => {
 describe('replay', () => {
   it('rebuilds the same mismatches and resolutions from the topics', async () => {
     await waitFor(async () => (await fetch(`${system.baseUrl}/readyz`)).status === 200, { what: 'projections caught up' });
-    const child = spawn('node', ['bin/flashsale.js', 'replay', '--into', `${system.dbSchema}_r`, '--live', system.dbSchema], {
-      env: { ...process.env, TOPIC_PREFIX: system.prefix, PARTNER_SECRETS: `demo-pay:${SECRET}` },
-    });
-    let out = '';
-    child.stdout.on('data', (c: Buffer) => (out += c.toString()));
-    child.stderr.on('data', (c: Buffer) => (out += c.toString()));
-    const status = await new Promise((r) => child.once('close', r));
+    const { status, out } = await cli(['replay', '--into', `${system.dbSchema}_r`, '--live', system.dbSchema]);
     expect(status, out).toBe(0);
     expect(out).toMatch(/^equal$/m);
     const { rows } = await system.platform.db.query(`select count(*)::int as n from ${system.dbSchema}_r.reconciliation_resolutions`);
-    expect(rows[0]).toEqual({ n: 5 });
+    expect(rows[0]).toEqual({ n: 6 });
   });
 });
