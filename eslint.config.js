@@ -93,4 +93,8 @@ export default tseslint.config(
     files: ['test/e2e/storefront/storefront.e2e.spec.ts'],
     rules: { 'max-lines': 'off' }, // 300 lines: every storefront route in one suite sharing one running system.
   },
+  {
+    files: ['test/e2e/operators/resolutions.e2e.spec.ts'],
+    rules: { 'max-lines': 'off' }, // every resolution action and the books in one suite sharing one running system (and its partner).
+  },
 );
