@@ -32,11 +32,11 @@ export function registerResolveCommand(reconcile: Command): void {
     .description('resolve a mismatch: refund (through the partner), accept (a late payer gets a unit if one is free) or write_off')
     .requiredOption('--action <action>', RESOLUTION_ACTIONS.join(' | '), action)
     .option('--note <text>', 'why, for the audit trail', note)
-    .option('--schema <name>', 'the Postgres schema of the live projections', 'public')
-    .action(async (mismatchId: string, opts: { action: ResolutionAction; note?: string; schema: string }) => {
+    .action(async (mismatchId: string, opts: { action: ResolutionAction; note?: string }) => {
       const config = loadConfig();
       const log = createLogger('silent');
-      const db = createDb(config.databaseUrl, opts.schema, 2);
+      // `reconcile --schema` (commander reads the parent's options after the subcommand too).
+      const db = createDb(config.databaseUrl, reconcile.opts<{ schema: string }>().schema, 2);
       const redis = createRedis(config.redisUrl);
       const kafka = createKafka(config, 'flashsale-reconcile-resolve', log);
       const codec = createEventCodec({ registry: createSchemaRegistry(config.schemaRegistryUrl), topicPrefix: config.topicPrefix });

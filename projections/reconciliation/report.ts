@@ -5,6 +5,7 @@ import type { Figures, MismatchKind } from '../../domain/reconciliation/mismatch
 import type { MismatchStatus, ResolutionAction } from '../../domain/reconciliation/resolution.js';
 import type { Db } from '../../platform/postgres.js';
 import { readMoney, type SaleMoney } from './money.js';
+import { readSettlementRuns, type SettlementRunView } from './settlementIntake.js';
 
 export type Resolution = { action: ResolutionAction; note: string | null; by: string; at: string };
 
@@ -27,6 +28,8 @@ export type ReconciliationReport = {
   mismatchCounts: Record<MismatchStatus, number>;
   /** The books: paid = kept + refunded + writtenOff once nothing is open (money.ts). */
   money: SaleMoney;
+  /** The partner's settlement files that concerned the sale (POSTed or dropped in the inbox), oldest first. */
+  settlements: SettlementRunView[];
   /** Where the next page of mismatches starts (`?cursor=`); null on the last page, and when the list was not paged. */
   nextCursor: string | null;
 };
@@ -175,7 +178,7 @@ async function readMismatches(db: Db, saleId: string, page?: MismatchPage): Prom
 
 /** Undefined when reconciliation has seen nothing of this sale. Without a page, every mismatch (the CLI's report). */
 export async function readReconciliation(db: Db, saleId: string, page?: MismatchPage): Promise<ReconciliationView | undefined> {
-  const [totals, partner, mismatches, counts, money] = await Promise.all([
+  const [totals, partner, mismatches, counts, money, settlements] = await Promise.all([
     db.query<{
       flagged: boolean;
       partner_id: string | null;
@@ -190,6 +193,7 @@ export async function readReconciliation(db: Db, saleId: string, page?: Mismatch
     readMismatches(db, saleId, page),
     db.query<{ status: MismatchStatus; n: Count }>(countsSql, [saleId]),
     readMoney(db, saleId),
+    readSettlementRuns(db, saleId),
   ]);
   const mismatchCounts: Record<MismatchStatus, number> = { open: 0, resolving: 0, resolved: 0 };
   for (const c of counts.rows) mismatchCounts[c.status] = Number(c.n);
@@ -223,6 +227,7 @@ export async function readReconciliation(db: Db, saleId: string, page?: Mismatch
       })),
       mismatchCounts,
       money,
+      settlements,
       nextCursor,
     },
     details: rows.map((m) => ({ mismatchId: m.mismatch_id, partnerEventId: m.partner_event_id, source: m.source })),

@@ -4,6 +4,7 @@
 // one database transaction per batch.
 import { type Db, inTransaction } from '../../platform/postgres.js';
 import { resolutionsDdl } from './resolutions.js';
+import { settlementRunsDdl } from './settlementIntake.js';
 
 const ddl = `
 create table if not exists reconciliation_clock (
@@ -94,5 +95,6 @@ export async function migrateReconciliationSchema(db: Db): Promise<void> {
     await client.query(`select pg_advisory_xact_lock(hashtextextended(current_schema() || ':reconciliation:migrate', 0))`);
     await client.query(ddl);
     await client.query(resolutionsDdl);
+    await client.query(settlementRunsDdl);
   });
 }

@@ -10,6 +10,9 @@ import { createRateLimits } from '../../producers/http/rateLimit.js';
 import { createSaleEdgeRouters } from '../../producers/http/saleEdge.js';
 import { createWebhookDedupe } from '../../producers/partners/webhookDedupe.js';
 import { createPartnerWebhookRouter } from '../../producers/partners/webhookRouter.js';
+import { createSettlementRouter } from '../../producers/partners/settlementRouter.js';
+import { createMismatchOutbox } from '../../projections/reconciliation/outbox.js';
+import { migrateReconciliationSchema } from '../../projections/reconciliation/schema.js';
 import { createTransactionRouter } from '../../producers/transactions/transactionRouter.js';
 import { createSaleStore } from '../../writeModel/saleStore.js';
 import { createTransactionsProjection } from '../../projections/transactions/projection.js';
@@ -55,7 +58,19 @@ export async function startApi(platform: Platform): Promise<RunningRole & { port
     topicPrefix: config.topicPrefix,
     takeUnit: (a) => lateAcceptance.accept(a),
   });
+  // Settlement files: streamed to a spool file, taken in once by content; findings published from the outbox.
+  await migrateReconciliationSchema(db);
+  const outbox = createMismatchOutbox({ db, publisher: platform.publisher });
+  const settlements = createSettlementRouter({
+    partnerSecrets: config.partnerSecrets,
+    db,
+    limits,
+    log,
+    maxBytes: config.settlements.maxBytes,
+    afterIntake: async () => void (await outbox.drain()),
+  });
   const app = createHttpApp({
+    streamRouters: [settlements],
     log,
     trustedProxies: config.trustedProxies,
     routers: [partnerWebhooks, transactionQueries, ...saleEdge, createReconciliationRouter({ db, verify: verifyToken, limits, resolve })],

@@ -3,6 +3,7 @@
 // and calls the partners for the refunds operators asked for.
 import { createReconciliationConsumer } from '../../consumers/reconciliation/consumer.js';
 import { createRefundCaller, refundSubscription } from '../../consumers/refunds/refundCaller.js';
+import { createSettlementInbox } from '../../consumers/reconciliation/settlementInbox.js';
 import { startConsumerRunner } from '../../platform/kafka/consumerRunner.js';
 import { createMismatchOutbox } from '../../projections/reconciliation/outbox.js';
 import { createReconciliationProjection } from '../../projections/reconciliation/projection.js';
@@ -40,8 +41,20 @@ export async function startReconciliation(platform: Platform): Promise<RunningRo
     waitBackoffMs: { first: 200, max: config.refunds.retryMaxMs },
     metrics,
   });
+  // Settlement files dropped in the inbox directory, taken in on a schedule.
+  const inbox = config.settlements.inboxDir
+    ? createSettlementInbox({
+        db,
+        dir: config.settlements.inboxDir,
+        maxBytes: config.settlements.maxBytes,
+        log,
+        afterIntake: async () => void (await outbox.drain()),
+      })
+    : undefined;
+  inbox?.start(config.settlements.pollMs);
   return {
     async stop() {
+      await inbox?.stop();
       await refundRunner.stop();
       await clock.stop();
       await runner.stop();
