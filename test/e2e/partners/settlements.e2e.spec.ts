@@ -54,7 +54,14 @@ beforeAll(async () => {
     return c.status === 201;
   });
   paid = { eventId: `evt-${crypto.randomUUID()}`, transactionId };
-  const raw = JSON.stringify({ ...paid, type: 'payment', quantity: 1, amountMinor: 1999, currency: 'EUR', occurredAt: new Date().toISOString() });
+  const raw = JSON.stringify({
+    ...paid,
+    type: 'payment',
+    quantity: 1,
+    amountMinor: 1999,
+    currency: 'EUR',
+    occurredAt: new Date().toISOString(),
+  });
   await call('POST', '/partners/demo-pay/webhooks', { rawBody: raw, headers: { 'Flashsale-Signature': signWebhook(SECRET, raw) } });
   await waitFor(async () => (await call('GET', `/reconciliation/sales/${saleId}`, { token: operator })).body.partner !== undefined, {
     what: 'the payment reconciled',
