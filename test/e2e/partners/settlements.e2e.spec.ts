@@ -63,9 +63,14 @@ beforeAll(async () => {
     occurredAt: new Date().toISOString(),
   });
   await call('POST', '/partners/demo-pay/webhooks', { rawBody: raw, headers: { 'Flashsale-Signature': signWebhook(SECRET, raw) } });
-  await waitFor(async () => (await call('GET', `/reconciliation/sales/${saleId}`, { token: operator })).body.partner !== undefined, {
-    what: 'the payment reconciled',
-  });
+  await waitFor(
+    async () =>
+      ((await call('GET', `/reconciliation/sales/${saleId}`, { token: operator })).body.partner as { paid?: number } | undefined)?.paid ===
+      1,
+    {
+      what: 'the payment reconciled',
+    },
+  );
 });
 afterAll(async () => {
   await system?.stop();
