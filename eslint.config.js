@@ -45,6 +45,8 @@ export default tseslint.config(
     // closures inside, so the factory counts as one long function.
     files: [
       'consumers/claims/decisionMaker.ts',
+      'consumers/reconciliation/settlementInbox.ts',
+      'producers/partners/settlementRouter.ts',
       'consumers/expiry/expiryWorker.ts',
       'platform/kafka/consumerRunner.ts',
       'platform/kafka/publisher.ts',

@@ -6,7 +6,7 @@ import { createReconciliationRouter } from '../../producers/http/operators/recon
 import { createMismatchResolver } from '../../producers/reconciliation/resolveMismatch.js';
 import { createLateAcceptance } from '../../writeModel/lateAcceptance.js';
 import { migrateCatalog } from '../../producers/http/operators/catalogDb.js';
-import { createRateLimits } from '../../producers/http/rateLimit.js';
+import { createRateLimits, type RateLimits } from '../../producers/http/rateLimit.js';
 import { createSaleEdgeRouters } from '../../producers/http/saleEdge.js';
 import { createWebhookDedupe } from '../../producers/partners/webhookDedupe.js';
 import { createPartnerWebhookRouter } from '../../producers/partners/webhookRouter.js';
@@ -20,6 +20,21 @@ import { keyPrefix } from '../../platform/redis.js';
 import type { Platform } from '../platform.js';
 import { createReadinessCheck } from '../readiness.js';
 import type { RunningRole } from '../role.js';
+
+/** Settlement files: streamed to a spool file, taken in once by content; their findings published from the outbox. */
+async function settlementRoutes(platform: Platform, limits: RateLimits) {
+  const { db, config, log } = platform;
+  await migrateReconciliationSchema(db);
+  const outbox = createMismatchOutbox({ db, publisher: platform.publisher });
+  return createSettlementRouter({
+    partnerSecrets: config.partnerSecrets,
+    db,
+    limits,
+    log,
+    maxBytes: config.settlements.maxBytes,
+    afterIntake: async () => void (await outbox.drain()),
+  });
+}
 
 export async function startApi(platform: Platform): Promise<RunningRole & { port: number }> {
   const { log, redis, db, metrics, config } = platform;
@@ -58,17 +73,7 @@ export async function startApi(platform: Platform): Promise<RunningRole & { port
     topicPrefix: config.topicPrefix,
     takeUnit: (a) => lateAcceptance.accept(a),
   });
-  // Settlement files: streamed to a spool file, taken in once by content; findings published from the outbox.
-  await migrateReconciliationSchema(db);
-  const outbox = createMismatchOutbox({ db, publisher: platform.publisher });
-  const settlements = createSettlementRouter({
-    partnerSecrets: config.partnerSecrets,
-    db,
-    limits,
-    log,
-    maxBytes: config.settlements.maxBytes,
-    afterIntake: async () => void (await outbox.drain()),
-  });
+  const settlements = await settlementRoutes(platform, limits);
   const app = createHttpApp({
     streamRouters: [settlements],
     log,

@@ -83,7 +83,8 @@ describe('POST /partners/:partnerId/settlements', () => {
     const file = [header, row(paid.eventId, paid.transactionId), row('evt-not-sent', stranger)].join('\r\n') + '\r\n';
     const first = await post(file);
     expect(first.status).toBe(202);
-    expect(first.body).toMatchObject({ settlementId: expect.stringMatching(/^settlement:demo-pay:/), duplicate: false });
+    expect(first.body.settlementId).toMatch(/^settlement:demo-pay:/);
+    expect(first.body.duplicate).toBe(false);
     const again = await post(file);
     expect(again.status).toBe(200);
     expect(again.body).toEqual({ settlementId: first.body.settlementId, duplicate: true });
@@ -100,7 +101,9 @@ describe('POST /partners/:partnerId/settlements', () => {
     expect((await post(big)).status).toBe(413);
     const bad = await post(`${header}\n${row('evt-y', crypto.randomUUID())}\nevt-z,tx,payment,one,1999,EUR,2026-01-01T00:00:00Z\n`);
     expect(bad.status).toBe(400);
-    expect(bad.body.details).toEqual([{ field: 'line 3', message: expect.stringMatching(/quantity/) }]);
+    expect(bad.body.details).toHaveLength(1);
+    expect(bad.body.details).toMatchObject([{ field: 'line 3' }]);
+    expect(JSON.stringify(bad.body.details)).toMatch(/quantity/);
     expect((await reportOf()).settlements).toHaveLength(before);
   });
 });
