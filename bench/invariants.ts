@@ -75,6 +75,24 @@ function release(s: SaleState, e: EventOf<'ReservationReleased'>): void {
   s.heldBy.set(g.userId, (s.heldBy.get(g.userId) ?? 0) - g.quantity);
 }
 
+/** An accepted late payment takes slots for good, as a grant does; a return gives them back. */
+function accept(s: SaleState, e: EventOf<'LatePaymentAccepted'>): void {
+  for (const slot of e.slotIds) {
+    const holder = s.slotHolder.get(slot);
+    if (holder) violation(s, `slot ${slot} taken by late payment ${e.transactionId} while ${holder} holds it`);
+    s.slotHolder.set(slot, e.transactionId);
+  }
+  s.held += e.quantity;
+  s.peakHeld = Math.max(s.peakHeld, s.held);
+  if (s.held > s.stock) violation(s, `${s.held} units held, stock is ${s.stock} (after accepting ${e.transactionId})`);
+}
+
+function giveBack(s: SaleState, e: EventOf<'UnitsReturned'>): void {
+  for (const slot of e.slotIds) if (s.slotHolder.get(slot) === e.transactionId) s.slotHolder.delete(slot);
+  s.held -= e.quantity;
+  s.heldBy.set(e.userId, (s.heldBy.get(e.userId) ?? 0) - e.quantity);
+}
+
 function newSaleState(saleId: string): SaleState {
   return {
     saleId,
@@ -124,6 +142,10 @@ export function createInvariantCheck() {
           return reject(s, event);
         case 'ReservationReleased':
           return release(s, event);
+        case 'LatePaymentAccepted':
+          return accept(s, event);
+        case 'UnitsReturned':
+          return giveBack(s, event);
         // Neither adds nor frees a slot: a settlement keeps the grant's hold for good.
         case 'SaleClosed':
         case 'ReservationSettled':
@@ -131,6 +153,8 @@ export function createInvariantCheck() {
         case 'EntryRecorded':
         case 'PaymentRedirectIssued':
         case 'MismatchFlagged':
+        case 'RefundRequested':
+        case 'MismatchResolved':
           return;
       }
     },

@@ -156,6 +156,22 @@ const schema = z
     // ALTCHA difficulty: the solver tries up to this many numbers (half on average). Kept low
     // by default because the demo's crowd solves in Node (~30 µs a hash); raise it in production.
     CHALLENGE_MAX_NUMBER: z.coerce.number().int().min(1).max(10_000_000).default(10_000),
+    // The partner's refund endpoint: a refund resolution calls it, signed like our webhooks.
+    REFUND_URL: z
+      .string()
+      .refine((t) => URL.canParse(t.replaceAll('{partnerId}', 'p')), 'a URL, optionally with {partnerId}')
+      .default('https://pay.example/{partnerId}/refunds'),
+    // The outbound refund call is retried until acknowledged, the pause doubling from 200 ms up to this.
+    REFUND_RETRY_MAX_MS: z.coerce.number().int().min(200).max(3_600_000).default(30_000),
+    // Settlement files: the largest accepted (POST or inbox), and the inbox directory polled for them (empty: none).
+    SETTLEMENT_MAX_BYTES: z.coerce
+      .number()
+      .int()
+      .min(1024)
+      .max(10 * 1024 ** 3)
+      .default(100 * 1024 ** 2),
+    SETTLEMENT_INBOX_DIR: z.string().default(''),
+    SETTLEMENT_INBOX_POLL_SECONDS: z.coerce.number().int().min(1).max(86_400).default(60),
     // How long a request waits for Kafka's acknowledgement before answering 503 with Retry-After.
     PUBLISH_TIMEOUT_MS: z.coerce.number().int().min(100).max(120_000).default(3_000),
     // Durability of the topics created at start; unset, what the cluster allows (see kafkaDurability).
@@ -197,6 +213,10 @@ export type Config = Connections & {
   challengeMaxNumber: number;
   /** How long a publish waits for the broker's acknowledgement (then 503 at the edge). */
   publishTimeoutMs: number;
+  /** The partner's refund endpoint (`{partnerId}` stands for the partner), and the cap of the backoff between tries. */
+  refunds: { urlTemplate: string; retryMaxMs: number };
+  /** Settlement files: size cap (bytes), and the inbox directory polled every pollMs (empty: no inbox). */
+  settlements: { maxBytes: number; inboxDir: string; pollMs: number };
   /**
    * Replication of the topics this process creates. Unset: replication factor min(3, brokers
    * the cluster reports), min.insync.replicas 2 with three or more brokers, else 1.
@@ -273,6 +293,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     paymentPageUrl: c.PAYMENT_PAGE_URL,
     challengeMaxNumber: c.CHALLENGE_MAX_NUMBER,
     publishTimeoutMs: c.PUBLISH_TIMEOUT_MS,
+    refunds: { urlTemplate: c.REFUND_URL, retryMaxMs: c.REFUND_RETRY_MAX_MS },
+    settlements: { maxBytes: c.SETTLEMENT_MAX_BYTES, inboxDir: c.SETTLEMENT_INBOX_DIR, pollMs: c.SETTLEMENT_INBOX_POLL_SECONDS * 1000 },
     kafkaDurability: {
       ...(c.KAFKA_REPLICATION_FACTOR === undefined ? {} : { replicationFactor: c.KAFKA_REPLICATION_FACTOR }),
       ...(c.KAFKA_MIN_INSYNC_REPLICAS === undefined ? {} : { minInsyncReplicas: c.KAFKA_MIN_INSYNC_REPLICAS }),

@@ -25,7 +25,16 @@ export const topics: readonly TopicSpec[] = [
   {
     name: 'sales',
     key: 'saleId',
-    events: ['SaleScheduled', 'SaleClosed', 'ClaimGranted', 'ClaimRejected', 'ReservationReleased', 'ReservationSettled'],
+    events: [
+      'SaleScheduled',
+      'SaleClosed',
+      'ClaimGranted',
+      'ClaimRejected',
+      'ReservationReleased',
+      'ReservationSettled',
+      'LatePaymentAccepted',
+      'UnitsReturned',
+    ],
     partitions: PARTITIONS,
     retentionMs: FOREVER,
     cleanupPolicy: 'delete',
@@ -70,11 +79,11 @@ export const topics: readonly TopicSpec[] = [
   {
     name: 'reconciliation',
     key: 'transactionId',
-    events: ['MismatchFlagged'],
+    events: ['MismatchFlagged', 'RefundRequested', 'MismatchResolved'],
     partitions: PARTITIONS,
     retentionMs: FOREVER,
     cleanupPolicy: 'delete',
-    why: 'Every mismatch reconciliation flagged, once each.',
+    why: 'Every mismatch reconciliation flagged, once each, and each step of its resolution (who, when, what), so a replay rebuilds its status.',
   },
   {
     name: 'dead-letter',

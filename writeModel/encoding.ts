@@ -15,6 +15,8 @@ const storeEventTypes: ReadonlySet<string> = new Set<StoreEvent['type']>([
   'ClaimRejected',
   'ReservationReleased',
   'ReservationSettled',
+  'LatePaymentAccepted',
+  'UnitsReturned',
   'EntryRecorded',
 ]);
 
@@ -104,6 +106,21 @@ function foldRecordOf(event: StoreEvent): FoldRecord {
         occurredAt,
         causationId,
       };
+    case 'LatePaymentAccepted':
+    case 'UnitsReturned': {
+      const after = {
+        transactionId: event.transactionId,
+        saleId: event.saleId,
+        userId: event.userId,
+        quantity: str(event.quantity),
+        slotNumbers: slotsOf(event.slotIds),
+        paymentEventId: event.paymentEventId,
+        occurredAt,
+      };
+      return event.type === 'LatePaymentAccepted'
+        ? { kind: foldKind.accepted, ...after, acceptedBy: event.acceptedBy }
+        : { kind: foldKind.returned, ...after, refundEventId: event.refundEventId };
+    }
   }
 }
 
@@ -166,3 +183,43 @@ export function settlementOf(transactionId: string, saleId: string, paymentEvent
 }
 
 export type { DecisionEvent, EndingEvent };
+
+/** An accepted late payment from `acceptLate`: transactionId, saleId, userId, quantity, slots, payment, by, at. */
+export function acceptedFromTuple(row: Cell[]): EventOf<'LatePaymentAccepted'> {
+  const [t, s, u, q, slots, pay, by, at] = row;
+  if (!t || !s || !u || !q || !pay || !at) throw new Error(`malformed acceptance tuple from the store: ${JSON.stringify(row)}`);
+  return {
+    type: 'LatePaymentAccepted',
+    eventId: `accepted:${t}`,
+    occurredAt: Number(at),
+    correlationId: t,
+    causationId: pay,
+    transactionId: t,
+    saleId: s,
+    userId: u,
+    quantity: Number(q),
+    slotIds: slotIdsOf(s, slots ?? null),
+    paymentEventId: pay,
+    acceptedBy: by ?? '',
+  };
+}
+
+/** Units returned by `returnUnits`: transactionId, saleId, userId, quantity, slots, payment, refund, at. */
+export function returnedFromTuple(row: Cell[]): EventOf<'UnitsReturned'> {
+  const [t, s, u, q, slots, pay, refund, at] = row;
+  if (!t || !s || !u || !q || !pay || !refund || !at) throw new Error(`malformed return tuple from the store: ${JSON.stringify(row)}`);
+  return {
+    type: 'UnitsReturned',
+    eventId: `returned:${t}`,
+    occurredAt: Number(at),
+    correlationId: t,
+    causationId: refund,
+    transactionId: t,
+    saleId: s,
+    userId: u,
+    quantity: Number(q),
+    slotIds: slotIdsOf(s, slots ?? null),
+    paymentEventId: pay,
+    refundEventId: refund,
+  };
+}

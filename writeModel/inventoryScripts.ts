@@ -1,7 +1,16 @@
 // Typed calls of the store's Lua scripts (registered once per client with ioredis's
 // defineCommand, so each runs by EVALSHA). Knows argument order and result shapes; no rules.
 import type { Redis } from '../platform/redis.js';
-import { type DecisionEvent, decisionFromTuple, encodeForFold, releaseFromTuple, settlementOf, type StoreEvent } from './encoding.js';
+import {
+  acceptedFromTuple,
+  type DecisionEvent,
+  decisionFromTuple,
+  encodeForFold,
+  releaseFromTuple,
+  returnedFromTuple,
+  settlementOf,
+  type StoreEvent,
+} from './encoding.js';
 import { inventoryKeys, inventoryPrefix } from './keys.js';
 import { type InventoryScriptName, inventoryScripts } from './lua/scripts.js';
 import type { EventOf } from '../schemas/events/index.js';
@@ -60,6 +69,34 @@ export function createInventoryScripts(redis: Redis, topicPrefix: string) {
 
     async releaseDue(epoch: string, now: number, limit: number): Promise<Gated<EventOf<'ReservationReleased'>[]>> {
       return gated(await call('fsReleaseDue', epoch, String(now), limit), (rows) => (rows as Cell[][]).map(releaseFromTuple));
+    },
+
+    /** A late payment accepted: the released transaction takes free slots, if enough are free. */
+    async acceptLate(
+      epoch: string,
+      now: number,
+      a: { transactionId: string; paymentEventId: string; by: string },
+    ): Promise<Gated<{ outcome: 'accepted' | 'again'; event: EventOf<'LatePaymentAccepted'> } | { outcome: 'no_unit' | 'not_released' }>> {
+      return gated(await call('fsAcceptLate', epoch, String(now), a.transactionId, a.paymentEventId, a.by), ([outcome, tuple]) =>
+        outcome === 'accepted' || outcome === 'again'
+          ? { outcome, event: acceptedFromTuple(tuple as Cell[]) }
+          : { outcome: outcome as 'no_unit' | 'not_released' },
+      );
+    },
+
+    /** The payment holding a transaction's units was refunded: they go back while the sale is open. */
+    async returnUnits(
+      epoch: string,
+      now: number,
+      r: { transactionId: string; paymentEventId: string; refundEventId: string },
+    ): Promise<Gated<{ outcome: 'returned' | 'again'; event: EventOf<'UnitsReturned'> } | { outcome: 'not_holding' | 'sale_over' }>> {
+      return gated(
+        await call('fsReturnUnits', epoch, String(now), r.transactionId, r.paymentEventId, r.refundEventId),
+        ([outcome, tuple]) =>
+          outcome === 'returned' || outcome === 'again'
+            ? { outcome, event: returnedFromTuple(tuple as Cell[]) }
+            : { outcome: outcome as 'not_holding' | 'sale_over' },
+      );
     },
 
     async readOutbox(limit: number): Promise<EventOf<'ReservationReleased'>[]> {

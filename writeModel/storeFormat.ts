@@ -86,6 +86,17 @@ export const txField = {
   endingCausationId: 'endingCausationId',
   releaseReason: 'releaseReason',
   paymentEventId: 'paymentEventId',
+  // After the ending: a late payment accepted (LatePaymentAccepted), units returned by a refund (UnitsReturned).
+  /** Slot numbers, comma-separated. */
+  acceptedSlots: 'acceptedSlots',
+  acceptedPaymentEventId: 'acceptedPaymentEventId',
+  acceptedBy: 'acceptedBy',
+  acceptedAt: 'acceptedAt',
+  /** Slot numbers, comma-separated, as the return lists them. */
+  returnedSlots: 'returnedSlots',
+  returnedPaymentEventId: 'returnedPaymentEventId',
+  returnedRefundEventId: 'returnedRefundEventId',
+  returnedAt: 'returnedAt',
 } as const;
 
 /** The values of txField.decision; the decision scripts also return them as a tuple's first cell. */
@@ -103,6 +114,8 @@ export const foldKind = {
   rejected: 'rejected',
   released: 'released',
   settled: 'settled',
+  accepted: 'accepted',
+  returned: 'returned',
 } as const;
 
 /**
@@ -122,7 +135,19 @@ export type FoldRecord =
       })
   | ({ kind: typeof foldKind.rejected } & DecisionRecord & { reason: string })
   | ({ kind: typeof foldKind.released } & EndingRecord & { slotNumbers: string; reason: string })
-  | ({ kind: typeof foldKind.settled } & EndingRecord & { paymentEventId: string });
+  | ({ kind: typeof foldKind.settled } & EndingRecord & { paymentEventId: string })
+  | ({ kind: typeof foldKind.accepted } & AfterRecord & { acceptedBy: string })
+  | ({ kind: typeof foldKind.returned } & AfterRecord & { refundEventId: string });
+
+type AfterRecord = {
+  transactionId: string;
+  saleId: string;
+  userId: string;
+  quantity: string;
+  slotNumbers: string;
+  paymentEventId: string;
+  occurredAt: string;
+};
 
 type DecisionRecord = {
   transactionId: string;

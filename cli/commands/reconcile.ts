@@ -16,6 +16,7 @@ import { createMismatchOutbox } from '../../projections/reconciliation/outbox.js
 import { readReconciliation } from '../../projections/reconciliation/report.js';
 import { applySettlementFile, type SettlementOutcome } from '../../projections/reconciliation/settlement.js';
 import { readSettlementRows } from '../../projections/reconciliation/settlementFile.js';
+import { registerResolveCommand } from './reconcileResolve.js';
 import { type Format, FORMATS, formatCsv, formatJson, formatTable } from '../reconciliationOutput.js';
 
 function format(value: string): Format {
@@ -85,40 +86,47 @@ async function publishFindings(db: Db): Promise<void> {
 }
 
 export function registerReconcileCommand(program: Command): void {
-  program
+  const reconcile = program
     .command('reconcile')
     .description("a sale's reconciliation report: our totals, the partner's, and every mismatch; also against a partner's settlement file")
-    .requiredOption('--sale <id>', 'the sale')
+    // Checked in the action, not by commander: `reconcile resolve` takes no --sale.
+    .option('--sale <id>', 'the sale (required)')
     .option(
       '--partner-file <csv>',
       "the partner's settlement file: CSV with eventId,transactionId,type,quantity,amountMinor,currency,occurredAt",
     )
     .option('--format <format>', `output: ${FORMATS.join(', ')}`, format, 'table' as Format)
     .option('--schema <name>', 'the Postgres schema holding the projections (an analyst replay’s, say)', schemaName, 'public')
-    .action(async (opts: { sale: string; partnerFile?: string; format: Format; schema: string }) => {
-      const db = createDb(loadConfig().databaseUrl, opts.schema, 2);
-      try {
-        await assertReconciliationRan(db, opts.schema);
-        let unpublished: Error | undefined;
-        if (opts.partnerFile) {
-          const outcome = await applyFile(db, opts.sale, opts.partnerFile);
-          const until = outcome.coversUntil === null ? 'no rows' : `covering up to ${new Date(outcome.coversUntil).toISOString()}`;
-          console.error(
-            `settlement file: ${outcome.rows} rows, ${outcome.rowsOfSale} about sale ${opts.sale} (${until}); ` +
-              `${outcome.findings.length} findings, ${outcome.recorded.length} new`,
-          );
-          if (outcome.recorded.length) await publishFindings(db).catch((err: Error) => (unpublished = err));
-        }
-        const view = await readReconciliation(db, opts.sale);
-        if (!view) throw new Error(`reconciliation has seen nothing of sale ${opts.sale}`);
-        if (opts.format === 'csv') process.stdout.write(formatCsv(view));
-        else console.log(opts.format === 'json' ? formatJson(view) : formatTable(view));
-        if (unpublished)
-          throw new Error(
-            `the findings are recorded but not yet published (${unpublished.message}); the reconciliation role publishes them when it runs`,
-          );
-      } finally {
-        await db.end();
-      }
+    .action(async (opts: { sale?: string; partnerFile?: string; format: Format; schema: string }) => {
+      if (!opts.sale) throw new Error("required option '--sale <id>' not specified");
+      await report({ ...opts, sale: opts.sale });
     });
+  registerResolveCommand(reconcile);
+}
+
+async function report(opts: { sale: string; partnerFile?: string; format: Format; schema: string }): Promise<void> {
+  const db = createDb(loadConfig().databaseUrl, opts.schema, 2);
+  try {
+    await assertReconciliationRan(db, opts.schema);
+    let unpublished: Error | undefined;
+    if (opts.partnerFile) {
+      const outcome = await applyFile(db, opts.sale, opts.partnerFile);
+      const until = outcome.coversUntil === null ? 'no rows' : `covering up to ${new Date(outcome.coversUntil).toISOString()}`;
+      console.error(
+        `settlement file: ${outcome.rows} rows, ${outcome.rowsOfSale} about sale ${opts.sale} (${until}); ` +
+          `${outcome.findings.length} findings, ${outcome.recorded.length} new`,
+      );
+      if (outcome.recorded.length) await publishFindings(db).catch((err: Error) => (unpublished = err));
+    }
+    const view = await readReconciliation(db, opts.sale);
+    if (!view) throw new Error(`reconciliation has seen nothing of sale ${opts.sale}`);
+    if (opts.format === 'csv') process.stdout.write(formatCsv(view));
+    else console.log(opts.format === 'json' ? formatJson(view) : formatTable(view));
+    if (unpublished)
+      throw new Error(
+        `the findings are recorded but not yet published (${unpublished.message}); the reconciliation role publishes them when it runs`,
+      );
+  } finally {
+    await db.end();
+  }
 }

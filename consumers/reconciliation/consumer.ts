@@ -123,7 +123,12 @@ export function createReconciliationConsumer({
       const first = batch[0]?.position;
       recLog.debug({ ...first, events: outcome.events, applied: outcome.applied, flagged: outcome.flagged.length }, 'batch applied');
       record(outcome.flagged);
-      if (outcome.flagged.length) await publish();
+      for (const r of outcome.resolved)
+        recLog.info(
+          { mismatchId: r.mismatchId, transactionId: r.transactionId, refundEventId: r.refundEventId },
+          'refund closed a mismatch',
+        );
+      if (outcome.flagged.length || outcome.resolved.length) await publish();
     },
     startIdleClock: () =>
       startIdleClock({

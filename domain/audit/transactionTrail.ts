@@ -37,6 +37,10 @@ export function summarize(event: FlashsaleEvent): string {
       return `released (${event.reason}): slots ${event.slotIds.join(' ')}`;
     case 'ReservationSettled':
       return `settled by ${event.paymentEventId}`;
+    case 'LatePaymentAccepted':
+      return `late payment ${event.paymentEventId} accepted by ${event.acceptedBy}: slots ${event.slotIds.join(' ')}`;
+    case 'UnitsReturned':
+      return `refund ${event.refundEventId} of ${event.paymentEventId}: slots ${event.slotIds.join(' ')} back in the queue`;
     case 'PaymentRedirectIssued':
       return `sent to ${event.partnerId}: ${event.quantity} for ${money(event.amountMinor, event.currency)}; until ${new Date(event.expiresAt).toISOString()}`;
     case 'PartnerPaymentReported':
@@ -45,6 +49,10 @@ export function summarize(event: FlashsaleEvent): string {
       return `${event.partnerId} refund ${event.partnerEventId}: ${event.quantity} for ${money(event.amountMinor, event.currency)}`;
     case 'MismatchFlagged':
       return `mismatch ${event.kind}`;
+    case 'RefundRequested':
+      return `${event.requestedBy} asked ${event.partnerId} to refund ${event.paymentEventId}: ${money(event.amountMinor, event.currency)} (mismatch ${event.mismatchId})`;
+    case 'MismatchResolved':
+      return `mismatch ${event.mismatchId} resolved by ${event.action} (${event.resolvedBy})${event.note ? `: ${event.note}` : ''}`;
     case 'SaleScheduled':
       return `sale ${event.saleId} scheduled`;
     case 'SaleClosed':

@@ -15,7 +15,17 @@ export type SaleTerms = Omit<EventOf<'SaleScheduled'>, 'type' | 'eventId' | 'occ
 
 export type InventoryEvent = Extract<
   FlashsaleEvent,
-  { type: 'SaleScheduled' | 'SaleClosed' | 'ClaimGranted' | 'ClaimRejected' | 'ReservationReleased' | 'ReservationSettled' }
+  {
+    type:
+      | 'SaleScheduled'
+      | 'SaleClosed'
+      | 'ClaimGranted'
+      | 'ClaimRejected'
+      | 'ReservationReleased'
+      | 'ReservationSettled'
+      | 'LatePaymentAccepted'
+      | 'UnitsReturned';
+  }
 >;
 
 export type DecisionEvent = EventOf<'ClaimGranted'> | EventOf<'ClaimRejected'>;
@@ -26,6 +36,10 @@ export type TransactionState = {
   decision?: DecisionEvent;
   /** How a grant ended; known even when it was folded before the grant itself. */
   ending?: EndingEvent;
+  /** After a release: an operator accepted the late payment and the transaction took free slots. */
+  accepted?: EventOf<'LatePaymentAccepted'>;
+  /** After a payment held units: its refund, while the sale was open, put them back. */
+  returned?: EventOf<'UnitsReturned'>;
 };
 
 export type SaleInventory = {
@@ -91,7 +105,50 @@ export function evolve(state: SaleInventory, event: InventoryEvent): SaleInvento
       return applyRelease(state, event);
     case 'ReservationSettled':
       return applySettlement(state, event);
+    case 'LatePaymentAccepted':
+      return applyAccepted(state, event);
+    case 'UnitsReturned':
+      return applyReturned(state, event);
   }
+}
+
+/** The slots named are taken for good (the store checked they were free when it decided). */
+function applyAccepted(state: SaleInventory, event: EventOf<'LatePaymentAccepted'>): SaleInventory {
+  const tx = state.transactions.get(event.transactionId) ?? {};
+  if (tx.accepted || tx.returned) return state;
+  const slots = event.slotIds.map(slotNumber);
+  const holders = new Map(state.holders);
+  for (const s of slots) holders.set(s, event.transactionId);
+  const taken = new Set(slots);
+  return {
+    ...state,
+    transactions: withEntry(state.transactions, event.transactionId, { ...tx, accepted: event }),
+    holders,
+    free: state.free.filter((s) => !taken.has(s)),
+    held: withEntry(state.held, event.userId, (state.held.get(event.userId) ?? 0) + event.quantity),
+  };
+}
+
+/** The slots named go back, those the transaction still holds (as a release's do). */
+function applyReturned(state: SaleInventory, event: EventOf<'UnitsReturned'>): SaleInventory {
+  const tx = state.transactions.get(event.transactionId) ?? {};
+  if (tx.returned) return state;
+  const holders = new Map(state.holders);
+  const back: number[] = [];
+  for (const s of event.slotIds.map(slotNumber)) {
+    if (holders.get(s) !== event.transactionId) continue;
+    holders.delete(s);
+    back.push(s);
+  }
+  const held = (state.held.get(event.userId) ?? 0) - event.quantity;
+  return {
+    ...state,
+    transactions: withEntry(state.transactions, event.transactionId, { ...tx, returned: event }),
+    holders,
+    free: insertSorted(state.free, back),
+    held: withEntry(state.held, event.userId, held > 0 ? held : undefined),
+    live: state.live.get(event.userId) === event.transactionId ? withEntry(state.live, event.userId, undefined) : state.live,
+  };
 }
 
 function applyGrant(state: SaleInventory, event: EventOf<'ClaimGranted'>): SaleInventory {

@@ -1,7 +1,7 @@
 // Reconciliation as a pure fold: our events (grants, redirects, releases) joined with the
 // partner's (payments, refunds) by TransactionID; each disagreement is flagged once. See
 // README.md beside this file for the semantics and the determinism argument.
-import type { FlashsaleEvent } from '../../schemas/events/index.js';
+import type { EventOf, EventType, FlashsaleEvent } from '../../schemas/events/index.js';
 import { onClaimGranted, onDeadline, onPayment, onRedirect, onRefund, onReleased, onSaleScheduled, onSettled } from './rules.js';
 import type { Mismatch } from './mismatch.js';
 import { initialState, type ReconciliationState } from './state.js';
@@ -12,30 +12,26 @@ export type ReconcileOptions = {
   graceMs: number;
 };
 
+type Handler = (w: Working, event: FlashsaleEvent) => void;
+const on = <T extends EventType>(handler: (w: Working, event: EventOf<T>) => void) => handler as unknown as Handler;
+
+/**
+ * The events joined, each with its rule. Every other event (claims, entries, closings, the
+ * reconciliation topic's own flags and resolutions, folded beside the join in
+ * projections/reconciliation/resolutions.ts) is not joined, but its time still moves the clock.
+ */
+const joined: Partial<Record<EventType, Handler>> = {
+  SaleScheduled: on<'SaleScheduled'>(onSaleScheduled),
+  ClaimGranted: on<'ClaimGranted'>(onClaimGranted),
+  PaymentRedirectIssued: on<'PaymentRedirectIssued'>(onRedirect),
+  ReservationReleased: on<'ReservationReleased'>(onReleased),
+  ReservationSettled: on<'ReservationSettled'>(onSettled),
+  PartnerPaymentReported: on<'PartnerPaymentReported'>(onPayment),
+  PartnerRefundReported: on<'PartnerRefundReported'>(onRefund),
+};
+
 function apply(w: Working, event: FlashsaleEvent): void {
-  switch (event.type) {
-    case 'SaleScheduled':
-      return onSaleScheduled(w, event);
-    case 'ClaimGranted':
-      return onClaimGranted(w, event);
-    case 'PaymentRedirectIssued':
-      return onRedirect(w, event);
-    case 'ReservationReleased':
-      return onReleased(w, event);
-    case 'ReservationSettled':
-      return onSettled(w, event);
-    case 'PartnerPaymentReported':
-      return onPayment(w, event);
-    case 'PartnerRefundReported':
-      return onRefund(w, event);
-    // Not joined, but their time still moves the clock.
-    case 'SaleClosed':
-    case 'ClaimRejected':
-    case 'EntryRecorded':
-    case 'ClaimRequested':
-    case 'MismatchFlagged':
-      return;
-  }
+  joined[event.type]?.(w, event);
 }
 
 /** Moves event time forward and judges every held partner event whose grace has run out, in deadline order. */

@@ -98,11 +98,14 @@ function errorAnswers(log: Logger): ErrorRequestHandler {
 export function createHttpApp({
   log,
   routers,
+  streamRouters = [],
   readiness,
   trustedProxies = ['loopback'],
 }: {
   log: Logger;
   routers: Router[];
+  /** Routes that read their own body as a stream (settlement files): mounted before the body parsers. */
+  streamRouters?: Router[];
   readiness: ReadinessCheck;
   /**
    * Whose X-Forwarded-For is believed (TRUSTED_PROXIES): the client IP that rate limits count
@@ -119,6 +122,7 @@ export function createHttpApp({
   // serves JSON; nothing here needs a looser policy.
   app.use(helmet());
   app.use(supportedEncodingOnly);
+  for (const router of streamRouters) app.use(router);
   // Partner webhooks are authenticated over the exact bytes before anything reads them: a
   // malformed body without a valid signature is a 401, like any unsigned request. Their
   // body is kept raw here (body-parser then skips the JSON parser below) and parsed after.

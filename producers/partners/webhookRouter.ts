@@ -11,7 +11,7 @@ import type { Logger } from '../../platform/log.js';
 import { badRequest, type HttpError, unauthorized, unavailable } from '../http/errors.js';
 import type { RateLimits } from '../http/rateLimit.js';
 import { parse } from '../http/validate.js';
-import { SIGNATURE_HEADER, verifyWebhookSignature } from './signature.js';
+import { SIGNATURE_HEADER, verifyWebhookSignature } from '../../platform/webhookSignature.js';
 import type { WebhookDedupe } from './webhookDedupe.js';
 
 function webhookCounter(metrics: Registry): Counter<'partner' | 'outcome'> {

@@ -25,7 +25,7 @@ export function createMismatchOutbox({ db, publisher }: { db: Db; publisher: Pic
       let total = 0;
       for (;;) {
         const published = await inTransaction(db, async (client) => {
-          const { rows } = await client.query<{ mismatch_id: string; event: EventOf<'MismatchFlagged'> }>(
+          const { rows } = await client.query<{ mismatch_id: string; event: EventOf<'MismatchFlagged'> | EventOf<'MismatchResolved'> }>(
             'select mismatch_id, event from reconciliation_outbox order by mismatch_id limit $1 for update skip locked',
             [CHUNK],
           );

@@ -10,8 +10,10 @@ import { toMismatchFlagged } from '../../domain/reconciliation/mismatch.js';
 import type { Delivered } from '../../platform/kafka/consumerRunner.js';
 import { type Db, inTransaction } from '../../platform/postgres.js';
 import { migrateReconciliationSchema } from './schema.js';
+import { applyResolutions } from './resolutions.js';
 import { insertOutboxSql, loadPositions, loadState, lockClock, type NextOffset, saveState } from './store.js';
 import type pg from 'pg';
+import type { EventOf, FlashsaleEvent } from '../../schemas/events/index.js';
 
 /** Our default for RECONCILIATION_GRACE_SECONDS; a replay must use the live value to get the live answer. */
 export const DEFAULT_GRACE_MS = 60_000;
@@ -23,6 +25,8 @@ export type ApplyOutcome = {
   applied: number;
   /** Mismatches recorded for the first time. */
   flagged: Mismatch[];
+  /** Requested refunds the partner's refund closed in this batch. */
+  resolved: EventOf<'MismatchResolved'>[];
 };
 
 export type ReconciliationProjection = {
@@ -36,6 +40,28 @@ export type ReconciliationProjection = {
   advanceClock(to: number): Promise<Mismatch[] | undefined>;
 };
 
+/** Writes the fold's state and its new flags, queued for publishing too (live only). */
+async function saveFlags(client: pg.PoolClient, out: Reconciled, positions: NextOffset[], outbox: boolean): Promise<Mismatch[]> {
+  const recorded = await saveState(client, out, positions);
+  if (outbox && recorded.length)
+    await client.query(insertOutboxSql, [
+      JSON.stringify(recorded.map((m) => ({ mismatch_id: m.mismatchId, event: toMismatchFlagged(m) }))),
+    ]);
+  return recorded;
+}
+
+/** Folds the batch's resolution steps; the refunds they closed are queued for publishing too (live only). */
+async function resolveSteps(
+  client: pg.PoolClient,
+  events: readonly FlashsaleEvent[],
+  outbox: boolean,
+): Promise<EventOf<'MismatchResolved'>[]> {
+  const resolved = await applyResolutions(client, events);
+  if (outbox && resolved.length)
+    await client.query(insertOutboxSql, [JSON.stringify(resolved.map((e) => ({ mismatch_id: e.eventId, event: e })))]);
+  return resolved;
+}
+
 export function createReconciliationProjection({
   db,
   graceMs = DEFAULT_GRACE_MS,
@@ -46,25 +72,18 @@ export function createReconciliationProjection({
   /** Queue new flags for publishing (the live consumer); a replay leaves this off. */
   outbox?: boolean;
 }): ReconciliationProjection {
-  async function save(client: pg.PoolClient, out: Reconciled, positions: NextOffset[]): Promise<Mismatch[]> {
-    const recorded = await saveState(client, out, positions);
-    if (outbox && recorded.length)
-      await client.query(insertOutboxSql, [
-        JSON.stringify(recorded.map((m) => ({ mismatch_id: m.mismatchId, event: toMismatchFlagged(m) }))),
-      ]);
-    return recorded;
-  }
+  const save = (client: pg.PoolClient, out: Reconciled, positions: NextOffset[]) => saveFlags(client, out, positions, outbox);
 
   return {
     migrate: () => migrateReconciliationSchema(db),
 
     async applyBatch(batch) {
-      if (batch.length === 0) return { events: 0, applied: 0, flagged: [] };
+      if (batch.length === 0) return { events: 0, applied: 0, flagged: [], resolved: [] };
       return inTransaction(db, async (client) => {
         const watermark = await lockClock(client);
         const applied = await loadPositions(client, [...new Set(batch.map((d) => d.position.topic))]);
         const fresh = batch.filter((d) => BigInt(d.position.offset) >= (applied.get(`${d.position.topic}:${d.position.partition}`) ?? 0n));
-        if (fresh.length === 0) return { events: batch.length, applied: 0, flagged: [] };
+        if (fresh.length === 0) return { events: batch.length, applied: 0, flagged: [], resolved: [] };
 
         const events = fresh.map((d) => d.event);
         let until = watermark;
@@ -88,7 +107,8 @@ export function createReconciliationProjection({
             next.set(key, { topic: p.topic, partition: p.partition, next_offset: offset });
         }
         const flagged = await save(client, out, [...next.values()]);
-        return { events: batch.length, applied: fresh.length, flagged };
+        const resolved = await resolveSteps(client, events, outbox);
+        return { events: batch.length, applied: fresh.length, flagged, resolved };
       });
     },
 

@@ -26,6 +26,7 @@ export function reconciliationReplayable(graceMs: number): ReplayableProjection 
       { name: 'reconciliation_transactions' },
       { name: 'reconciliation_partner_events' },
       { name: 'reconciliation_mismatches' },
+      { name: 'reconciliation_resolutions' },
     ],
   };
 }

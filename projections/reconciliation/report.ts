@@ -2,13 +2,34 @@
 // side and the partner's, and every mismatch (stream flags and settlement-file findings).
 // GET /reconciliation/sales/:saleId and `flashsale reconcile` both print this.
 import type { Figures, MismatchKind } from '../../domain/reconciliation/mismatch.js';
+import type { MismatchStatus, ResolutionAction } from '../../domain/reconciliation/resolution.js';
 import type { Db } from '../../platform/postgres.js';
+import { readMoney, type SaleMoney } from './money.js';
+import { readSettlementRuns, type SettlementRunView } from './settlementIntake.js';
+
+export type Resolution = { action: ResolutionAction; note: string | null; by: string; at: string };
 
 /** The contract's shape (docs/contract.md, operators: GET /reconciliation/sales/:saleId). */
 export type ReconciliationReport = {
   internal: { granted: number; redirected: number; expired: number; quantity: number; amountMinor: number };
   partner: { paid: number; refunded: number; quantity: number; amountMinor: number };
-  mismatches: { transactionId: string; kind: MismatchKind; expected: Figures | null; actual: Figures | null; detectedAt: string }[];
+  mismatches: {
+    id: string;
+    transactionId: string;
+    kind: MismatchKind;
+    expected: Figures | null;
+    actual: Figures | null;
+    detectedAt: string;
+    status: MismatchStatus;
+    /** The resolution asked for (`resolving`: a refund waiting for the partner) or made; null while open. */
+    resolution: Resolution | null;
+  }[];
+  /** The sale's mismatches by status (all of them, whatever the page or filter). */
+  mismatchCounts: Record<MismatchStatus, number>;
+  /** The books: paid = kept + refunded + writtenOff once nothing is open (money.ts). */
+  money: SaleMoney;
+  /** The partner's settlement files that concerned the sale (POSTed or dropped in the inbox), oldest first. */
+  settlements: SettlementRunView[];
   /** Where the next page of mismatches starts (`?cursor=`); null on the last page, and when the list was not paged. */
   nextCursor: string | null;
 };
@@ -17,7 +38,7 @@ export type ReconciliationReport = {
  * One page of a sale's mismatches: at most `limit`, after `after` (a cursor from the page
  * before). A sale with a million unmatched payments must not make one answer a million rows.
  */
-export type MismatchPage = { limit: number; after?: MismatchCursor };
+export type MismatchPage = { limit: number; after?: MismatchCursor; status?: MismatchStatus };
 
 /**
  * The last mismatch of a page, by the list's order: detection time (microseconds since the
@@ -77,18 +98,32 @@ select
   coalesce(sum(amount_minor) filter (where kind = 'payment'), 0) as amount_minor
 from reconciliation_partner_events where sale_id = $1`;
 
-// $2..$5: the cursor (null: from the start); $6: the page's size (null: every row).
+// $2..$5: the cursor (null: from the start); $6: the page's size (null: every row); $7 the status (null: any).
 const mismatchesSql = `
-select * from (
+select m.*, coalesce(r.status, 'open') as status, r.action, r.note, r.resolved_by,
+  coalesce(r.resolved_at, r.requested_at) as resolution_at
+from (
   select *, 'stream' as source, (extract(epoch from detected_at) * 1000000)::bigint as at_micros
   from reconciliation_mismatches where sale_id = $1
   union all
   select *, 'settlement' as source, (extract(epoch from detected_at) * 1000000)::bigint as at_micros
   from reconciliation_settlement_findings where sale_id = $1
 ) m
-where $2::bigint is null or (at_micros, kind, transaction_id, mismatch_id) > ($2::bigint, $3::text, $4::text, $5::text)
-order by at_micros, kind, transaction_id, mismatch_id
+left join reconciliation_resolutions r on r.mismatch_id = m.mismatch_id
+where ($2::bigint is null or (at_micros, kind, m.transaction_id, m.mismatch_id) > ($2::bigint, $3::text, $4::text, $5::text))
+  and ($7::text is null or coalesce(r.status, 'open') = $7::text)
+order by at_micros, kind, m.transaction_id, m.mismatch_id
 limit $6`;
+
+const countsSql = `
+select coalesce(r.status, 'open') as status, count(*) as n
+from (
+  select mismatch_id from reconciliation_mismatches where sale_id = $1
+  union all
+  select mismatch_id from reconciliation_settlement_findings where sale_id = $1
+) m
+left join reconciliation_resolutions r on r.mismatch_id = m.mismatch_id
+group by 1`;
 
 type Count = string | number;
 
@@ -102,7 +137,17 @@ type MismatchRow = {
   detected_at: Date;
   source: 'stream' | 'settlement';
   at_micros: string;
+  status: MismatchStatus;
+  action: ResolutionAction | null;
+  note: string | null;
+  resolved_by: string | null;
+  resolution_at: Date | null;
 };
+
+function resolutionOf(m: MismatchRow): Resolution | null {
+  if (!m.action || !m.resolved_by || !m.resolution_at) return null;
+  return { action: m.action, note: m.note, by: m.resolved_by, at: m.resolution_at.toISOString() };
+}
 
 /** The page's mismatches, and the cursor after them when more follow. Without a page, every one. */
 async function readMismatches(db: Db, saleId: string, page?: MismatchPage): Promise<{ rows: MismatchRow[]; nextCursor: string | null }> {
@@ -115,6 +160,7 @@ async function readMismatches(db: Db, saleId: string, page?: MismatchPage): Prom
     after?.transactionId ?? null,
     after?.mismatchId ?? null,
     page ? page.limit + 1 : null,
+    page?.status ?? null,
   ]);
   if (!page || rows.length <= page.limit) return { rows, nextCursor: null };
   const shown = rows.slice(0, page.limit);
@@ -132,7 +178,7 @@ async function readMismatches(db: Db, saleId: string, page?: MismatchPage): Prom
 
 /** Undefined when reconciliation has seen nothing of this sale. Without a page, every mismatch (the CLI's report). */
 export async function readReconciliation(db: Db, saleId: string, page?: MismatchPage): Promise<ReconciliationView | undefined> {
-  const [totals, partner, mismatches] = await Promise.all([
+  const [totals, partner, mismatches, counts, money, settlements] = await Promise.all([
     db.query<{
       flagged: boolean;
       partner_id: string | null;
@@ -145,7 +191,12 @@ export async function readReconciliation(db: Db, saleId: string, page?: Mismatch
     }>(totalsSql, [saleId]),
     db.query<{ paid: Count; refunded: Count; quantity: Count; amount_minor: Count }>(partnerSql, [saleId]),
     readMismatches(db, saleId, page),
+    db.query<{ status: MismatchStatus; n: Count }>(countsSql, [saleId]),
+    readMoney(db, saleId),
+    readSettlementRuns(db, saleId),
   ]);
+  const mismatchCounts: Record<MismatchStatus, number> = { open: 0, resolving: 0, resolved: 0 };
+  for (const c of counts.rows) mismatchCounts[c.status] = Number(c.n);
   const t = totals.rows[0]!;
   const p = partner.rows[0]!;
   const seen = t.partner_id !== null || Number(t.granted) > 0 || Number(p.paid) + Number(p.refunded) > 0 || t.flagged;
@@ -165,12 +216,18 @@ export async function readReconciliation(db: Db, saleId: string, page?: Mismatch
       },
       partner: { paid: Number(p.paid), refunded: Number(p.refunded), quantity: Number(p.quantity), amountMinor: Number(p.amount_minor) },
       mismatches: rows.map((m) => ({
+        id: m.mismatch_id,
         transactionId: m.transaction_id,
         kind: m.kind,
         expected: m.expected,
         actual: m.actual,
         detectedAt: m.detected_at.toISOString(),
+        status: m.status,
+        resolution: resolutionOf(m),
       })),
+      mismatchCounts,
+      money,
+      settlements,
       nextCursor,
     },
     details: rows.map((m) => ({ mismatchId: m.mismatch_id, partnerEventId: m.partner_event_id, source: m.source })),

@@ -3,6 +3,8 @@
 // partner events, the clock, the positions applied) and flags live side by side, written in
 // one database transaction per batch.
 import { type Db, inTransaction } from '../../platform/postgres.js';
+import { resolutionsDdl } from './resolutions.js';
+import { settlementRunsDdl } from './settlementIntake.js';
 
 const ddl = `
 create table if not exists reconciliation_clock (
@@ -79,7 +81,8 @@ create index if not exists reconciliation_mismatches_by_sale on reconciliation_m
 -- apart because they are not derived from the topics and a replay does not rebuild them.
 create table if not exists reconciliation_settlement_findings (like reconciliation_mismatches including all);
 
--- MismatchFlagged events recorded but not yet acknowledged by Kafka.
+-- Events recorded but not yet acknowledged by Kafka: MismatchFlagged (keyed by the mismatch id)
+-- and the MismatchResolved of refunds the partner confirmed (keyed by their eventId).
 create table if not exists reconciliation_outbox (
   mismatch_id text primary key,
   event jsonb not null
@@ -91,5 +94,7 @@ export async function migrateReconciliationSchema(db: Db): Promise<void> {
     // Two processes starting at once would race on "if not exists"; the lock, per schema, serialises them.
     await client.query(`select pg_advisory_xact_lock(hashtextextended(current_schema() || ':reconciliation:migrate', 0))`);
     await client.query(ddl);
+    await client.query(resolutionsDdl);
+    await client.query(settlementRunsDdl);
   });
 }

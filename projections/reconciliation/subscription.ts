@@ -3,10 +3,14 @@
 // (replayable.ts) share, kept with the read model so that it depends on neither.
 import { BATCHED_FETCH, type Subscription } from '../../platform/kafka/consumerRunner.js';
 
-/** Our sales and redirects and the partner's word, fetched in batches: nobody waits on a projection. */
+/**
+ * Our sales and redirects, the partner's word, and the resolutions of mismatches (the
+ * reconciliation topic: its own flags only move the clock), fetched in batches: nobody waits
+ * on a projection.
+ */
 export const reconciliationSubscription = {
   group: 'reconciliation',
-  topics: ['sales', 'redirects', 'partner-events'],
+  topics: ['sales', 'redirects', 'partner-events', 'reconciliation'],
   fetch: BATCHED_FETCH,
   fromBeginning: true,
 } as const satisfies Subscription;

@@ -3,11 +3,16 @@ import type { Server } from 'node:http';
 import { answerBeforeExpress, createHttpApp } from '../../producers/http/app.js';
 import { createTokenVerifier } from '../../producers/http/auth.js';
 import { createReconciliationRouter } from '../../producers/http/operators/reconciliation.js';
+import { createMismatchResolver } from '../../producers/reconciliation/resolveMismatch.js';
+import { createLateAcceptance } from '../../writeModel/lateAcceptance.js';
 import { migrateCatalog } from '../../producers/http/operators/catalogDb.js';
-import { createRateLimits } from '../../producers/http/rateLimit.js';
+import { createRateLimits, type RateLimits } from '../../producers/http/rateLimit.js';
 import { createSaleEdgeRouters } from '../../producers/http/saleEdge.js';
 import { createWebhookDedupe } from '../../producers/partners/webhookDedupe.js';
 import { createPartnerWebhookRouter } from '../../producers/partners/webhookRouter.js';
+import { createSettlementRouter } from '../../producers/partners/settlementRouter.js';
+import { createMismatchOutbox } from '../../projections/reconciliation/outbox.js';
+import { migrateReconciliationSchema } from '../../projections/reconciliation/schema.js';
 import { createTransactionRouter } from '../../producers/transactions/transactionRouter.js';
 import { createSaleStore } from '../../writeModel/saleStore.js';
 import { createTransactionsProjection } from '../../projections/transactions/projection.js';
@@ -16,6 +21,21 @@ import type { Platform } from '../platform.js';
 import { startDashboard } from '../dashboard.js';
 import { createReadinessCheck } from '../readiness.js';
 import type { RunningRole } from '../role.js';
+
+/** Settlement files: streamed to a spool file, taken in once by content; their findings published from the outbox. */
+async function settlementRoutes(platform: Platform, limits: RateLimits) {
+  const { db, config, log } = platform;
+  await migrateReconciliationSchema(db);
+  const outbox = createMismatchOutbox({ db, publisher: platform.publisher });
+  return createSettlementRouter({
+    partnerSecrets: config.partnerSecrets,
+    db,
+    limits,
+    log,
+    maxBytes: config.settlements.maxBytes,
+    afterIntake: async () => void (await outbox.drain()),
+  });
+}
 
 export async function startApi(platform: Platform): Promise<RunningRole & { port: number }> {
   const { log, redis, db, metrics, config } = platform;
@@ -46,14 +66,25 @@ export async function startApi(platform: Platform): Promise<RunningRole & { port
     readEarly: (id) => saleStore.readTransaction(id),
   });
   const dashboard = startDashboard(platform, { verify: verifyToken, limits, saleStore });
+  // Operators resolve mismatches; accepting a late payment takes a free unit in the Redis store.
+  const lateAcceptance = createLateAcceptance({ redis, publisher: platform.publisher, topicPrefix: config.topicPrefix });
+  const resolve = createMismatchResolver({
+    db,
+    redis,
+    publisher: platform.publisher,
+    topicPrefix: config.topicPrefix,
+    takeUnit: (a) => lateAcceptance.accept(a),
+  });
+  const settlements = await settlementRoutes(platform, limits);
   const app = createHttpApp({
+    streamRouters: [settlements],
     log,
     trustedProxies: config.trustedProxies,
     routers: [
       partnerWebhooks,
       transactionQueries,
       ...saleEdge,
-      createReconciliationRouter({ db, verify: verifyToken, limits }),
+      createReconciliationRouter({ db, verify: verifyToken, limits, resolve }),
       dashboard.router,
     ],
     readiness: createReadinessCheck(platform),
@@ -72,6 +103,7 @@ export async function startApi(platform: Platform): Promise<RunningRole & { port
       await dashboard.close();
       await new Promise<void>((resolve) => server.close(() => resolve()));
       await saleStore.close();
+      await lateAcceptance.close();
     },
   };
 }

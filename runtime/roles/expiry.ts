@@ -1,7 +1,9 @@
-// The `expiry` role: releases unpaid reservations when their time is up, and settles the
-// ones a partner reports paid first (a consumer group over `partner-events`).
+// The `expiry` role: releases unpaid reservations when their time is up, settles the ones a
+// partner reports paid first (a consumer group over `partner-events`), and puts back in the
+// queue the units whose payment was refunded through a resolution (a group over `reconciliation`).
 import { createExpiryWorker } from '../../consumers/expiry/expiryWorker.js';
 import { createSettlementHandler, settlementSubscription } from '../../consumers/expiry/settlement.js';
+import { createUnitReturnsHandler, unitReturnsSubscription } from '../../consumers/expiry/unitReturns.js';
 import { startConsumerRunner } from '../../platform/kafka/consumerRunner.js';
 import type { Platform } from '../platform.js';
 import type { RunningRole } from '../role.js';
@@ -20,12 +22,25 @@ export async function startExpiry(platform: Platform): Promise<RunningRole> {
     handle: (batch) => settlement.handle(batch),
     metrics,
   });
+  // Refunds asked for through a resolution return the units they paid for, while the sale is open.
+  const returns = createUnitReturnsHandler({ redis, publisher, log, topicPrefix });
+  const returnsRunner = await startConsumerRunner({
+    kafka,
+    codec,
+    log,
+    topicPrefix,
+    subscription: unitReturnsSubscription,
+    handle: (batch) => returns.handle(batch),
+    metrics,
+  });
   worker.start();
   return {
     async stop() {
       await worker.stop();
       await runner.stop();
+      await returnsRunner.stop();
       await settlement.close();
+      await returns.close();
     },
   };
 }

@@ -1,8 +1,17 @@
 // Every event type of the system, by name, and the TypeScript types derived from their schemas.
 import type { Infer } from '../avro.js';
-import { MismatchFlagged } from './reconciliation.js';
+import { MismatchFlagged, MismatchResolved, RefundRequested } from './reconciliation.js';
 import { PartnerPaymentReported, PartnerRefundReported } from './partner.js';
-import { ClaimGranted, ClaimRejected, ReservationReleased, ReservationSettled, SaleClosed, SaleScheduled } from './sales.js';
+import {
+  ClaimGranted,
+  ClaimRejected,
+  LatePaymentAccepted,
+  ReservationReleased,
+  ReservationSettled,
+  SaleClosed,
+  SaleScheduled,
+  UnitsReturned,
+} from './sales.js';
 import { ClaimRequested, EntryRecorded, PaymentRedirectIssued } from './storefront.js';
 
 export const eventSchemas = {
@@ -12,12 +21,16 @@ export const eventSchemas = {
   ClaimRejected,
   ReservationReleased,
   ReservationSettled,
+  LatePaymentAccepted,
+  UnitsReturned,
   EntryRecorded,
   ClaimRequested,
   PaymentRedirectIssued,
   PartnerPaymentReported,
   PartnerRefundReported,
   MismatchFlagged,
+  RefundRequested,
+  MismatchResolved,
 } as const;
 
 type Schemas = typeof eventSchemas;

@@ -74,3 +74,31 @@ export const ReservationSettled = defineEvent(
     { name: 'paymentEventId', type: 'string', doc: 'The PartnerPaymentReported event that settled it.' },
   ],
 );
+
+export const LatePaymentAccepted = defineEvent(
+  'LatePaymentAccepted',
+  'An operator accepted a late payment and a unit was free: the released transaction holds these slots for good.',
+  [
+    { name: 'transactionId', type: 'string' },
+    { name: 'saleId', type: 'string' },
+    { name: 'userId', type: 'string' },
+    { name: 'quantity', type: 'int' },
+    { name: 'slotIds', type: { type: 'array', items: 'string' } },
+    { name: 'paymentEventId', type: 'string', doc: 'The late PartnerPaymentReported that now pays for them.' },
+    { name: 'acceptedBy', type: 'string' },
+  ],
+);
+
+export const UnitsReturned = defineEvent(
+  'UnitsReturned',
+  "The payment holding a transaction's units was refunded while the sale was open: its slots went back to the queue.",
+  [
+    { name: 'transactionId', type: 'string' },
+    { name: 'saleId', type: 'string' },
+    { name: 'userId', type: 'string' },
+    { name: 'quantity', type: 'int' },
+    { name: 'slotIds', type: { type: 'array', items: 'string' } },
+    { name: 'paymentEventId', type: 'string', doc: 'The payment refunded.' },
+    { name: 'refundEventId', type: 'string', doc: "Our eventId of the partner's refund." },
+  ],
+);

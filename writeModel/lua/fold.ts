@@ -169,6 +169,40 @@ local function applySettle(t, s, pay, at, cause)
   return true
 end
 
+-- After a release: the operator accepted the late payment, and these free slots are the transaction's for good.
+local function applyAccepted(t, s, u, q, slots, pay, by, at)
+  local k = txKey(t)
+  if redis.call('HEXISTS', k, '${T.acceptedSlots}') == 1 or redis.call('HEXISTS', k, '${T.returnedSlots}') == 1 then return false end
+  redis.call('HSET', k, '${T.acceptedSlots}', slots, '${T.acceptedPaymentEventId}', pay, '${T.acceptedBy}', by, '${T.acceptedAt}', at)
+  keepUntilSaleOver(t, s)
+  local sk = saleKey(s)
+  for n in string.gmatch(slots, '[^,]+') do
+    redis.call('ZREM', sk .. '${K.free}', s .. ':' .. n)
+    redis.call('HSET', sk .. '${K.holders}', n, t)
+  end
+  redis.call('HINCRBY', sk .. '${K.held}', u, tonumber(q))
+  return true
+end
+
+-- The payment holding the units was refunded while the sale was open: the slots it still holds go back.
+local function applyReturned(t, s, u, q, slots, pay, refund, at)
+  local k = txKey(t)
+  if redis.call('HEXISTS', k, '${T.returnedSlots}') == 1 then return false end
+  redis.call('HSET', k, '${T.returnedSlots}', slots, '${T.returnedPaymentEventId}', pay, '${T.returnedRefundEventId}', refund,
+    '${T.returnedAt}', at)
+  keepUntilSaleOver(t, s)
+  local sk = saleKey(s)
+  for n in string.gmatch(slots, '[^,]+') do
+    if redis.call('HGET', sk .. '${K.holders}', n) == t then
+      redis.call('HDEL', sk .. '${K.holders}', n)
+      redis.call('ZADD', sk .. '${K.free}', n, s .. ':' .. n)
+    end
+  end
+  if redis.call('HINCRBY', sk .. '${K.held}', u, -tonumber(q)) <= 0 then redis.call('HDEL', sk .. '${K.held}', u) end
+  if redis.call('HGET', sk .. '${K.live}', u) == t then redis.call('HDEL', sk .. '${K.live}', u) end
+  return true
+end
+
 -- The stored decision, in the order the adapter reads it back (encoding.ts decisionFromTuple):
 -- decision, transactionId, saleId, userId, quantity, occurredAt, causationId, reason, slots, expiresAt, amount, currency
 local function storedDecision(t)

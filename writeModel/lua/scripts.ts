@@ -2,6 +2,7 @@
 // check lives (one script pops slots only after checking sale window, limit and stock, with
 // no other command in between). ARGV[1] is always the key prefix; see ../keys.ts.
 import { decision as D, ending as E, flag, foldKind as F, keyPart as K, saleField as S, txField as T } from '../storeFormat.js';
+import { acceptLate, returnUnits } from './afterScripts.js';
 import { foldLua } from './fold.js';
 
 /**
@@ -176,6 +177,11 @@ for i = 4, #ARGV, 3 do
       did = applyRelease(e.transactionId, e.saleId, e.slotNumbers, e.occurredAt, e.causationId, e.reason)
     elseif k == '${F.settled}' then
       did = applySettle(e.transactionId, e.saleId, e.paymentEventId, e.occurredAt, e.causationId)
+    elseif k == '${F.accepted}' then
+      did = applyAccepted(e.transactionId, e.saleId, e.userId, e.quantity, e.slotNumbers, e.paymentEventId, e.acceptedBy, e.occurredAt)
+    elseif k == '${F.returned}' then
+      did = applyReturned(e.transactionId, e.saleId, e.userId, e.quantity, e.slotNumbers, e.paymentEventId, e.refundEventId,
+        e.occurredAt)
     end
     if did then changed = changed + 1 end
     if pos ~= '' then redis.call('HSET', P .. '${K.positions}', pos, off) end
@@ -276,6 +282,8 @@ export const inventoryScripts = {
   fsDecide: decide,
   fsSettle: settle,
   fsReleaseDue: releaseDue,
+  fsAcceptLate: acceptLate,
+  fsReturnUnits: returnUnits,
   fsReadOutbox: readOutbox,
   fsApply: apply,
   fsClear: clear,

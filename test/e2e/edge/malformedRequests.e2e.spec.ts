@@ -12,7 +12,7 @@ import express from 'express';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createHttpApp } from '../../../producers/http/app.js';
 import { createLogger } from '../../../platform/log.js';
-import { signWebhook } from '../../../producers/partners/signature.js';
+import { signWebhook } from '../../../platform/webhookSignature.js';
 import { startTestSystem, type TestSystem } from '../../support/system.js';
 
 type Answer = { status: number; headers: http.IncomingHttpHeaders; body: { error?: unknown; details?: unknown } };

@@ -9,7 +9,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { type BrowserContext, chromium, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { signWebhook } from '../../../producers/partners/signature.js';
+import { signWebhook } from '../../../platform/webhookSignature.js';
 import { startTestSystem, type TestSystem } from '../../support/system.js';
 import { waitFor } from '../../support/waitFor.js';
 import { client, scheduleSale, storeReady, type Call } from '../storefront/storefrontClient.js';

@@ -10,7 +10,7 @@ import { readTopicRange } from '../../../platform/kafka/topicReader.js';
 import { keyPrefix } from '../../../platform/redis.js';
 import { createEventCodec, createSchemaRegistry } from '../../../platform/registry/codec.js';
 import { createHttpApp } from '../../../producers/http/app.js';
-import { signWebhook } from '../../../producers/partners/signature.js';
+import { signWebhook } from '../../../platform/webhookSignature.js';
 import { createWebhookDedupe } from '../../../producers/partners/webhookDedupe.js';
 import { createPartnerWebhookRouter, WEBHOOK_REFUSAL } from '../../../producers/partners/webhookRouter.js';
 import { createRateLimits } from '../../../producers/http/rateLimit.js';

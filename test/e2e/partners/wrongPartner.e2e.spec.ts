@@ -7,7 +7,7 @@
 // same run, is settled as usual.
 import crypto from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { signWebhook } from '../../../producers/partners/signature.js';
+import { signWebhook } from '../../../platform/webhookSignature.js';
 import { readSalesTopic } from '../../support/faults/checkers.js';
 import { startTestSystem, type TestSystem } from '../../support/system.js';
 import { waitFor } from '../../support/waitFor.js';

@@ -4,7 +4,7 @@
 import crypto from 'node:crypto';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { signUserToken } from '../../../producers/http/auth.js';
-import { signWebhook } from '../../../producers/partners/signature.js';
+import { signWebhook } from '../../../platform/webhookSignature.js';
 import { startTestSystem, type TestSystem } from '../../support/system.js';
 import { type Answer, client, storeReady, type Call } from './storefrontClient.js';
 

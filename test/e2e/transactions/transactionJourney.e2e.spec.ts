@@ -3,7 +3,7 @@
 // step. api + claims + projections on the real stack.
 import crypto from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { signWebhook } from '../../../producers/partners/signature.js';
+import { signWebhook } from '../../../platform/webhookSignature.js';
 import { startTestSystem, type TestSystem } from '../../support/system.js';
 import { waitFor } from '../../support/waitFor.js';
 import { type Call, client, scheduleSale, storeReady } from '../storefront/storefrontClient.js';

@@ -3,7 +3,7 @@
 // arrived through the signed webhook; anyone else gets 404, no token 401.
 import crypto from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { signWebhook } from '../../../producers/partners/signature.js';
+import { signWebhook } from '../../../platform/webhookSignature.js';
 import { startTestSystem, type TestSystem } from '../../support/system.js';
 import { newStory, story } from '../../support/transactionStory.js';
 import { waitFor } from '../../support/waitFor.js';

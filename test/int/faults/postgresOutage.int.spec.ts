@@ -11,7 +11,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createDb, type Db } from '../../../platform/postgres.js';
 import { createRedis, keyPrefix, type Redis } from '../../../platform/redis.js';
 import { signUserToken } from '../../../producers/http/auth.js';
-import { signWebhook } from '../../../producers/partners/signature.js';
+import { signWebhook } from '../../../platform/webhookSignature.js';
 import { createSaleStore, type SaleStore } from '../../../writeModel/saleStore.js';
 import { claimOf } from '../../support/claimStorm.js';
 import { saleScheduled } from '../../support/claimingFixtures.js';

@@ -4,7 +4,7 @@
 // may lie, and for webhooks a signature that may be right (over the decoded body) or not.
 import zlib from 'node:zlib';
 import fc from 'fast-check';
-import { signWebhook } from '../../../producers/partners/signature.js';
+import { signWebhook } from '../../../platform/webhookSignature.js';
 import { rawRequestArb } from './rawRequests.js';
 import { ROUTES, routeName, type FuzzWorld, type Param, type RouteSpec } from './routes.js';
 import { printable, type FuzzRequest } from './sender.js';

@@ -1,7 +1,7 @@
 // Webhook signatures: HMAC-SHA256 over "<t>.<raw body>", any of the partner's secrets, t within 300 s.
 import crypto from 'node:crypto';
 import { describe, expect, it } from 'vitest';
-import { signWebhook, verifyWebhookSignature } from '../../../producers/partners/signature.js';
+import { signWebhook, verifyWebhookSignature } from '../../../platform/webhookSignature.js';
 
 const body = Buffer.from('{"eventId":"evt-1","amountMinor":1999}');
 const now = 1_790_000_000;

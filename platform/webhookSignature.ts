@@ -1,4 +1,4 @@
-// Webhook signatures: `Flashsale-Signature: t=<unix seconds>,v1=<hex HMAC-SHA256 of
+// Webhook signatures (the partners sign theirs to us, we sign our refund calls to them): `Flashsale-Signature: t=<unix seconds>,v1=<hex HMAC-SHA256 of
 // "<t>.<raw body>">`. Checked over the raw bytes (re-serialised JSON would not match), in
 // constant time, against each of the partner's secrets (a second one during rotation), and
 // only within 300 s of now so a captured request cannot be replayed later.
@@ -62,4 +62,45 @@ export function verifyWebhookSignature({
   }
   if (secrets.length === 0) return { ok: false, reason: 'unknown_partner' };
   return match ? { ok: true } : { ok: false, reason: 'mismatch' };
+}
+
+/**
+ * The same check over a body too large to hold (a settlement file): feed it chunk by chunk as
+ * it streams in, then ask for the verdict. The timestamp is checked first, so a stale or
+ * malformed header can be refused before the body is read.
+ */
+export function createStreamedSignatureCheck({
+  header,
+  secrets,
+  nowSeconds,
+  toleranceSeconds = SIGNATURE_TOLERANCE_SECONDS,
+}: {
+  header: string | undefined;
+  secrets: readonly string[];
+  nowSeconds: number;
+  toleranceSeconds?: number;
+}): { early: SignatureVerdict; update(chunk: Buffer): void; verdict(): SignatureVerdict } {
+  const { t, candidates } = header ? readHeader(header) : { t: undefined, candidates: [] };
+  const early: SignatureVerdict = !header
+    ? { ok: false, reason: 'missing' }
+    : !t || !/^\d{1,12}$/.test(t) || candidates.length === 0
+      ? { ok: false, reason: 'malformed' }
+      : Math.abs(nowSeconds - Number(t)) > toleranceSeconds
+        ? { ok: false, reason: 'stale' }
+        : { ok: true };
+  const macs = (secrets.length > 0 ? secrets : [UNKNOWN_PARTNER_SECRET]).map((s) => crypto.createHmac('sha256', s).update(`${t}.`));
+  return {
+    early,
+    update: (chunk) => macs.forEach((m) => m.update(chunk)),
+    verdict() {
+      if (!early.ok) return early;
+      let match = false;
+      for (const mac of macs) {
+        const expected = mac.digest();
+        for (const candidate of candidates) match = crypto.timingSafeEqual(expected, candidate) || match;
+      }
+      if (secrets.length === 0) return { ok: false, reason: 'unknown_partner' };
+      return match ? { ok: true } : { ok: false, reason: 'mismatch' };
+    },
+  };
 }
