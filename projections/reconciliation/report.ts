@@ -6,7 +6,8 @@ import type { Db } from '../../platform/postgres.js';
 
 /** The contract's shape (docs/contract.md, operators: GET /reconciliation/sales/:saleId). */
 export type ReconciliationReport = {
-  internal: { granted: number; redirected: number; expired: number; quantity: number; amountMinor: number };
+  /** `refused`: claims refused, at the edge or by the decision-maker (every "no" is on record). */
+  internal: { granted: number; refused: number; redirected: number; expired: number; quantity: number; amountMinor: number };
   partner: { paid: number; refunded: number; quantity: number; amountMinor: number };
   mismatches: { transactionId: string; kind: MismatchKind; expected: Figures | null; actual: Figures | null; detectedAt: string }[];
   /** Where the next page of mismatches starts (`?cursor=`); null on the last page, and when the list was not paged. */
@@ -92,6 +93,24 @@ limit $6`;
 
 type Count = string | number;
 
+/**
+ * Refused claims (at the edge or by the decision-maker) are no concern of the join with the
+ * partner: the transactions projection has them. Where it never ran (a reconciliation-only
+ * deployment or test), none.
+ */
+async function countRefused(db: Db, saleId: string): Promise<number> {
+  try {
+    const { rows } = await db.query<{ refused: Count }>(
+      `select count(*) as refused from transactions where sale_id = $1 and status = 'rejected'`,
+      [saleId],
+    );
+    return Number(rows[0]?.refused ?? 0);
+  } catch (err) {
+    if ((err as { code?: string }).code === '42P01') return 0; // undefined_table
+    throw err;
+  }
+}
+
 type MismatchRow = {
   mismatch_id: string;
   kind: MismatchKind;
@@ -132,7 +151,7 @@ async function readMismatches(db: Db, saleId: string, page?: MismatchPage): Prom
 
 /** Undefined when reconciliation has seen nothing of this sale. Without a page, every mismatch (the CLI's report). */
 export async function readReconciliation(db: Db, saleId: string, page?: MismatchPage): Promise<ReconciliationView | undefined> {
-  const [totals, partner, mismatches] = await Promise.all([
+  const [totals, partner, mismatches, refused] = await Promise.all([
     db.query<{
       flagged: boolean;
       partner_id: string | null;
@@ -145,10 +164,11 @@ export async function readReconciliation(db: Db, saleId: string, page?: Mismatch
     }>(totalsSql, [saleId]),
     db.query<{ paid: Count; refunded: Count; quantity: Count; amount_minor: Count }>(partnerSql, [saleId]),
     readMismatches(db, saleId, page),
+    countRefused(db, saleId),
   ]);
   const t = totals.rows[0]!;
   const p = partner.rows[0]!;
-  const seen = t.partner_id !== null || Number(t.granted) > 0 || Number(p.paid) + Number(p.refunded) > 0 || t.flagged;
+  const seen = t.partner_id !== null || Number(t.granted) + refused > 0 || Number(p.paid) + Number(p.refunded) > 0 || t.flagged;
   if (!seen) return undefined;
   const { rows, nextCursor } = mismatches;
   return {
@@ -158,6 +178,7 @@ export async function readReconciliation(db: Db, saleId: string, page?: Mismatch
     report: {
       internal: {
         granted: Number(t.granted),
+        refused,
         redirected: Number(t.redirected),
         expired: Number(t.expired),
         quantity: Number(t.quantity),

@@ -47,7 +47,7 @@ export async function startApi(platform: Platform): Promise<RunningRole & { port
   const app = createHttpApp({
     log,
     trustedProxies: config.trustedProxies,
-    routers: [partnerWebhooks, transactionQueries, ...saleEdge, createReconciliationRouter({ db, verify: verifyToken, limits })],
+    routers: [partnerWebhooks, transactionQueries, ...saleEdge.routers, createReconciliationRouter({ db, verify: verifyToken, limits })],
     readiness: createReadinessCheck(platform),
   });
   const server: Server = await new Promise((resolve) => {
@@ -61,6 +61,8 @@ export async function startApi(platform: Platform): Promise<RunningRole & { port
     port,
     async stop() {
       await new Promise<void>((resolve) => server.close(() => resolve()));
+      // Before the platform's publisher goes: the refusals still queued go on record.
+      await saleEdge.close();
       await saleStore.close();
     },
   };
