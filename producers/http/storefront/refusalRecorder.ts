@@ -25,15 +25,7 @@ const FLUSH_INTERVAL_MS = 50;
 const RETRY_DELAY_MS = 1_000;
 const DROP_LOG_INTERVAL_MS = 5_000;
 
-export function createRefusalRecorder({
-  publisher,
-  log,
-  metrics,
-  maxQueued = REFUSALS_MAX_QUEUED,
-  maxBatch = REFUSALS_MAX_BATCH,
-  flushIntervalMs = FLUSH_INTERVAL_MS,
-  retryDelayMs = RETRY_DELAY_MS,
-}: {
+type RecorderOptions = {
   /** The raw publisher: a failure here is retried, never a 503 to anyone. */
   publisher: EventPublisher;
   log: Logger;
@@ -42,28 +34,113 @@ export function createRefusalRecorder({
   maxBatch?: number;
   flushIntervalMs?: number;
   retryDelayMs?: number;
-}): RefusalRecorder {
-  const registers = metrics ? [metrics] : [];
-  const recorded = new Counter({
-    name: 'flashsale_edge_refusals_recorded_total',
-    help: 'Claims refused at the edge whose ClaimRejected event Kafka acknowledged',
-    registers,
-  });
-  const dropped = new Counter({
-    name: 'flashsale_edge_refusals_dropped_total',
-    help: 'Edge refusals dropped unrecorded because the queue was full (oldest first)',
-    registers,
-  });
-  const queuedGauge = new Gauge({ name: 'flashsale_edge_refusals_queued', help: 'Edge refusals waiting to be published', registers });
+};
 
-  let queue: Refusal[] = [];
-  let flushing: Promise<void> | undefined;
-  let retryAt = 0;
+export function createRefusalRecorder({
+  publisher,
+  log,
+  metrics,
+  maxQueued = REFUSALS_MAX_QUEUED,
+  maxBatch = REFUSALS_MAX_BATCH,
+  flushIntervalMs = FLUSH_INTERVAL_MS,
+  retryDelayMs = RETRY_DELAY_MS,
+}: RecorderOptions): RefusalRecorder {
+  const counts = refusalMetrics(metrics);
+  const noteDrops = dropNoter(log, maxQueued, counts.dropped);
+  const state = { queue: [] as Refusal[], flushing: undefined as Promise<void> | undefined, retryAt: 0, closed: false };
+
+  /** Drops the oldest beyond the bound. */
+  function trim(): void {
+    const over = state.queue.length - maxQueued;
+    if (over <= 0) return;
+    state.queue = state.queue.slice(over);
+    noteDrops(over);
+  }
+
+  async function flushOnce(): Promise<void> {
+    const batch = state.queue.slice(0, maxBatch);
+    state.queue = state.queue.slice(batch.length);
+    try {
+      await publisher.publish(batch);
+      counts.recorded.inc(batch.length);
+    } catch (err) {
+      // Back in front, in order; what no longer fits is dropped oldest first.
+      state.queue = [...batch, ...state.queue];
+      trim();
+      state.retryAt = Date.now() + retryDelayMs;
+      log.warn({ err: (err as Error).message, refusals: batch.length }, 'edge refusals not recorded yet: retrying');
+    } finally {
+      counts.queued.set(state.queue.length);
+    }
+  }
+
+  function kick(): void {
+    if (state.flushing || state.queue.length === 0 || Date.now() < state.retryAt) return;
+    state.flushing = flushOnce().finally(() => {
+      state.flushing = undefined;
+      // A full batch waiting: go on at once rather than at the next tick.
+      if (state.queue.length >= maxBatch) kick();
+    });
+  }
+
+  const timer = setInterval(kick, flushIntervalMs).unref();
+
+  return {
+    record(refusal) {
+      if (state.closed) return noteDrops(1);
+      state.queue.push(refusal);
+      trim();
+      counts.queued.set(state.queue.length);
+      if (state.queue.length >= maxBatch) kick();
+    },
+    async close(deadlineMs = 5_000) {
+      state.closed = true;
+      clearInterval(timer);
+      await drain(state, kick, Date.now() + deadlineMs);
+      if (state.queue.length === 0) return;
+      noteDrops(state.queue.length);
+      log.error({ refusals: state.queue.length }, 'edge refusals left unrecorded at shutdown: Kafka did not take them in time');
+      state.queue = [];
+    },
+  };
+}
+
+/** Flushes until nothing is queued or the deadline passes, waiting out a retry delay. */
+async function drain(
+  state: { queue: readonly Refusal[]; flushing: Promise<void> | undefined; retryAt: number },
+  kick: () => void,
+  deadline: number,
+): Promise<void> {
+  while (Date.now() < deadline) {
+    if (state.flushing) await state.flushing;
+    else if (state.queue.length === 0) return;
+    else if (Date.now() < state.retryAt) await new Promise((r) => setTimeout(r, Math.min(state.retryAt, deadline) - Date.now()));
+    else kick();
+  }
+}
+
+function refusalMetrics(metrics: Registry | undefined) {
+  const registers = metrics ? [metrics] : [];
+  return {
+    recorded: new Counter({
+      name: 'flashsale_edge_refusals_recorded_total',
+      help: 'Claims refused at the edge whose ClaimRejected event Kafka acknowledged',
+      registers,
+    }),
+    dropped: new Counter({
+      name: 'flashsale_edge_refusals_dropped_total',
+      help: 'Edge refusals dropped unrecorded because the queue was full (oldest first) or the process stopped',
+      registers,
+    }),
+    queued: new Gauge({ name: 'flashsale_edge_refusals_queued', help: 'Edge refusals waiting to be published', registers }),
+  };
+}
+
+/** Counts every drop; logs them at most once per DROP_LOG_INTERVAL_MS, with how many since the last line. */
+function dropNoter(log: Logger, maxQueued: number, dropped: Counter) {
   let droppedSinceLog = 0;
   let lastDropLog = 0;
-  let closed = false;
-
-  function noteDrops(n: number): void {
+  return (n: number): void => {
     dropped.inc(n);
     droppedSinceLog += n;
     const now = Date.now();
@@ -71,71 +148,5 @@ export function createRefusalRecorder({
     log.warn({ dropped: droppedSinceLog, maxQueued }, 'edge refusals dropped unrecorded: the queue was full (Kafka slow or away)');
     droppedSinceLog = 0;
     lastDropLog = now;
-  }
-
-  function trim(): void {
-    const over = queue.length - maxQueued;
-    if (over <= 0) return;
-    queue = queue.slice(over);
-    noteDrops(over);
-  }
-
-  async function flushOnce(): Promise<void> {
-    const batch = queue.slice(0, maxBatch);
-    queue = queue.slice(batch.length);
-    try {
-      await publisher.publish(batch);
-      recorded.inc(batch.length);
-    } catch (err) {
-      // Back in front, in order; what no longer fits is dropped oldest first.
-      queue = [...batch, ...queue];
-      trim();
-      retryAt = Date.now() + retryDelayMs;
-      log.warn({ err: (err as Error).message, refusals: batch.length }, 'edge refusals not recorded yet: retrying');
-    } finally {
-      queuedGauge.set(queue.length);
-    }
-  }
-
-  function kick(): void {
-    if (flushing || queue.length === 0 || Date.now() < retryAt) return;
-    flushing = flushOnce().finally(() => {
-      flushing = undefined;
-      // A full batch waiting: go on at once rather than at the next tick.
-      if (queue.length >= maxBatch) kick();
-    });
-  }
-
-  const timer = setInterval(kick, flushIntervalMs);
-  timer.unref();
-
-  return {
-    record(refusal) {
-      if (closed) {
-        noteDrops(1);
-        return;
-      }
-      queue.push(refusal);
-      trim();
-      queuedGauge.set(queue.length);
-      if (queue.length >= maxBatch) kick();
-    },
-
-    async close(deadlineMs = 5_000) {
-      closed = true;
-      clearInterval(timer);
-      const deadline = Date.now() + deadlineMs;
-      while (Date.now() < deadline) {
-        if (flushing) await flushing;
-        else if (queue.length === 0) return;
-        else if (Date.now() < retryAt) await new Promise((r) => setTimeout(r, Math.min(retryAt, deadline) - Date.now()));
-        else kick();
-      }
-      if (queue.length > 0) {
-        noteDrops(queue.length);
-        log.error({ refusals: queue.length }, 'edge refusals left unrecorded at shutdown: Kafka did not take them in time');
-        queue = [];
-      }
-    },
   };
 }
