@@ -2,6 +2,7 @@
 import type { Server } from 'node:http';
 import { answerBeforeExpress, createHttpApp } from '../../producers/http/app.js';
 import { createTokenVerifier } from '../../producers/http/auth.js';
+import { createApiDocsRouter } from '../../producers/http/openapi/docsRouter.js';
 import { createReconciliationRouter } from '../../producers/http/operators/reconciliation.js';
 import { migrateCatalog } from '../../producers/http/operators/catalogDb.js';
 import { createRateLimits } from '../../producers/http/rateLimit.js';
@@ -47,7 +48,13 @@ export async function startApi(platform: Platform): Promise<RunningRole & { port
   const app = createHttpApp({
     log,
     trustedProxies: config.trustedProxies,
-    routers: [partnerWebhooks, transactionQueries, ...saleEdge.routers, createReconciliationRouter({ db, verify: verifyToken, limits })],
+    routers: [
+      partnerWebhooks,
+      transactionQueries,
+      ...saleEdge.routers,
+      createReconciliationRouter({ db, verify: verifyToken, limits }),
+      createApiDocsRouter(),
+    ],
     readiness: createReadinessCheck(platform),
   });
   const server: Server = await new Promise((resolve) => {

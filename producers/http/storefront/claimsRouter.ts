@@ -27,7 +27,7 @@ import { decisionEventId } from '../../../domain/claiming/decide.js';
 
 const MAX_QUANTITY = 1000;
 
-const claimBody = z
+export const claimBody = z
   .object({
     transactionId,
     quantity: z.number().int().positive().max(MAX_QUANTITY),
