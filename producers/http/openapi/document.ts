@@ -103,6 +103,25 @@ function healthRoutes(): RouteConfig[] {
   ];
 }
 
+function docsRoutes(): RouteConfig[] {
+  return [
+    {
+      method: 'get',
+      path: '/openapi.json',
+      tags: ['docs'],
+      summary: 'This description (OpenAPI 3.1)',
+      responses: { 200: ok('the document', z.object({ openapi: z.literal('3.1.0') }).passthrough()) },
+    },
+    {
+      method: 'get',
+      path: '/docs',
+      tags: ['docs'],
+      summary: 'This description, drawn (Swagger UI)',
+      responses: { 200: { description: 'the page', content: { 'text/html': { schema: z.string() } } } },
+    },
+  ];
+}
+
 function tokenScheme(audience: string, who: string) {
   return {
     type: 'http' as const,
@@ -131,7 +150,14 @@ export function buildOpenApiDocument() {
       '`t=<unix seconds>,v1=<hex HMAC-SHA256 of "<t>.<raw body>" with the partner\'s secret>`; `t` within 300 s of now. ' +
       'A partner with two secrets (rotation) may sign with either.',
   });
-  for (const route of [...saleRoutes(), ...transactionRoutes(), ...partnerRoutes(), ...operatorRoutes(), ...healthRoutes()])
+  for (const route of [
+    ...saleRoutes(),
+    ...transactionRoutes(),
+    ...partnerRoutes(),
+    ...operatorRoutes(),
+    ...healthRoutes(),
+    ...docsRoutes(),
+  ])
     registry.registerPath(route);
   return new OpenApiGeneratorV31(registry.definitions).generateDocument({
     openapi: '3.1.0',
@@ -147,6 +173,7 @@ export function buildOpenApiDocument() {
       { name: 'partners', description: 'Payment partners, with signed webhooks' },
       { name: 'operators', description: "Operators, with a token for the operators' audience" },
       { name: 'health', description: 'For load balancers (metrics are on the operations port only)' },
+      { name: 'docs', description: 'This description' },
     ],
   });
 }
