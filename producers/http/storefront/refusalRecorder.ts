@@ -9,8 +9,12 @@ import { Counter, Gauge, type Registry } from 'prom-client';
 import type { EventPublisher } from '../../../platform/kafka/publisher.js';
 import type { Logger } from '../../../platform/log.js';
 import type { EventOf } from '../../../schemas/events/index.js';
+import { currentRequestId, runWithRequestId } from '../../../platform/requestContext.js';
 
 export type Refusal = EventOf<'ClaimRejected'>;
+
+/** A refusal and the request that was refused, whose id its record carries. */
+type Queued = { event: Refusal; requestId?: string };
 
 export type RefusalRecorder = {
   /** Never blocks and never throws: queues the event for the next batch. */
@@ -47,7 +51,7 @@ export function createRefusalRecorder({
 }: RecorderOptions): RefusalRecorder {
   const counts = refusalMetrics(metrics);
   const noteDrops = dropNoter(log, maxQueued, counts.dropped);
-  const state = { queue: [] as Refusal[], flushing: undefined as Promise<void> | undefined, retryAt: 0, closed: false };
+  const state = { queue: [] as Queued[], flushing: undefined as Promise<void> | undefined, retryAt: 0, closed: false };
 
   /** Drops the oldest beyond the bound. */
   function trim(): void {
@@ -60,18 +64,16 @@ export function createRefusalRecorder({
   async function flushOnce(): Promise<void> {
     const batch = state.queue.slice(0, maxBatch);
     state.queue = state.queue.slice(batch.length);
-    try {
-      await publisher.publish(batch);
-      counts.recorded.inc(batch.length);
-    } catch (err) {
+    const { failed, err } = await publishEach(publisher, batch);
+    counts.recorded.inc(batch.length - failed.length);
+    if (failed.length > 0) {
       // Back in front, in order; what no longer fits is dropped oldest first.
-      state.queue = [...batch, ...state.queue];
+      state.queue = [...failed, ...state.queue];
       trim();
       state.retryAt = Date.now() + retryDelayMs;
-      log.warn({ err: (err as Error).message, refusals: batch.length }, 'edge refusals not recorded yet: retrying');
-    } finally {
-      counts.queued.set(state.queue.length);
+      log.warn({ err: err?.message, refusals: failed.length }, 'edge refusals not recorded yet: retrying');
     }
+    counts.queued.set(state.queue.length);
   }
 
   function kick(): void {
@@ -88,7 +90,8 @@ export function createRefusalRecorder({
   return {
     record(refusal) {
       if (state.closed) return noteDrops(1);
-      state.queue.push(refusal);
+      const requestId = currentRequestId();
+      state.queue.push(requestId ? { event: refusal, requestId } : { event: refusal });
       trim();
       counts.queued.set(state.queue.length);
       if (state.queue.length >= maxBatch) kick();
@@ -105,9 +108,26 @@ export function createRefusalRecorder({
   };
 }
 
+/**
+ * One publish per refusal, each under the id of the request that was refused (its record's
+ * request-id header); the publisher still sends them to Kafka together, in one batch. Answers
+ * those Kafka did not take, in order.
+ */
+async function publishEach(publisher: EventPublisher, batch: readonly Queued[]): Promise<{ failed: Queued[]; err?: Error }> {
+  const outcomes = await Promise.allSettled(
+    batch.map(({ event, requestId }) => {
+      const publish = () => publisher.publish([event]);
+      return requestId ? runWithRequestId(requestId, publish) : publish();
+    }),
+  );
+  const failed = batch.filter((_, i) => outcomes[i]!.status === 'rejected');
+  const rejected = outcomes.find((o): o is PromiseRejectedResult => o.status === 'rejected');
+  return rejected ? { failed, err: rejected.reason as Error } : { failed };
+}
+
 /** Flushes until nothing is queued or the deadline passes, waiting out a retry delay. */
 async function drain(
-  state: { queue: readonly Refusal[]; flushing: Promise<void> | undefined; retryAt: number },
+  state: { queue: readonly Queued[]; flushing: Promise<void> | undefined; retryAt: number },
   kick: () => void,
   deadline: number,
 ): Promise<void> {

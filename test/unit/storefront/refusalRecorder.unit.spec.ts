@@ -5,6 +5,7 @@ import { Registry } from 'prom-client';
 import { describe, expect, it } from 'vitest';
 import type { FlashsaleEvent } from '../../../schemas/events/index.js';
 import { createRefusalRecorder, type Refusal } from '../../../producers/http/storefront/refusalRecorder.js';
+import { currentRequestId, runWithRequestId } from '../../../platform/requestContext.js';
 
 const log = pino({ level: 'silent' });
 
@@ -41,12 +42,18 @@ async function metric(registry: Registry, name: string): Promise<number> {
 }
 
 describe('the refusal recorder', () => {
-  it('publishes refusals in batches of at most maxBatch, in order, and everything by close', async () => {
+  it('publishes every refusal, in order, by close, each under the id of the request refused', async () => {
     const p = publisher();
-    const recorder = createRefusalRecorder({ publisher: p, log, maxBatch: 4, flushIntervalMs: 5 });
-    for (let n = 0; n < 10; n++) recorder.record(refusal(n));
+    const requestIds: (string | undefined)[] = [];
+    const recorder = createRefusalRecorder({
+      publisher: { ...p, publish: (events) => (requestIds.push(currentRequestId()), p.publish(events)) },
+      log,
+      maxBatch: 4,
+      flushIntervalMs: 5,
+    });
+    for (let n = 0; n < 10; n++) runWithRequestId(`req-${n}`, () => recorder.record(refusal(n)));
     await recorder.close();
-    expect(p.published.every((b) => b.length <= 4)).toBe(true);
+    expect(requestIds).toEqual(Array.from({ length: 10 }, (_, n) => `req-${n}`));
     expect(p.published.flat().map((e) => (e as Refusal).transactionId)).toEqual(Array.from({ length: 10 }, (_, n) => `tx-${n}`));
   });
 
