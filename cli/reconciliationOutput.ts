@@ -78,6 +78,7 @@ export function formatTable(view: ReconciliationView): string {
     ...table([
       ['', '', 'count', 'quantity', 'amountMinor'],
       ['ours', 'granted', String(internal.granted), '', ''],
+      ['', 'refused', String(internal.refused), '', ''],
       ['', 'redirected', String(internal.redirected), '', ''],
       ['', 'expired', String(internal.expired), '', ''],
       ['', 'expected to be paid', '', String(internal.quantity), String(internal.amountMinor)],

@@ -19,7 +19,7 @@ export type DemoPlan = {
 };
 
 export type Report = {
-  internal: { granted: number; redirected: number; expired: number; quantity: number; amountMinor: number };
+  internal: { granted: number; refused: number; redirected: number; expired: number; quantity: number; amountMinor: number };
   partner: { paid: number; refunded: number; quantity: number; amountMinor: number };
   mismatches: { transactionId: string; kind: string; expected: unknown; actual: unknown; detectedAt: string }[];
 };

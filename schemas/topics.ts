@@ -38,7 +38,9 @@ export const topics: readonly TopicSpec[] = [
     partitions: PARTITIONS,
     retentionMs: FOREVER,
     cleanupPolicy: 'delete',
-    why: "A sale's inventory history in decision order: the Redis slot queues are a fold over it, and rebuilding them replays it.",
+    why:
+      "A sale's inventory history in decision order: the Redis slot queues are a fold over it, and rebuilding them replays it. " +
+      'Claims the edge refused at once (ClaimRejected, decidedBy edge) join it in batches, after the refusal was decided in Redis.',
   },
   {
     name: 'entries',

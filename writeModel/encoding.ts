@@ -141,7 +141,8 @@ export function decisionFromTuple(row: Cell[]): DecisionEvent {
     userId: u,
     quantity: Number(q),
   };
-  if (kind === decision.rejected) return { type: 'ClaimRejected', ...base, reason: reason as EventOf<'ClaimRejected'>['reason'] };
+  if (kind === decision.rejected)
+    return { type: 'ClaimRejected', ...base, reason: reason as EventOf<'ClaimRejected'>['reason'], decidedBy: 'decision_maker' };
   return {
     type: 'ClaimGranted',
     ...base,

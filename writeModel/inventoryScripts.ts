@@ -163,6 +163,12 @@ export function createInventoryScripts(redis: Redis, topicPrefix: string) {
       await call('fsMarkPending', transactionId, String(quantity));
     },
 
+    /** 'refused', 'claimed' (a claim is pending or decided already) or 'not_ready' (a rebuild runs). */
+    async refuseAtEdge(r: { transactionId: string; saleId: string; userId: string; quantity: number; reason: string; at: number }) {
+      const n = Number(await call('fsRefuseAtEdge', r.transactionId, r.saleId, r.userId, String(r.quantity), r.reason, String(r.at)));
+      return n === 1 ? 'refused' : n === 0 ? 'claimed' : 'not_ready';
+    },
+
     async reserveEntry(e: { saleId: string; userId: string; transactionId: string; defaultCap: number; now: number; keepMs: number }) {
       const [ok, open, cap] = (await call('fsReserveEntry', e.saleId, e.userId, e.transactionId, e.defaultCap, e.now, e.keepMs)) as [
         number,

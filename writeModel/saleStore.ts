@@ -4,6 +4,7 @@ import { StoreNotReadyError } from '../platform/errors.js';
 import { slotId } from '../domain/claiming/inventory.js';
 import { type SaleStatus, saleStatusAt } from '../domain/claiming/saleWindow.js';
 import type { Redis } from '../platform/redis.js';
+import type { EventOf } from '../schemas/events/index.js';
 import type { DecisionEvent } from './encoding.js';
 import { createInventoryScripts } from './inventoryScripts.js';
 import { inventoryKeys } from './keys.js';
@@ -211,6 +212,18 @@ export function createSaleStore({ redis, topicPrefix }: { redis: Redis; topicPre
     /** The edge published a ClaimRequested: the transaction reads `pending` until decided. */
     async markPending(transactionId: string, quantity: number): Promise<void> {
       await scripts.markPending(transactionId, quantity);
+    },
+
+    /**
+     * The edge refused a first claim at once: the refusal becomes the transaction's decision,
+     * unless a claim of it is pending or decided already (false). The ClaimRejected event that
+     * records it is the caller's to publish.
+     */
+    async refuseAtEdge(event: EventOf<'ClaimRejected'>): Promise<boolean> {
+      const { transactionId, saleId, userId, quantity, reason, occurredAt: at } = event;
+      const outcome = await scripts.refuseAtEdge({ transactionId, saleId, userId, quantity, reason, at });
+      if (outcome === 'not_ready') throw new StoreNotReadyError();
+      return outcome === 'refused';
     },
 
     async readTransaction(transactionId: string): Promise<TransactionView | undefined> {

@@ -1,7 +1,8 @@
 // Scenario 3, the sold-out storm: a small sale is claimed out over HTTP, then a crowd of
-// entered users keeps claiming. Each is refused at the edge (409 sold_out) from Redis,
-// without touching Kafka; their transactions stay `entered`, so the crowd's prepared claims
-// are sent round and round.
+// entered users keeps claiming. Each is refused at the edge (409 sold_out) without waiting on
+// Kafka: the refusal becomes the transaction's decision in Redis and its ClaimRejected is
+// published in the background, in batches. Every claim of the storm is a first claim (a
+// fresh transaction: each round has its own), so each pays for its refusal's record.
 import path from 'node:path';
 
 import { type BenchContext, createSales, medianByRate, runLoad, type Sut, type MeasuredLoad } from '../context.js';
@@ -37,10 +38,15 @@ export async function soldOutScenario(
   const requests = Math.max(2_000, Math.round(20_000 * ctx.scale));
   const api = await createSales(ctx, sut.baseUrl, [{ saleId, stock, perUserLimit: 1 }]);
   const sellers = path.join(ctx.workDir, 'claims-sellout.json');
-  const crowd = path.join(ctx.workDir, 'claims-storm.json');
-  const common = { publisher: ctx.platform.publisher, store: ctx.store, identity: ctx.config, saleId, transactionsPerUser: 1 };
-  await prepareClaims({ ...common, users: stock * 2, file: sellers });
-  const [someone] = await prepareClaims({ ...common, users: 4_000, file: crowd });
+  const common = { publisher: ctx.platform.publisher, store: ctx.store, identity: ctx.config, saleId };
+  await prepareClaims({ ...common, users: stock * 2, transactionsPerUser: 1, file: sellers });
+  const crowds = Array.from({ length: SOLD_OUT_ROUNDS }, (_, i) => path.join(ctx.workDir, `claims-storm-${i + 1}.json`));
+  const crowdUsers = 4_000;
+  const prepared = [];
+  for (const file of crowds) {
+    prepared.push(await prepareClaims({ ...common, users: crowdUsers, transactionsPerUser: Math.ceil(requests / crowdUsers), file }));
+  }
+  const someone = prepared[0]?.[0];
   await waitForQuiet(ctx.admin, ctx.prefix, { timeoutMs: 120_000, expectGroups });
 
   const sellOut = await runLoad(ctx, {
@@ -61,7 +67,7 @@ export async function soldOutScenario(
       name: `storm-${round}`,
       baseUrl: sut.baseUrl,
       path: `/sales/${saleId}/claims`,
-      claimsFile: crowd,
+      claimsFile: crowds[round - 1]!,
       connections: SATURATION_CONNECTIONS,
       amount: requests,
     });

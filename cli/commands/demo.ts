@@ -114,7 +114,7 @@ async function playSale(plan: DemoPlan, { config, baseUrl, say }: { config: Conf
 function printReport(report: Report): void {
   console.log('\nReconciliation report');
   console.log(
-    `  ours:    ${report.internal.granted} granted, ${report.internal.redirected} redirected, ${report.internal.expired} expired; ${report.internal.quantity} units, ${report.internal.amountMinor} minor units`,
+    `  ours:    ${report.internal.granted} granted, ${report.internal.refused} refused, ${report.internal.redirected} redirected, ${report.internal.expired} expired; ${report.internal.quantity} units, ${report.internal.amountMinor} minor units`,
   );
   console.log(
     `  partner: ${report.partner.paid} paid, ${report.partner.refunded} refunded; ${report.partner.quantity} units, ${report.partner.amountMinor} minor units`,

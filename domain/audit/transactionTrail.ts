@@ -32,7 +32,7 @@ export function summarize(event: FlashsaleEvent): string {
     case 'ClaimGranted':
       return `granted ${event.quantity}: slots ${event.slotIds.join(' ')}; ${money(event.amountMinor, event.currency)}; until ${new Date(event.expiresAt).toISOString()}`;
     case 'ClaimRejected':
-      return `rejected ${event.quantity}: ${event.reason}`;
+      return `rejected ${event.quantity}: ${event.reason}${event.decidedBy === 'edge' ? ' (refused at the edge)' : ''}`;
     case 'ReservationReleased':
       return `released (${event.reason}): slots ${event.slotIds.join(' ')}`;
     case 'ReservationSettled':

@@ -87,7 +87,7 @@ function decideClaim(c: RequestClaim, state: SaleInventory): DecisionEvent {
   const claim = { transactionId: c.transactionId, saleId: c.saleId, userId: c.userId, quantity: c.quantity };
   const reason = refusal(c, state);
   if (reason || state.sale.status !== 'scheduled') {
-    return { type: 'ClaimRejected', ...envelope, ...claim, reason: reason ?? 'sale_not_open' };
+    return { type: 'ClaimRejected', ...envelope, ...claim, reason: reason ?? 'sale_not_open', decidedBy: 'decision_maker' };
   }
   const { terms } = state.sale;
   return {

@@ -15,6 +15,7 @@ import { CompressionTypes, type Kafka, type Message, type Producer } from 'kafka
 import type { FlashsaleEvent } from '../../schemas/events/index.js';
 import { keyOf, topicName, topicOf } from '../../schemas/topics.js';
 import { FlashsaleError } from '../errors.js';
+import { currentRequestId, REQUEST_ID_RECORD_HEADER } from '../requestContext.js';
 import type { EventCodec } from '../registry/codec.js';
 
 export type EventPublisher = {
@@ -93,7 +94,7 @@ export async function createEventPublisher({
         value: await codec.encode(event),
         // The record's time is when the event happened, so time-bounded replays select by event time.
         timestamp: String(event.occurredAt),
-        headers: { 'event-type': event.type, 'event-id': event.eventId },
+        headers: { 'event-type': event.type, 'event-id': event.eventId, ...requestHeader() },
       },
     };
   }
@@ -181,6 +182,12 @@ export async function createEventPublisher({
     },
     disconnect: () => producer.disconnect(),
   };
+}
+
+/** The id of the HTTP request publishing, where there is one (see requestContext.ts). */
+function requestHeader(): Record<string, string> {
+  const requestId = currentRequestId();
+  return requestId ? { [REQUEST_ID_RECORD_HEADER]: requestId } : {};
 }
 
 function sizeOf(message: Message): number {

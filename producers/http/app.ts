@@ -7,6 +7,7 @@ import type { Duplex } from 'node:stream';
 import express, { type ErrorRequestHandler, type Router } from 'express';
 import helmet from 'helmet';
 import type { Logger } from '../../platform/log.js';
+import { accessLog } from './accessLog.js';
 import { asUnavailable, HttpError } from './errors.js';
 
 export const BODY_LIMIT = '16kb';
@@ -117,6 +118,8 @@ export function createHttpApp({
   const app = express();
   app.disable('x-powered-by');
   app.set('trust proxy', typeof trustedProxies === 'number' ? trustedProxies : [...trustedProxies]);
+  // First: every answer, refusals included, carries its request id and gets its log line.
+  app.use(...accessLog(log));
   // Security headers on every answer, refusals included (helmet's defaults: nosniff, a
   // restrictive Content-Security-Policy, frame denial, HSTS, no referrer, ...). The API
   // serves JSON; nothing here needs a looser policy.

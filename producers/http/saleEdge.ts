@@ -16,6 +16,7 @@ import type { RateLimits } from './rateLimit.js';
 import { createChallengeService } from './storefront/challenge.js';
 import { createClaimMetrics } from './storefront/claimMetrics.js';
 import { createClaimsRouter } from './storefront/claimsRouter.js';
+import { createRefusalRecorder } from './storefront/refusalRecorder.js';
 import { createRedirectRouter } from './storefront/redirectRouter.js';
 import { createStorefrontSalesRouter } from './storefront/salesRouter.js';
 import { storeAtEdge, type SaleStorePort } from './storefront/saleStorePort.js';
@@ -39,8 +40,10 @@ export function createSaleEdgeRouters({
   store: SaleStorePort;
   /** Shared with the api's other routes: one IP's requests count in one window wherever they go. */
   limits: RateLimits;
-}): Router[] {
+}): { routers: Router[]; close(): Promise<void> } {
   const store = storeAtEdge(rawStore);
+  // Refusals are recorded with the raw publisher: a failure is retried there, never a 503.
+  const refusals = createRefusalRecorder({ publisher: rawPublisher, log, metrics });
   const publisher = publisherAtEdge(rawPublisher, log);
   const verify = createTokenVerifier(config);
   const challenges = createChallengeService({
@@ -51,8 +54,8 @@ export function createSaleEdgeRouters({
   });
   const common = { log, verify, limits };
   // The claim route first: it takes the crowd, and express tries routers in order.
-  return [
-    createClaimsRouter({ ...common, store, publisher, challenges, metrics: createClaimMetrics(metrics) }),
+  const routers = [
+    createClaimsRouter({ ...common, store, publisher, challenges, refusals, metrics: createClaimMetrics(metrics) }),
     createProductsRouter({ db, verify, limits, knownPartners: new Set(config.partnerSecrets.keys()) }),
     createOperatorSalesRouter({ ...common, db, store, publisher, maxOpenEntriesPerUser: config.maxOpenEntriesPerUser }),
     createStorefrontSalesRouter({ ...common, store, publisher, challenges, maxOpenEntriesPerUser: config.maxOpenEntriesPerUser }),
@@ -64,4 +67,5 @@ export function createSaleEdgeRouters({
       paymentPageTemplate: config.paymentPageUrl,
     }),
   ];
+  return { routers, close: () => refusals.close() };
 }

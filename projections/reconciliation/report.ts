@@ -11,7 +11,8 @@ export type Resolution = { action: ResolutionAction; note: string | null; by: st
 
 /** The contract's shape (docs/contract.md, operators: GET /reconciliation/sales/:saleId). */
 export type ReconciliationReport = {
-  internal: { granted: number; redirected: number; expired: number; quantity: number; amountMinor: number };
+  /** `refused`: claims refused, at the edge or by the decision-maker (every "no" is on record). */
+  internal: { granted: number; refused: number; redirected: number; expired: number; quantity: number; amountMinor: number };
   partner: { paid: number; refunded: number; quantity: number; amountMinor: number };
   mismatches: {
     id: string;
@@ -127,6 +128,24 @@ group by 1`;
 
 type Count = string | number;
 
+/**
+ * Refused claims (at the edge or by the decision-maker) are no concern of the join with the
+ * partner: the transactions projection has them. Where it never ran (a reconciliation-only
+ * deployment or test), none.
+ */
+async function countRefused(db: Db, saleId: string): Promise<number> {
+  try {
+    const { rows } = await db.query<{ refused: Count }>(
+      `select count(*) as refused from transactions where sale_id = $1 and status = 'rejected'`,
+      [saleId],
+    );
+    return Number(rows[0]?.refused ?? 0);
+  } catch (err) {
+    if ((err as { code?: string }).code === '42P01') return 0; // undefined_table
+    throw err;
+  }
+}
+
 type MismatchRow = {
   mismatch_id: string;
   kind: MismatchKind;
@@ -178,7 +197,7 @@ async function readMismatches(db: Db, saleId: string, page?: MismatchPage): Prom
 
 /** Undefined when reconciliation has seen nothing of this sale. Without a page, every mismatch (the CLI's report). */
 export async function readReconciliation(db: Db, saleId: string, page?: MismatchPage): Promise<ReconciliationView | undefined> {
-  const [totals, partner, mismatches, counts, money, settlements] = await Promise.all([
+  const [totals, partner, mismatches, counts, money, settlements, refused] = await Promise.all([
     db.query<{
       flagged: boolean;
       partner_id: string | null;
@@ -194,12 +213,13 @@ export async function readReconciliation(db: Db, saleId: string, page?: Mismatch
     db.query<{ status: MismatchStatus; n: Count }>(countsSql, [saleId]),
     readMoney(db, saleId),
     readSettlementRuns(db, saleId),
+    countRefused(db, saleId),
   ]);
   const mismatchCounts: Record<MismatchStatus, number> = { open: 0, resolving: 0, resolved: 0 };
   for (const c of counts.rows) mismatchCounts[c.status] = Number(c.n);
   const t = totals.rows[0]!;
   const p = partner.rows[0]!;
-  const seen = t.partner_id !== null || Number(t.granted) > 0 || Number(p.paid) + Number(p.refunded) > 0 || t.flagged;
+  const seen = t.partner_id !== null || Number(t.granted) + refused > 0 || Number(p.paid) + Number(p.refunded) > 0 || t.flagged;
   if (!seen) return undefined;
   const { rows, nextCursor } = mismatches;
   return {
@@ -209,6 +229,7 @@ export async function readReconciliation(db: Db, saleId: string, page?: Mismatch
     report: {
       internal: {
         granted: Number(t.granted),
+        refused,
         redirected: Number(t.redirected),
         expired: Number(t.expired),
         quantity: Number(t.quantity),

@@ -2,6 +2,7 @@
 import type { Server } from 'node:http';
 import { answerBeforeExpress, createHttpApp } from '../../producers/http/app.js';
 import { createTokenVerifier } from '../../producers/http/auth.js';
+import { createApiDocsRouter } from '../../producers/http/openapi/docsRouter.js';
 import { createReconciliationRouter } from '../../producers/http/operators/reconciliation.js';
 import { createMismatchResolver } from '../../producers/reconciliation/resolveMismatch.js';
 import { createLateAcceptance } from '../../writeModel/lateAcceptance.js';
@@ -83,9 +84,10 @@ export async function startApi(platform: Platform): Promise<RunningRole & { port
     routers: [
       partnerWebhooks,
       transactionQueries,
-      ...saleEdge,
+      ...saleEdge.routers,
       createReconciliationRouter({ db, verify: verifyToken, limits, resolve }),
       dashboard.router,
+      createApiDocsRouter(),
     ],
     readiness: createReadinessCheck(platform),
   });
@@ -102,6 +104,8 @@ export async function startApi(platform: Platform): Promise<RunningRole & { port
       // Dashboard streams never end by themselves: ended here, or server.close would wait on them.
       await dashboard.close();
       await new Promise<void>((resolve) => server.close(() => resolve()));
+      // Before the platform's publisher goes: the refusals still queued go on record.
+      await saleEdge.close();
       await saleStore.close();
       await lateAcceptance.close();
     },

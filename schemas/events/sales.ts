@@ -46,13 +46,24 @@ export const ClaimGranted = defineEvent('ClaimGranted', 'A claim got its slots; 
   { name: 'expiresAt', type: timestamp },
 ]);
 
-export const ClaimRejected = defineEvent('ClaimRejected', 'A claim was refused; the reason is part of the audit trail.', [
-  { name: 'transactionId', type: 'string' },
-  { name: 'saleId', type: 'string' },
-  { name: 'userId', type: 'string' },
-  { name: 'quantity', type: 'int' },
-  { name: 'reason', type: rejectionReason },
-]);
+export const ClaimRejected = defineEvent(
+  'ClaimRejected',
+  'A claim was refused, by the decision-maker or at the edge; the reason is part of the audit trail.',
+  [
+    { name: 'transactionId', type: 'string' },
+    { name: 'saleId', type: 'string' },
+    { name: 'userId', type: 'string' },
+    { name: 'quantity', type: 'int' },
+    { name: 'reason', type: rejectionReason },
+    // v2. Every v1 record was the decision-maker's: the edge began recording its refusals with v2.
+    {
+      name: 'decidedBy',
+      type: { type: 'enum', name: 'ClaimRejectedBy', symbols: ['decision_maker', 'edge'] },
+      default: 'decision_maker',
+      doc: 'Who refused: the decision-maker, or the HTTP edge at once (a sale sold out or not open), recorded after its answer.',
+    },
+  ],
+);
 
 export const ReservationReleased = defineEvent(
   'ReservationReleased',

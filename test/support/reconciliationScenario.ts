@@ -18,7 +18,7 @@ export type Scenario = {
   early: FlashsaleEvent[];
   planted: Planted[];
   totals: {
-    internal: { granted: number; redirected: number; expired: number; quantity: number; amountMinor: number };
+    internal: { granted: number; refused: number; redirected: number; expired: number; quantity: number; amountMinor: number };
     partner: { paid: number; refunded: number; quantity: number; amountMinor: number };
   };
   /** The latest event time in the scenario. */
@@ -121,7 +121,7 @@ export function generateScenario(opts: ScenarioOptions): Scenario {
   const partner: FlashsaleEvent[] = [];
   const planted: Planted[] = [];
   const totals: Scenario['totals'] = {
-    internal: { granted: 0, redirected: 0, expired: 0, quantity: 0, amountMinor: 0 },
+    internal: { granted: 0, refused: 0, redirected: 0, expired: 0, quantity: 0, amountMinor: 0 },
     partner: { paid: 0, refunded: 0, quantity: 0, amountMinor: 0 },
   };
 

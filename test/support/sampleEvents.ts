@@ -41,7 +41,16 @@ export function sampleEvents(saleId = 'sale-1'): { [T in EventType]: EventOf<T> 
       currency: 'EUR',
       expiresAt: 3,
     },
-    ClaimRejected: { type: 'ClaimRejected', ...envelope(), transactionId: tx, saleId, userId: 'u-1', quantity: 1, reason: 'sold_out' },
+    ClaimRejected: {
+      type: 'ClaimRejected',
+      ...envelope(),
+      transactionId: tx,
+      saleId,
+      userId: 'u-1',
+      quantity: 1,
+      reason: 'sold_out',
+      decidedBy: 'decision_maker',
+    },
     ReservationReleased: {
       type: 'ReservationReleased',
       ...envelope(),

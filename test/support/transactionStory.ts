@@ -70,6 +70,7 @@ export const story = (s: Story) => ({
     userId: s.userId,
     quantity: s.quantity,
     reason,
+    decidedBy: 'decision_maker',
   }),
   redirected: (at = 30): TransactionEvent => ({
     type: 'PaymentRedirectIssued',

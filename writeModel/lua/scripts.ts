@@ -278,6 +278,24 @@ redis.call('HSET', k, '${T.claimPending}', '${flag.yes}')
 return 1
 `;
 
+/**
+ * A claim the edge refused at once (the sale sold out or not open) becomes the transaction's
+ * decision, with the same fold the projector runs when the ClaimRejected event the edge
+ * records later arrives (then a no-op): a repeated claim answers this first decision, and no
+ * later claim of the transaction can be granted after its refusal went on record. Only a
+ * transaction still entered (no claim pending, no decision) is refused. ARGV: prefix, tx,
+ * sale, user, quantity, reason, at (ms). Returns 1 refused, 0 already claimed or decided, -1
+ * the store is not complete (being rebuilt).
+ */
+const refuseAtEdge = `${foldLua}
+if not storeComplete() then return -1 end
+local t = ARGV[2]
+local k = txKey(t)
+if redis.call('HEXISTS', k, '${T.claimPending}') == 1 then return 0 end
+if not applyReject(t, ARGV[3], ARGV[4], ARGV[5], ARGV[6], ARGV[7], '') then return 0 end
+return 1
+`;
+
 export const inventoryScripts = {
   fsDecide: decide,
   fsSettle: settle,
@@ -293,6 +311,7 @@ export const inventoryScripts = {
   fsRecordEntry: recordEntry,
   fsReserveEntry: reserveEntry,
   fsMarkPending: markPending,
+  fsRefuseAtEdge: refuseAtEdge,
 } as const;
 
 export type InventoryScriptName = keyof typeof inventoryScripts;

@@ -9,6 +9,20 @@ import type { RateLimits } from '../rateLimit.js';
 import { parse } from '../validate.js';
 import { upsertProduct } from './catalogDb.js';
 
+/** A product's body; `knownPartners` are those we hold a webhook secret for (PARTNER_SECRETS). */
+export function productBody(knownPartners: ReadonlySet<string>) {
+  return z
+    .object({
+      name: z.string().trim().min(1).max(200),
+      partnerId: catalogId.refine((id) => knownPartners.has(id), 'unknown partner (not in PARTNER_SECRETS)'),
+      priceMinor: amountMinor,
+      currency,
+    })
+    .strict();
+}
+
+export const productParams = z.object({ productId: catalogId }).strict();
+
 export function createProductsRouter({
   db,
   verify,
@@ -21,19 +35,11 @@ export function createProductsRouter({
   /** Partners we hold a webhook secret for: a product sold through any other could never be reconciled. */
   knownPartners: ReadonlySet<string>;
 }): Router {
-  const body = z
-    .object({
-      name: z.string().trim().min(1).max(200),
-      partnerId: catalogId.refine((id) => knownPartners.has(id), 'unknown partner (not in PARTNER_SECRETS)'),
-      priceMinor: amountMinor,
-      currency,
-    })
-    .strict();
-
+  const body = productBody(knownPartners);
   const router = Router();
   // Counted per IP and per operator, as the other operator routes.
   router.put('/products/:productId', limits.operator(verify), async (req, res) => {
-    const { productId } = parse(z.object({ productId: catalogId }).strict(), req.params);
+    const { productId } = parse(productParams, req.params);
     const product = { productId, ...parse(body, req.body) };
     const { created } = await upsertProduct(db, product);
     res.status(created ? 201 : 200).json(product);

@@ -22,7 +22,7 @@ export const MISMATCH_PAGE_DEFAULT = 100;
 export const MISMATCH_PAGE_MAX = 1000;
 
 /** `?limit=` (1..1000, default 100) and `?cursor=` (the previous page's nextCursor). */
-const pageQuery = z.object({
+export const pageQuery = z.object({
   limit: z.coerce.number().int().min(1).max(MISMATCH_PAGE_MAX).default(MISMATCH_PAGE_DEFAULT),
   cursor: z
     .string()

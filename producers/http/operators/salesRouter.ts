@@ -25,7 +25,7 @@ const POLL_MS = 20;
 const MAX_STOCK = 1_000_000;
 const MAX_RESERVATION_SECONDS = 24 * 3600;
 
-const scheduleBody = z
+export const scheduleBody = z
   .object({
     saleId: catalogId,
     productId: catalogId,

@@ -1,7 +1,9 @@
 // POST /sales/:saleId/claims: a user asks for units of a sale under their TransactionID.
 // Checks run cheapest and most final first: the transaction must be this user's in this
 // sale (404); a transaction already decided answers its first decision; a sale that is sold
-// out or not open is refused here without touching Kafka; the proof of work must be
+// out or not open is refused here without waiting on Kafka (the refusal becomes the
+// transaction's decision in Redis, and its event is recorded in the background, batched, see
+// refusalRecorder.ts); the proof of work must be
 // solved where the sale asks for it (403). Only then is ClaimRequested published, the
 // transaction marked pending, and (with `Prefer: wait=N`) the decision awaited.
 import { Router, type Response } from 'express';
@@ -18,12 +20,14 @@ import { parse } from '../validate.js';
 import type { ChallengeService } from './challenge.js';
 import { decisionAnswer, edgeRefusal, parsePreferWait } from './claimAnswer.js';
 import type { ClaimMetrics, ClaimOutcome } from './claimMetrics.js';
+import type { Refusal, RefusalRecorder } from './refusalRecorder.js';
 import type { SaleStorePort } from './saleStorePort.js';
 import { cachedSaleReader } from './saleViewCache.js';
+import { decisionEventId } from '../../../domain/claiming/decide.js';
 
 const MAX_QUANTITY = 1000;
 
-const claimBody = z
+export const claimBody = z
   .object({
     transactionId,
     quantity: z.number().int().positive().max(MAX_QUANTITY),
@@ -37,6 +41,7 @@ type ClaimDeps = {
   store: SaleStorePort;
   publisher: EventPublisher;
   challenges: ChallengeService;
+  refusals: RefusalRecorder;
   log: Logger;
   readSale: ReturnType<typeof cachedSaleReader>;
 };
@@ -51,6 +56,7 @@ export function createClaimsRouter({
   store,
   publisher,
   challenges,
+  refusals,
   metrics,
   log,
   verify,
@@ -59,13 +65,14 @@ export function createClaimsRouter({
   store: SaleStorePort;
   publisher: EventPublisher;
   challenges: ChallengeService;
+  refusals: RefusalRecorder;
   metrics: ClaimMetrics;
   log: Logger;
   verify: TokenVerifier;
   limits: RateLimits;
 }): Router {
   const router = Router();
-  const deps: ClaimDeps = { store, publisher, challenges, log, readSale: cachedSaleReader(store.readSale) };
+  const deps: ClaimDeps = { store, publisher, challenges, refusals, log, readSale: cachedSaleReader(store.readSale) };
 
   router.post('/sales/:saleId/claims', limits.user(verify), async (req, res) => {
     const started = performance.now();
@@ -115,7 +122,7 @@ async function claim(deps: ClaimDeps, { params, rawBody, prefer, res, done }: Cl
  * the transaction marked pending. False when the claim was refused and answered.
  */
 async function requestClaim(
-  { store, publisher, challenges, log, readSale }: ClaimDeps,
+  { store, publisher, challenges, refusals, log, readSale }: ClaimDeps,
   { saleId, userId, body, res, done }: { saleId: string; userId: string; body: z.infer<typeof claimBody>; res: Response; done: Done },
 ): Promise<boolean> {
   const txId = body.transactionId;
@@ -124,6 +131,22 @@ async function requestClaim(
   if (!sale) throw notFound(`no sale ${saleId}`);
   const refusal = edgeRefusal(sale.status);
   if (refusal) {
+    const event: Refusal = {
+      type: 'ClaimRejected',
+      eventId: decisionEventId(txId),
+      occurredAt: now,
+      correlationId: txId,
+      causationId: null,
+      transactionId: txId,
+      saleId,
+      userId,
+      quantity: body.quantity,
+      reason: refusal,
+      decidedBy: 'edge',
+    };
+    // Lost only to a concurrent claim of the same transaction, which then answers for it.
+    if (!(await store.refuseAtEdge(event))) return true;
+    refusals.record(event);
     done('refused_at_edge', refusal);
     res.status(409).json({ transactionId: txId, status: 'rejected', reason: refusal });
     return false;

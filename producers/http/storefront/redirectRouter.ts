@@ -16,6 +16,9 @@ import { parse } from '../validate.js';
 import { issuePaymentToken, partnerPaymentKey } from './paymentToken.js';
 import type { SaleStorePort } from './saleStorePort.js';
 
+/** A redirect carries nothing but the transaction in its path; an empty JSON object is accepted too. */
+export const redirectBody = z.object({}).strict().optional();
+
 /** A reload of the payment page goes through here again, so an already redirected transaction qualifies too. */
 const REDIRECTABLE = new Set(['granted', 'redirected']);
 
@@ -46,7 +49,7 @@ export function createRedirectRouter({
 
   router.post('/transactions/:transactionId/redirect', limits.user(verify), async (req, res) => {
     const { transactionId } = parse(transactionParams, req.params);
-    parse(z.object({}).strict().optional(), req.body);
+    parse(redirectBody, req.body);
     const userId = principalOf(res).userId;
     const [tx, decision] = await Promise.all([store.readTransaction(transactionId), store.readDecision(transactionId)]);
     if (!tx || tx.userId !== userId) throw notFound(`no transaction ${transactionId} of yours`);

@@ -9,7 +9,15 @@ export type { Decision, SaleStatus, SaleView, TransactionView } from '../../../w
 
 export type SaleStorePort = Pick<
   SaleStore,
-  'readSale' | 'reserveEntry' | 'recordEntry' | 'readTransaction' | 'readClaim' | 'markPending' | 'readDecision' | 'awaitDecision'
+  | 'readSale'
+  | 'reserveEntry'
+  | 'recordEntry'
+  | 'readTransaction'
+  | 'readClaim'
+  | 'markPending'
+  | 'refuseAtEdge'
+  | 'readDecision'
+  | 'awaitDecision'
 >;
 
 function retriable<A extends unknown[], R>(fn: (...args: A) => Promise<R>): (...args: A) => Promise<R> {
@@ -31,6 +39,7 @@ export function storeAtEdge(store: SaleStorePort): SaleStorePort {
     readTransaction: retriable(store.readTransaction),
     readClaim: retriable(store.readClaim),
     markPending: retriable(store.markPending),
+    refuseAtEdge: retriable(store.refuseAtEdge),
     readDecision: retriable(store.readDecision),
     awaitDecision: retriable(store.awaitDecision),
   };

@@ -17,7 +17,7 @@ import { saleBody } from './saleBody.js';
 import type { SaleStorePort } from './saleStorePort.js';
 
 /** An entry carries nothing but the sale in its path; an empty JSON object is accepted too. */
-const entryBody = z.object({}).strict().optional();
+export const entryBody = z.object({}).strict().optional();
 
 export function createStorefrontSalesRouter({
   store,

@@ -24,7 +24,16 @@ function granted(tx: string, slot: number, expiresAt = 100_000): EventOf<'ClaimG
   };
 }
 function rejected(tx: string): EventOf<'ClaimRejected'> {
-  return { type: 'ClaimRejected', ...meta(tx), transactionId: tx, saleId, userId: `u-${tx}`, quantity: 1, reason: 'sold_out' };
+  return {
+    type: 'ClaimRejected',
+    ...meta(tx),
+    transactionId: tx,
+    saleId,
+    userId: `u-${tx}`,
+    quantity: 1,
+    reason: 'sold_out',
+    decidedBy: 'decision_maker',
+  };
 }
 function released(g: EventOf<'ClaimGranted'>): EventOf<'ReservationReleased'> {
   return {

@@ -248,6 +248,7 @@ describe('reconciling our events with the partner’s', () => {
       userId: 'u',
       quantity: 1,
       reason: 'sold_out',
+      decidedBy: 'decision_maker',
     };
     given([scheduled(), rejected])
       .when([paid('tx-r', 'p1', T0 + 1_000), tick(T0 + 10 * GRACE)])

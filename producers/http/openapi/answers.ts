@@ -1,0 +1,166 @@
+// The shapes of the API's answers, as zod schemas for the OpenAPI document (requests are
+// described by the very schemas the routes validate with). The contract test checks every
+// answer of the running system against these, so they cannot drift from what is served.
+import { eventSchemas } from '../../../schemas/events/index.js';
+import { z } from './zod.js';
+
+const isoTime = z.string().datetime().openapi({ description: 'ISO-8601 UTC', example: '2026-12-02T12:00:00.000Z' });
+const currency = z
+  .string()
+  .regex(/^[A-Z]{3}$/)
+  .openapi({ description: 'ISO-4217', example: 'EUR' });
+const minor = z.number().int().nonnegative().openapi({ description: 'integer minor units (cents)' });
+
+export const errorAnswer = z
+  .object({
+    error: z.string().openapi({ description: 'what was wrong, for a person' }),
+    details: z
+      .union([z.array(z.object({ field: z.string(), message: z.string() })), z.record(z.unknown())])
+      .optional()
+      .openapi({ description: 'which field or header, and why; on a refused redirect, the transaction status' }),
+  })
+  .openapi('Error');
+
+export const saleAnswer = z
+  .object({
+    saleId: z.string(),
+    productId: z.string(),
+    status: z.enum(['scheduled', 'open', 'sold_out', 'closed']),
+    stockRemaining: z.number().int().nonnegative(),
+    priceMinor: minor,
+    currency,
+    startsAt: isoTime,
+    endsAt: isoTime,
+    perUserLimit: z.number().int().positive(),
+    maxOpenEntriesPerUser: z.number().int().positive().openapi({ description: "the sale's own cap, else MAX_OPEN_ENTRIES_PER_USER" }),
+    challenge: z.enum(['pow', 'none']).openapi({ description: '`pow`: a claim needs a solved GET /sales/{saleId}/challenge' }),
+  })
+  .strict()
+  .openapi('Sale');
+
+export const entryAnswer = z.object({ transactionId: z.string().uuid() }).strict().openapi('Entry');
+
+export const challengeAnswer = z
+  .object({
+    algorithm: z.literal('SHA-256'),
+    challenge: z.string(),
+    maxnumber: z.number().int().positive(),
+    salt: z.string(),
+    signature: z.string(),
+  })
+  .strict()
+  .openapi('Challenge', { description: 'An ALTCHA challenge (altcha.org): any ALTCHA client solves it' });
+
+export const claimPending = z
+  .object({ transactionId: z.string().uuid(), status: z.literal('pending') })
+  .strict()
+  .openapi('ClaimPending');
+
+export const claimGranted = z
+  .object({
+    transactionId: z.string().uuid(),
+    status: z.literal('granted'),
+    slotId: z.string(),
+    slotIds: z.array(z.string()),
+    expiresAt: isoTime,
+    quantity: z.number().int().positive(),
+    amountMinor: minor,
+    currency,
+  })
+  .strict()
+  .openapi('ClaimGranted');
+
+export const claimRejected = z
+  .object({
+    transactionId: z.string().uuid(),
+    status: z.literal('rejected'),
+    reason: z.enum(['sold_out', 'limit_exceeded', 'sale_not_open', 'duplicate']),
+  })
+  .strict()
+  .openapi('ClaimRejected');
+
+export const transactionAnswer = z
+  .object({
+    transactionId: z.string().uuid(),
+    saleId: z.string(),
+    userId: z.string(),
+    status: z.enum(['entered', 'pending', 'granted', 'rejected', 'redirected', 'paid', 'expired', 'refunded']),
+    reason: z.string().optional().openapi({ description: 'why it was rejected (sold_out, ...) or expired' }),
+    slotId: z.string().optional(),
+    slotIds: z.array(z.string()).optional(),
+    expiresAt: isoTime.optional(),
+    quantity: z.number().int().nonnegative(),
+    amountMinor: minor.nullable(),
+    currency: currency.nullable(),
+    history: z.array(z.object({ type: z.string(), at: isoTime }).strict()),
+  })
+  .strict()
+  .openapi('Transaction');
+
+export const redirectAnswer = z.object({ transactionId: z.string().uuid(), location: z.string().url() }).strict().openapi('Redirect');
+
+export const webhookAnswer = z.object({ eventId: z.string(), duplicate: z.boolean() }).strict().openapi('WebhookReceipt');
+
+export const productAnswer = z
+  .object({ productId: z.string(), name: z.string(), partnerId: z.string(), priceMinor: minor, currency })
+  .strict()
+  .openapi('Product');
+
+export const saleWarming = z
+  .object({ saleId: z.string(), warmed: z.literal(false), message: z.string() })
+  .strict()
+  .openapi('SaleWarming', { description: 'scheduled (on Kafka), its slot queue still being warmed' });
+
+export const saleClosing = z
+  .object({ saleId: z.string(), closed: z.literal(false), message: z.string() })
+  .strict()
+  .openapi('SaleClosing', { description: 'closed on Kafka, not yet applied by the projection' });
+
+const mismatchKinds = eventSchemas.MismatchFlagged.fields.find((f) => f.name === 'kind')!.type as { symbols: readonly string[] };
+const figures = z.object({ quantity: z.number().int(), amountMinor: z.number().int(), currency: z.string() }).strict().nullable();
+
+export const reconciliationAnswer = z
+  .object({
+    internal: z
+      .object({
+        granted: z.number().int().nonnegative(),
+        refused: z.number().int().nonnegative().openapi({ description: 'claims refused, at the edge or by the decision-maker' }),
+        redirected: z.number().int().nonnegative(),
+        expired: z.number().int().nonnegative(),
+        quantity: z.number().int().nonnegative(),
+        amountMinor: minor,
+      })
+      .strict(),
+    partner: z
+      .object({
+        paid: z.number().int().nonnegative(),
+        refunded: z.number().int().nonnegative(),
+        quantity: z.number().int().nonnegative(),
+        amountMinor: minor,
+      })
+      .strict(),
+    mismatches: z.array(
+      z
+        .object({
+          transactionId: z.string(),
+          kind: z.enum(mismatchKinds.symbols as [string, ...string[]]),
+          expected: figures,
+          actual: figures,
+          detectedAt: isoTime,
+        })
+        .strict(),
+    ),
+    nextCursor: z.string().nullable().openapi({ description: 'pass as `cursor` for the next page; null on the last' }),
+  })
+  .strict()
+  .openapi('ReconciliationReport');
+
+export const healthAnswer = z
+  .object({ ok: z.literal(true) })
+  .strict()
+  .openapi('Health');
+
+export const readinessAnswer = z
+  .object({ ready: z.boolean(), parts: z.record(z.union([z.boolean(), z.string()])) })
+  .strict()
+  .openapi('Readiness', { description: 'each part: true, false, or why it is not ready' });
