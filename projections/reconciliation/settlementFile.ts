@@ -3,7 +3,7 @@
 // held but the record in hand, so a file may be as large as the partner likes. A malformed
 // row stops the read with its line number.
 import { Transform, type Readable } from 'node:stream';
-import { parse } from 'csv-parse';
+import { CsvError, parse } from 'csv-parse';
 import { missingColumns, parseSettlementRow, type SettlementRow } from '../../domain/reconciliation/settlementRow.js';
 import { FlashsaleError } from '../../platform/errors.js';
 
@@ -79,10 +79,11 @@ export async function* readSettlementRows(input: Readable): AsyncGenerator<{ lin
     }
   } catch (err) {
     if (err instanceof SettlementFileError) throw err;
-    // A CSV syntax error (an unclosed quote...) arrives before the records parsed ahead of it;
-    // its `bytes` is where the failing record starts.
+    // A CSV syntax error (an unclosed quote, a quote opening mid-field...) arrives before the
+    // records parsed ahead of it; its `bytes` is where the failing record starts. Its codes do
+    // not all start with CSV_ (INVALID_OPENING_QUOTE, found by the fuzzer as a 500).
     const e = err as { code?: string; message?: string; bytes?: number };
-    if (e.code?.startsWith('CSV_')) {
+    if (err instanceof CsvError || e.code?.startsWith('CSV_')) {
       // csv-parse's own "at line N" counts CRLF inside quotes twice: ours replaces it.
       const reason = (e.message ?? e.code).replace(/,? (at|on) line \d+/g, '');
       throw new SettlementFileError(lines.lineAt(e.bytes ?? recordStart), reason);

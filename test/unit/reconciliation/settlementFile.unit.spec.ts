@@ -67,6 +67,12 @@ describe('reading a settlement file', () => {
     expect(unclosed.message).toMatch(/^line 5: Quote Not Closed: the parsing is finished with an opening quote$/);
   });
 
+  it('refuses a file that is not CSV at all (a quote opening mid-field) by line, not as an internal error', async () => {
+    // Found by the edge fuzzer: csv-parse's INVALID_OPENING_QUOTE has no CSV_ code prefix, and
+    // POST /partners/:partnerId/settlements answered 500 for a body of `{"a":1,"a":2}`.
+    expect((await failure('{"a":1,"a":2}')).message).toMatch(/^line 1: Invalid Opening Quote/);
+  });
+
   it('refuses a header without a required column, or with one twice', async () => {
     expect((await failure('eventId,transactionId,type\ne1,tx,payment\n')).message).toMatch(
       /^line 1: the header lacks the required column\(s\) quantity, amountMinor, currency, occurredAt$/,
