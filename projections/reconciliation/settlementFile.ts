@@ -47,6 +47,20 @@ function lineTracker() {
   };
 }
 
+/**
+ * A CSV syntax error (an unclosed quote, a quote opening mid-field...) as the file's fault, on
+ * the line where the failing record starts (its `bytes`); anything else as it is. Its codes do
+ * not all start with CSV_ (INVALID_OPENING_QUOTE, found by the fuzzer as a 500).
+ */
+function asFileError(err: unknown, lineAt: (bytes: number | undefined) => number): unknown {
+  if (err instanceof SettlementFileError) return err;
+  const e = err as { code?: string; message?: string; bytes?: number };
+  if (!(err instanceof CsvError) && !e.code?.startsWith('CSV_')) return err;
+  // csv-parse's own "at line N" counts CRLF inside quotes twice: ours replaces it.
+  const reason = (e.message ?? e.code ?? 'malformed CSV').replace(/,? (at|on) line \d+/g, '');
+  return new SettlementFileError(lineAt(e.bytes), reason);
+}
+
 export async function* readSettlementRows(input: Readable): AsyncGenerator<{ line: number; row: SettlementRow }> {
   const lines = lineTracker();
   // Our own header handling (columns: false) so every record, the header included, reports where it ends.
@@ -78,17 +92,7 @@ export async function* readSettlementRows(input: Readable): AsyncGenerator<{ lin
       yield { line, row: parsed.row };
     }
   } catch (err) {
-    if (err instanceof SettlementFileError) throw err;
-    // A CSV syntax error (an unclosed quote, a quote opening mid-field...) arrives before the
-    // records parsed ahead of it; its `bytes` is where the failing record starts. Its codes do
-    // not all start with CSV_ (INVALID_OPENING_QUOTE, found by the fuzzer as a 500).
-    const e = err as { code?: string; message?: string; bytes?: number };
-    if (err instanceof CsvError || e.code?.startsWith('CSV_')) {
-      // csv-parse's own "at line N" counts CRLF inside quotes twice: ours replaces it.
-      const reason = (e.message ?? e.code).replace(/,? (at|on) line \d+/g, '');
-      throw new SettlementFileError(lines.lineAt(e.bytes ?? recordStart), reason);
-    }
-    throw err;
+    throw asFileError(err, (bytes) => lines.lineAt(bytes ?? recordStart));
   }
   if (!header) throw new SettlementFileError(1, 'the file is empty: a header row is required');
 }

@@ -79,14 +79,16 @@ describe('health, readiness and metrics', () => {
     try {
       const started = Date.now();
       const statuses: number[] = [];
-      // Waves of 50 concurrent calls for two seconds, as a misbehaving load balancer or an attacker would send.
-      while (Date.now() - started < 2_000) {
+      // Waves of 50 concurrent calls, as a misbehaving load balancer or an attacker would send: a
+      // fixed count, not a fixed time (on loaded cores the calls come slower; the bound below
+      // scales with the time they took).
+      for (let round = 0; round < 6; round++) {
         const wave = await Promise.all(Array.from({ length: 50 }, () => fetch(`${system.baseUrl}/readyz`).then((r) => r.status)));
         statuses.push(...wave);
       }
       const seconds = (Date.now() - started) / 1000;
       console.log(`/readyz flood: ${statuses.length} calls in ${seconds.toFixed(1)} s, ${admins} Kafka admin clients made`);
-      expect(statuses.length).toBeGreaterThan(200);
+      expect(statuses.length).toBe(300);
       expect(new Set(statuses)).toEqual(new Set([503]));
       // One check per cache period (plus the one running when the flood began), whatever the calls.
       expect(admins).toBeLessThanOrEqual(Math.ceil((seconds * 1000) / READINESS_CACHE_MS) + 1);
