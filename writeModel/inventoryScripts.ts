@@ -144,6 +144,19 @@ export function createInventoryScripts(redis: Redis, topicPrefix: string) {
       return new Map(Object.entries(positions).map(([partition, offset]) => [partition, Number(offset) + 1]));
     },
 
+    /** The rebuild lock, under this server run (a lock restored from another run is void); false if another rebuild holds it. */
+    async lock(token: string, ttlMs: number): Promise<boolean> {
+      return Number(await call('fsLock', token, ttlMs)) === 1;
+    },
+
+    async renewLock(token: string, ttlMs: number): Promise<void> {
+      await call('fsRenewLock', token, ttlMs);
+    },
+
+    async unlock(token: string): Promise<void> {
+      await call('fsUnlock', token);
+    },
+
     async finishRebuild(token: string, epoch: string): Promise<boolean> {
       return Number(await call('fsFinishRebuild', token, epoch)) === 1;
     },

@@ -11,7 +11,7 @@
 //   <P>ready                 string  the epoch id of the current, complete state; absent = flushed, restored or rebuilding
 //   <P>readyRun              string  the Redis server run_id:master_replid under which `ready` was set (a restart, failover or demotion changes it)
 //   <P>restored              string  set when `ready` was withdrawn because the run changed: only the topics' tail is missing
-//   <P>lock                  string  the rebuild lock (token), with a TTL renewed while replaying
+//   <P>lock                  string  the rebuild lock ("<token>@<server run>"), with a TTL renewed while replaying; void under another run
 //   <P>pos                   hash    "<topic>:<partition>" -> last offset the projector applied
 //   <P>sale:<saleId>         hash    the sale's terms (SaleScheduled fields) and `closed`
 //   <P>sale:<saleId>:free    zset    free slots: member "<saleId>:<n>", score n (handed out lowest first)

@@ -50,7 +50,7 @@ export function createInventoryProjector({
   const log = parentLog.child({ projection: 'inventory' });
   const scripts = createInventoryScripts(redis, topicPrefix);
   const store = createSaleStore({ redis, topicPrefix });
-  const rebuilder = createInventoryRebuilder({ kafka, codec, log, redis, scripts, topicPrefix, metrics: createInventoryMetrics(metrics) });
+  const rebuilder = createInventoryRebuilder({ kafka, codec, log, scripts, topicPrefix, metrics: createInventoryMetrics(metrics) });
 
   async function applyLive(events: Positioned[]): Promise<void> {
     for (let i = 0; i < events.length; i += CHUNK) {

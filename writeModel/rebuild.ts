@@ -7,23 +7,21 @@
 //   whole up to the store's own positions, kept atomically with every fold, and may lack what
 //   came after. Only that tail is folded, from each partition's position to its end. The fold
 //   is idempotent, so the events the store did keep change nothing.
+// The lock belongs to the Redis server run it was taken under (lua/fold.ts lockHeld): a rebuild
+// that outlives a restart (its folds so far lost with the old data set) is refused on the new
+// one and starts over from the positions the new data set holds.
 import crypto from 'node:crypto';
 import type { Kafka } from 'kafkajs';
 import { FlashsaleError, isRetriable } from '../platform/errors.js';
 import type { Logger } from '../platform/log.js';
 import { readTopicRange } from '../platform/kafka/topicReader.js';
-import type { Redis } from '../platform/redis.js';
 import type { EventCodec } from '../platform/registry/codec.js';
 import { isStoreEvent } from './encoding.js';
 import type { InventoryScripts, Positioned } from './inventoryScripts.js';
-import { inventoryKeys } from './keys.js';
 import type { InventoryMetrics } from './metrics.js';
 
 const LOCK_TTL_MS = 30_000;
 const CHUNK = 500;
-
-const renewLua = `if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('PEXPIRE', KEYS[1], ARGV[2]) end return 0`;
-const unlockLua = `if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) end return 0`;
 
 /** This rebuild stops (the process stops, or the lock passed on); the loop, or another process, starts the next one. */
 class RebuildAborted extends FlashsaleError {
@@ -43,7 +41,6 @@ export function createInventoryRebuilder({
   kafka,
   codec,
   log,
-  redis,
   scripts,
   topicPrefix,
   metrics,
@@ -52,13 +49,11 @@ export function createInventoryRebuilder({
   kafka: Kafka;
   codec: EventCodec;
   log: Logger;
-  redis: Redis;
   scripts: InventoryScripts;
   topicPrefix: string;
   metrics: InventoryMetrics;
   checkEveryMs?: number;
 }): InventoryRebuilder {
-  const keys = inventoryKeys(topicPrefix);
   let timer: NodeJS.Timeout | undefined;
   let running: Promise<void> | undefined;
   let stopping = false;
@@ -73,8 +68,8 @@ export function createInventoryRebuilder({
 
   async function rebuild(): Promise<void> {
     const token = crypto.randomUUID();
-    if ((await redis.set(keys.lock, token, 'PX', LOCK_TTL_MS, 'NX')) !== 'OK') return; // another process is at it
-    const renew = setInterval(() => void redis.eval(renewLua, 1, keys.lock, token, LOCK_TTL_MS).catch(() => undefined), LOCK_TTL_MS / 3);
+    if (!(await scripts.lock(token, LOCK_TTL_MS))) return; // another process is at it
+    const renew = setInterval(() => void scripts.renewLock(token, LOCK_TTL_MS).catch(() => undefined), LOCK_TTL_MS / 3);
     const started = Date.now();
     try {
       // Someone may have finished a rebuild between our look at the marker and the lock.
@@ -111,7 +106,7 @@ export function createInventoryRebuilder({
       log.info({ events, epoch, ms: Date.now() - started, tailOnly: restored }, 'inventory store rebuilt from the topics');
     } finally {
       clearInterval(renew);
-      await redis.eval(unlockLua, 1, keys.lock, token).catch(() => undefined);
+      await scripts.unlock(token).catch(() => undefined);
     }
   }
 

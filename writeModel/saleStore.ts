@@ -131,9 +131,13 @@ export function createSaleStore({ redis, topicPrefix }: { redis: Redis; topicPre
    * A transaction the store does not have is unknown only if the store is whole: restored from a
    * snapshot (or flushed) and not yet rebuilt, it may lack an entry the edge acknowledged, and
    * "no such transaction" (404) would be a false answer. Found by the nemesis suite (seed 1).
+   * The marker alone is not enough: a server restarted from a snapshot still holds it until a
+   * script sees the run changed, so the check is the writers' own (lua/fold.ts storeComplete),
+   * which withdraws a marker set under another run (seed 2: an entry acknowledged after the
+   * snapshot was answered 404 on its claim right after the restart).
    */
   async function refuseUnlessReady(): Promise<void> {
-    if ((await redis.exists(keys.ready)) !== 1) throw new StoreNotReadyError();
+    if (!(await scripts.checkStore()).complete) throw new StoreNotReadyError();
   }
 
   /** Resolves once Redis holds a complete state (a rebuild finished), or false after timeoutMs. */

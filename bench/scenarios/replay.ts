@@ -87,7 +87,6 @@ async function redisRebuild(ctx: BenchContext): Promise<ReplayResult['redis']> {
     kafka,
     codec,
     log: ctx.log,
-    redis,
     scripts: timedScripts,
     topicPrefix: ctx.prefix,
     metrics: createInventoryMetrics(undefined),

@@ -226,6 +226,15 @@ local function serverRun()
   return string.match(info, 'run_id:(%w+)') .. ':' .. string.match(info, 'master_replid:(%w+)')
 end
 
+-- The rebuild lock holds its rebuild's token and the server run it was taken under
+-- ("<token>@<run>"). A lock that came back with the data set (a restart from a snapshot taken
+-- while a rebuild was running, a promoted replica) names another run: it is void here. Without
+-- the run, a rebuild that folded part of the topics' tail into the lost data set went on after
+-- the restart (its token matched the restored lock), folded the rest into the restored one and
+-- marked it complete without the part it had folded before the crash: the decisions in that
+-- part lost their slots, and the next claims were granted them again (nemesis suite, seed 2).
+local function lockValue(token) return token .. '@' .. serverRun() end
+local function lockHeld(token) return redis.call('GET', P .. '${K.lock}') == lockValue(token) end
 -- Whether the state is complete here and now. A server restarted from a snapshot or an AOF,
 -- a replica promoted by a failover, or a master demoted and promoted back still holds the
 -- ready marker but may have lost the writes after its last save or its last sync: those

@@ -151,7 +151,7 @@ return out
 const apply = `${foldLua}
 local mode = ARGV[2]
 if mode == 'rebuild' then
-  if redis.call('GET', P .. '${K.lock}') ~= ARGV[3] then return {'LOCK_LOST'} end
+  if not lockHeld(ARGV[3]) then return {'LOCK_LOST'} end
   redis.call('PEXPIRE', P .. '${K.lock}', 30000)
 elseif not storeComplete() then
   return {'NOT_READY'}
@@ -195,9 +195,8 @@ return {'OK', changed}
  * the lock. ARGV: prefix, token, keys... The rebuild scans from outside and deletes batch by
  * batch, so a large keyspace never blocks Redis in one long script.
  */
-const clear = `
-local P = ARGV[1]
-if redis.call('GET', P .. '${K.lock}') ~= ARGV[2] then return -1 end
+const clear = `${foldLua}
+if not lockHeld(ARGV[2]) then return -1 end
 local n = 0
 for i = 3, #ARGV do
   if ARGV[i] ~= P .. '${K.lock}' and string.sub(ARGV[i], 1, #P) == P then n = n + redis.call('DEL', ARGV[i]) end
@@ -207,7 +206,7 @@ return n
 
 /** Marks the rebuilt state complete under a new epoch and this server run, and announces it. ARGV: prefix, token, epoch. */
 const finishRebuild = `${foldLua}
-if redis.call('GET', P .. '${K.lock}') ~= ARGV[2] then return 0 end
+if not lockHeld(ARGV[2]) then return 0 end
 redis.call('SET', P .. '${K.ready}', ARGV[3])
 redis.call('SET', P .. '${K.readyRun}', serverRun())
 redis.call('DEL', P .. '${K.lock}', P .. '${K.restored}')
@@ -215,6 +214,26 @@ redis.call('PUBLISH', P .. '${K.readyChannel}', ARGV[3])
 return 1
 `;
 
+/**
+ * Takes the rebuild lock for this server run. ARGV: prefix, token, ttl (ms). A lock taken under
+ * another run (restored with the data set) is void and taken over. Returns 1 if taken.
+ */
+const lock = `${foldLua}
+local held = redis.call('GET', P .. '${K.lock}')
+if held and string.match(held, '@(.*)$') == serverRun() then return 0 end
+redis.call('SET', P .. '${K.lock}', lockValue(ARGV[2]), 'PX', ARGV[3])
+return 1
+`;
+/** Renews the rebuild lock while this run's rebuild holds it. ARGV: prefix, token, ttl (ms). */
+const renewLock = `${foldLua}
+if not lockHeld(ARGV[2]) then return 0 end
+return redis.call('PEXPIRE', P .. '${K.lock}', ARGV[3])
+`;
+/** Releases the rebuild lock if this run's rebuild holds it. ARGV: prefix, token. */
+const unlock = `${foldLua}
+if not lockHeld(ARGV[2]) then return 0 end
+return redis.call('DEL', P .. '${K.lock}')
+`;
 /**
  * Whether the store is complete under this server run (see storeComplete in fold.ts), and
  * whether it was once complete under another: then only the topics' tail since its own
@@ -306,6 +325,9 @@ export const inventoryScripts = {
   fsApply: apply,
   fsClear: clear,
   fsFinishRebuild: finishRebuild,
+  fsLock: lock,
+  fsRenewLock: renewLock,
+  fsUnlock: unlock,
   fsCheckStore: checkStore,
   fsReadSale: readSale,
   fsRecordEntry: recordEntry,
