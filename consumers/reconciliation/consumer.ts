@@ -15,7 +15,8 @@ import type { EventCodec } from '../../platform/registry/codec.js';
 import type { MismatchOutbox } from '../../projections/reconciliation/outbox.js';
 import type { ReconciliationProjection } from '../../projections/reconciliation/projection.js';
 import { reconciliationSubscription } from '../../projections/reconciliation/subscription.js';
-import { type IdleClock, startIdleClock } from './idleClock.js';
+import { topicName } from '../../schemas/topics.js';
+import { type IdleClock, readToEnd, startIdleClock } from './idleClock.js';
 
 function mismatchCounter(metrics: Registry): Counter<'kind'> {
   const name = 'flashsale_reconciliation_mismatches_total';
@@ -61,9 +62,36 @@ async function forgetPublished({
   log.info({ waiting: ids.length, alreadyPublished: forgotten }, 'outbox checked against the reconciliation topic');
 }
 
+/** The idle clock's look, once, before consuming: a partition with a backlog holds the clock from the first batch on. */
+async function notePartitions({
+  kafka,
+  topicPrefix,
+  projection,
+}: {
+  kafka: Kafka;
+  topicPrefix: string;
+  projection: ReconciliationProjection;
+}): Promise<void> {
+  const admin = kafka.admin();
+  await admin.connect();
+  try {
+    const lookedAt = Date.now();
+    const names = reconciliationSubscription.topics.map((t) => topicName(topicPrefix, t));
+    const read = await readToEnd(admin, consumerGroupId(topicPrefix, reconciliationSubscription.group), names);
+    await projection.noteReadToEnd(read, lookedAt);
+  } finally {
+    await admin.disconnect();
+  }
+}
+
 export type ReconciliationConsumer = {
   /** Before consuming: forgets flags a crash left in the outbox after Kafka had them, publishes the rest. */
   publishLeftovers(): Promise<void>;
+  /**
+   * Before consuming: tells the projection which partitions are read to their end and which
+   * still hold records, so the clock waits for a backlog from the first batch on.
+   */
+  notePartitions(): Promise<void>;
   handle: BatchHandler;
   /** Once the consumer runs: moves the clock when the topics are quiet. */
   startIdleClock(): IdleClock;
@@ -114,6 +142,7 @@ export function createReconciliationConsumer({
       await forgetPublished({ kafka, codec, topicPrefix, outbox, log: recLog });
       await publish(); // flags recorded before a crash or a stop
     },
+    notePartitions: () => notePartitions({ kafka, topicPrefix, projection }),
     async handle(batch) {
       // A payment the partner was answered 2xx for must be counted: only rows that do not fit
       // are the records' fault; Postgres down, restarting or refusing is waited out.

@@ -17,6 +17,12 @@ create table if not exists reconciliation_positions (
   next_offset bigint not null,
   primary key (topic, partition)
 );
+-- How far each partition is known to be read (the live clock's frontier, projection.ts): the
+-- latest event time applied from it, and the idle clock's last look (when it last saw the
+-- partition read to its end; whether it still had records to read then).
+alter table reconciliation_positions add column if not exists reached_at timestamptz;
+alter table reconciliation_positions add column if not exists read_to_end_at timestamptz;
+alter table reconciliation_positions add column if not exists behind boolean not null default false;
 
 create table if not exists reconciliation_sales (
   sale_id text primary key,
