@@ -62,23 +62,40 @@ async function forgetPublished({
   log.info({ waiting: ids.length, alreadyPublished: forgotten }, 'outbox checked against the reconciliation topic');
 }
 
-/** The idle clock's look, once, before consuming: a partition with a backlog holds the clock from the first batch on. */
+/**
+ * The idle clock's look, once, before consuming: a partition with a backlog holds the clock
+ * from the first batch on. A broker that does not know the group's coordinator yet (just
+ * started) is asked again.
+ */
 async function notePartitions({
   kafka,
   topicPrefix,
   projection,
+  log,
+  attempts = 60,
 }: {
   kafka: Kafka;
   topicPrefix: string;
   projection: ReconciliationProjection;
+  log: Logger;
+  attempts?: number;
 }): Promise<void> {
   const admin = kafka.admin();
   await admin.connect();
   try {
-    const lookedAt = Date.now();
     const names = reconciliationSubscription.topics.map((t) => topicName(topicPrefix, t));
-    const read = await readToEnd(admin, consumerGroupId(topicPrefix, reconciliationSubscription.group), names);
-    await projection.noteReadToEnd(read, lookedAt);
+    for (let n = 1; ; n++) {
+      try {
+        const lookedAt = Date.now();
+        const read = await readToEnd(admin, consumerGroupId(topicPrefix, reconciliationSubscription.group), names);
+        await projection.noteReadToEnd(read, lookedAt);
+        return;
+      } catch (err) {
+        if (n >= attempts) throw err;
+        log.warn({ attempt: n, err: (err as Error).message }, 'could not look at the partitions yet; asking again');
+        await new Promise((r) => setTimeout(r, 500));
+      }
+    }
   } finally {
     await admin.disconnect();
   }
@@ -142,7 +159,7 @@ export function createReconciliationConsumer({
       await forgetPublished({ kafka, codec, topicPrefix, outbox, log: recLog });
       await publish(); // flags recorded before a crash or a stop
     },
-    notePartitions: () => notePartitions({ kafka, topicPrefix, projection }),
+    notePartitions: () => notePartitions({ kafka, topicPrefix, projection, log: recLog }),
     async handle(batch) {
       // A payment the partner was answered 2xx for must be counted: only rows that do not fit
       // are the records' fault; Postgres down, restarting or refusing is waited out.
