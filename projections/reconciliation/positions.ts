@@ -58,18 +58,24 @@ export async function noteReadToEnd(
  * idle clock saw it read to its end at T, up to T less the in-flight allowance; a look fresher
  * than grace less allowance bounds nothing (whatever comes later is late by less than grace,
  * as between any two topics), unless that look found records still to read. A partition with
- * nothing known holds the clock where it is; no partition at all leaves it free.
+ * nothing known holds the clock where it is; no partition at all leaves it free. Also the
+ * latest event time applied from any partition: how far the events alone would move the clock.
  */
-export async function loadFrontier(client: Client, { now, graceMs, allowanceMs }: { now: number; graceMs: number; allowanceMs: number }) {
+export async function loadFrontier(
+  client: Client,
+  { now, graceMs, allowanceMs }: { now: number; graceMs: number; allowanceMs: number },
+): Promise<{ bound: number; reached: number }> {
   const { rows } = await client.query<{ reached_at: Date | null; read_to_end_at: Date | null; behind: boolean }>(
     'select reached_at, read_to_end_at, behind from reconciliation_positions',
   );
   let bound = Number.POSITIVE_INFINITY;
+  let reached = Number.NEGATIVE_INFINITY;
   for (const r of rows) {
+    reached = Math.max(reached, ms(r.reached_at) ?? -Infinity);
     const lookedAt = ms(r.read_to_end_at);
     if (!r.behind && lookedAt !== null && now - lookedAt < graceMs - allowanceMs) continue;
     const appliedUpTo = Math.max(ms(r.reached_at) ?? -Infinity, lookedAt === null ? -Infinity : lookedAt - allowanceMs);
     bound = Math.min(bound, appliedUpTo + graceMs);
   }
-  return bound;
+  return { bound, reached };
 }

@@ -40,8 +40,9 @@ export type ReconciliationProjection = {
   applyBatch(batch: readonly Delivered[]): Promise<ApplyOutcome>;
   /**
    * Moves event time to `to` without an event, judging held partner events whose grace has
-   * run out: the live consumer's clock once it has caught up, a replay's at its end.
-   * Returns undefined when the clock was already there.
+   * run out: the live consumer's clock once it has caught up, a replay's at its end. Live,
+   * also as far as the events applied allow now that the frontier may have moved (any `to`,
+   * -Infinity included). Returns undefined when the clock was already there.
    */
   advanceClock(to: number): Promise<Mismatch[] | undefined>;
   /** The idle clock's look at each partition at `at`: read to its end, or still holding records. */
@@ -93,6 +94,7 @@ export function createReconciliationProjection({
   /** Hold the clock to the partitions' frontier (the live consumer); a replay, merged in time order, leaves this off. */
   frontier?: boolean;
 }): ReconciliationProjection {
+  const frontierOpts = () => ({ now: Date.now(), graceMs, allowanceMs: IN_FLIGHT_ALLOWANCE_MS });
   async function save(client: pg.PoolClient, out: Reconciled): Promise<Mismatch[]> {
     const recorded = await saveState(client, out);
     if (outbox && recorded.length)
@@ -114,9 +116,7 @@ export function createReconciliationProjection({
         if (fresh.length === 0) return { events: batch.length, applied: 0, flagged: [] };
 
         await savePositions(client, positionsAfter(fresh));
-        const bound = frontier
-          ? await loadFrontier(client, { now: Date.now(), graceMs, allowanceMs: IN_FLIGHT_ALLOWANCE_MS })
-          : Number.POSITIVE_INFINITY;
+        const bound = frontier ? (await loadFrontier(client, frontierOpts())).bound : Number.POSITIVE_INFINITY;
         const events = fresh.map((d) => d.event);
         const { until, transactionIds, partnerIds, saleIds } = touchedBy(events, watermark, bound);
         const state = await loadState(client, { watermark, transactionIds, partnerIds, saleIds, dueUntil: until - graceMs });
@@ -125,9 +125,12 @@ export function createReconciliationProjection({
       });
     },
 
-    async advanceClock(to) {
+    async advanceClock(until) {
       return inTransaction(db, async (client) => {
         const watermark = await lockClock(client);
+        // Live, also as far as the events applied would have moved it had the frontier been where it is now.
+        const front = frontier ? await loadFrontier(client, frontierOpts()) : undefined;
+        const to = front ? Math.max(until, Math.min(front.reached, front.bound)) : until;
         if (to <= watermark) return undefined;
         const state = await loadState(client, { watermark, transactionIds: [], partnerIds: [], dueUntil: to - graceMs });
         return save(client, advanceWatermark(state, to, { graceMs }));
