@@ -14,7 +14,8 @@ import { type TopicName, topicName } from '../../schemas/topics.js';
 
 export type IdleClock = { stop(): Promise<void> };
 
-export type PartitionRead = { topic: string; partition: number; complete: boolean };
+/** A partition as the idle clock saw it: its end (high watermark), and whether the group had committed it to there. */
+export type PartitionRead = { topic: string; partition: number; complete: boolean; high: string };
 
 /** For every partition of these topics, whether the group has committed it to its end. */
 export async function readToEnd(admin: Admin, groupId: string, names: readonly string[]): Promise<PartitionRead[]> {
@@ -28,7 +29,7 @@ export async function readToEnd(admin: Admin, groupId: string, names: readonly s
     for (const p of await admin.fetchTopicOffsets(topic)) {
       const at = committed.get(`${topic}:${p.partition}`) ?? -1n;
       // Nothing committed yet is caught up only where there is nothing to read.
-      read.push({ topic, partition: p.partition, complete: (at < 0n ? BigInt(p.low) : at) >= BigInt(p.high) });
+      read.push({ topic, partition: p.partition, complete: (at < 0n ? BigInt(p.low) : at) >= BigInt(p.high), high: p.high });
     }
   return read;
 }

@@ -35,17 +35,17 @@ export async function savePositions(client: Client, positions: readonly NextOffs
  */
 export async function noteReadToEnd(
   client: Client | Db,
-  partitions: readonly { topic: string; partition: number; complete: boolean }[],
+  partitions: readonly { topic: string; partition: number; complete: boolean; high: string }[],
   at: number,
 ): Promise<void> {
   if (partitions.length === 0) return;
   await client.query(
-    `insert into reconciliation_positions (topic, partition, next_offset, read_to_end_at, behind)
-     select topic, partition, 0, case when complete then ${ts('$2::bigint')} end, not complete
-     from jsonb_to_recordset($1::jsonb) as r(topic text, partition int, complete boolean)
+    `insert into reconciliation_positions (topic, partition, next_offset, read_to_end_at, unread_until)
+     select topic, partition, 0, case when complete then ${ts('$2::bigint')} end, case when not complete then high end
+     from jsonb_to_recordset($1::jsonb) as r(topic text, partition int, complete boolean, high bigint)
      on conflict (topic, partition) do update set
        read_to_end_at = greatest(reconciliation_positions.read_to_end_at, excluded.read_to_end_at),
-       behind = excluded.behind`,
+       unread_until = excluded.unread_until`,
     [JSON.stringify(partitions), at],
   );
 }
@@ -57,7 +57,8 @@ export async function noteReadToEnd(
  * been applied up to. A partition is applied up to the latest time read from it, or, if the
  * idle clock saw it read to its end at T, up to T less the in-flight allowance; a look fresher
  * than grace less allowance bounds nothing (whatever comes later is late by less than grace,
- * as between any two topics), unless that look found records still to read. A partition with
+ * as between any two topics), unless a later look found records to read that are not all
+ * applied yet. A partition with
  * nothing known holds the clock where it is; no partition at all leaves it free. Also the
  * latest event time applied from any partition: how far the events alone would move the clock.
  */
@@ -65,8 +66,9 @@ export async function loadFrontier(
   client: Client,
   { now, graceMs, allowanceMs }: { now: number; graceMs: number; allowanceMs: number },
 ): Promise<{ bound: number; reached: number }> {
+  // Behind: the latest look found records to read, and they are not all applied yet.
   const { rows } = await client.query<{ reached_at: Date | null; read_to_end_at: Date | null; behind: boolean }>(
-    'select reached_at, read_to_end_at, behind from reconciliation_positions',
+    'select reached_at, read_to_end_at, coalesce(next_offset < unread_until, false) as behind from reconciliation_positions',
   );
   let bound = Number.POSITIVE_INFINITY;
   let reached = Number.NEGATIVE_INFINITY;

@@ -46,7 +46,7 @@ export type ReconciliationProjection = {
    */
   advanceClock(to: number): Promise<Mismatch[] | undefined>;
   /** The idle clock's look at each partition at `at`: read to its end, or still holding records. */
-  noteReadToEnd(partitions: readonly { topic: string; partition: number; complete: boolean }[], at: number): Promise<void>;
+  noteReadToEnd(partitions: readonly { topic: string; partition: number; complete: boolean; high: string }[], at: number): Promise<void>;
 };
 
 /** Per partition, the offset after the last record applied and the latest event time among them. */
