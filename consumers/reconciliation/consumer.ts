@@ -3,6 +3,7 @@
 // keeps the event-time clock moving when the topics are quiet. Offsets are
 // committed after the batch's database transaction; a crash in between redelivers records
 // whose positions the projection has already applied, and they change nothing.
+import type { EventOf } from '../../schemas/events/index.js';
 import type { Kafka } from 'kafkajs';
 import { Counter, type Registry } from 'prom-client';
 import type { Mismatch } from '../../domain/reconciliation/mismatch.js';
@@ -15,7 +16,8 @@ import type { EventCodec } from '../../platform/registry/codec.js';
 import type { MismatchOutbox } from '../../projections/reconciliation/outbox.js';
 import type { ReconciliationProjection } from '../../projections/reconciliation/projection.js';
 import { reconciliationSubscription } from '../../projections/reconciliation/subscription.js';
-import { type IdleClock, startIdleClock } from './idleClock.js';
+import { topicName } from '../../schemas/topics.js';
+import { type IdleClock, readToEnd, startIdleClock } from './idleClock.js';
 
 function mismatchCounter(metrics: Registry): Counter<'kind'> {
   const name = 'flashsale_reconciliation_mismatches_total';
@@ -61,9 +63,53 @@ async function forgetPublished({
   log.info({ waiting: ids.length, alreadyPublished: forgotten }, 'outbox checked against the reconciliation topic');
 }
 
+/**
+ * The idle clock's look, once, before consuming: a partition with a backlog holds the clock
+ * from the first batch on. A broker that does not know the group's coordinator yet (just
+ * started) is asked again.
+ */
+async function notePartitions({
+  kafka,
+  topicPrefix,
+  projection,
+  log,
+  attempts = 60,
+}: {
+  kafka: Kafka;
+  topicPrefix: string;
+  projection: ReconciliationProjection;
+  log: Logger;
+  attempts?: number;
+}): Promise<void> {
+  const admin = kafka.admin();
+  await admin.connect();
+  try {
+    const names = reconciliationSubscription.topics.map((t) => topicName(topicPrefix, t));
+    for (let n = 1; ; n++) {
+      try {
+        const lookedAt = Date.now();
+        const read = await readToEnd(admin, consumerGroupId(topicPrefix, reconciliationSubscription.group), names);
+        await projection.noteReadToEnd(read, lookedAt);
+        return;
+      } catch (err) {
+        if (n >= attempts) throw err;
+        log.warn({ attempt: n, err: (err as Error).message }, 'could not look at the partitions yet; asking again');
+        await new Promise((r) => setTimeout(r, 500));
+      }
+    }
+  } finally {
+    await admin.disconnect();
+  }
+}
+
 export type ReconciliationConsumer = {
   /** Before consuming: forgets flags a crash left in the outbox after Kafka had them, publishes the rest. */
   publishLeftovers(): Promise<void>;
+  /**
+   * Before consuming: tells the projection which partitions are read to their end and which
+   * still hold records, so the clock waits for a backlog from the first batch on.
+   */
+  notePartitions(): Promise<void>;
   handle: BatchHandler;
   /** Once the consumer runs: moves the clock when the topics are quiet. */
   startIdleClock(): IdleClock;
@@ -78,6 +124,11 @@ function flagRecorder(metrics: Registry, log: Logger): (flagged: readonly Mismat
       log.info({ kind: m.kind, transactionId: m.transactionId, saleId: m.saleId, partnerEventId: m.partnerEventId }, 'mismatch flagged');
     }
   };
+}
+
+function logClosed(log: Logger, resolved: readonly EventOf<'MismatchResolved'>[]): void {
+  for (const r of resolved)
+    log.info({ mismatchId: r.mismatchId, transactionId: r.transactionId, refundEventId: r.refundEventId }, 'refund closed a mismatch');
 }
 
 export function createReconciliationConsumer({
@@ -114,6 +165,7 @@ export function createReconciliationConsumer({
       await forgetPublished({ kafka, codec, topicPrefix, outbox, log: recLog });
       await publish(); // flags recorded before a crash or a stop
     },
+    notePartitions: () => notePartitions({ kafka, topicPrefix, projection, log: recLog }),
     async handle(batch) {
       // A payment the partner was answered 2xx for must be counted: only rows that do not fit
       // are the records' fault; Postgres down, restarting or refusing is waited out.
@@ -123,11 +175,7 @@ export function createReconciliationConsumer({
       const first = batch[0]?.position;
       recLog.debug({ ...first, events: outcome.events, applied: outcome.applied, flagged: outcome.flagged.length }, 'batch applied');
       record(outcome.flagged);
-      for (const r of outcome.resolved)
-        recLog.info(
-          { mismatchId: r.mismatchId, transactionId: r.transactionId, refundEventId: r.refundEventId },
-          'refund closed a mismatch',
-        );
+      logClosed(recLog, outcome.resolved);
       if (outcome.flagged.length || outcome.resolved.length) await publish();
     },
     startIdleClock: () =>

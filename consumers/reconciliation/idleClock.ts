@@ -2,7 +2,9 @@
 // has committed every partition to its end (committed means applied, or dead-lettered),
 // nothing older than "now" can still arrive, except an event a producer stamped before we
 // looked and had acknowledged after: the allowance covers that. Without this, the last
-// unmatched payment of a quiet night would wait for tomorrow's traffic.
+// unmatched payment of a quiet night would wait for tomorrow's traffic. Every tick also tells
+// the projection which partitions are read to their end and which still hold records: the
+// frontier that holds the clock back while one partition lags behind the others.
 import type { Admin, Kafka } from 'kafkajs';
 import type { Mismatch } from '../../domain/reconciliation/mismatch.js';
 import type { Logger } from '../../platform/log.js';
@@ -12,20 +14,24 @@ import { type TopicName, topicName } from '../../schemas/topics.js';
 
 export type IdleClock = { stop(): Promise<void> };
 
-/** Whether the group has committed every partition of these topics to its end. */
-async function caughtUp(admin: Admin, groupId: string, names: readonly string[]): Promise<boolean> {
+/** A partition as the idle clock saw it: its end (high watermark), and whether the group had committed it to there. */
+export type PartitionRead = { topic: string; partition: number; complete: boolean; high: string };
+
+/** For every partition of these topics, whether the group has committed it to its end. */
+export async function readToEnd(admin: Admin, groupId: string, names: readonly string[]): Promise<PartitionRead[]> {
   const committed = new Map(
     (await admin.fetchOffsets({ groupId, topics: [...names] })).flatMap((t) =>
       t.partitions.map((p) => [`${t.topic}:${p.partition}`, BigInt(p.offset)] as const),
     ),
   );
+  const read: PartitionRead[] = [];
   for (const topic of names)
     for (const p of await admin.fetchTopicOffsets(topic)) {
       const at = committed.get(`${topic}:${p.partition}`) ?? -1n;
       // Nothing committed yet is caught up only where there is nothing to read.
-      if ((at < 0n ? BigInt(p.low) : at) < BigInt(p.high)) return false;
+      read.push({ topic, partition: p.partition, complete: (at < 0n ? BigInt(p.low) : at) >= BigInt(p.high), high: p.high });
     }
-  return true;
+  return read;
 }
 
 export function startIdleClock({
@@ -45,7 +51,7 @@ export function startIdleClock({
   groupId: string;
   topicPrefix: string;
   topics: readonly TopicName[];
-  projection: Pick<ReconciliationProjection, 'advanceClock'>;
+  projection: Pick<ReconciliationProjection, 'advanceClock' | 'noteReadToEnd'>;
   log: Logger;
   /** Called after every tick with what it flagged (often nothing): the consumer publishes from here. */
   onTick: (flagged: Mismatch[]) => Promise<void>;
@@ -65,8 +71,10 @@ export function startIdleClock({
       admin = kafka.admin();
       await admin.connect();
     }
-    if (!(await caughtUp(admin, groupId, names))) return onTick([]);
-    const flagged = await projection.advanceClock(lookedAt - allowanceMs);
+    const read = await readToEnd(admin, groupId, names);
+    await projection.noteReadToEnd(read, lookedAt);
+    // Caught up: to "now" less the allowance. Either way, as far as the frontier now lets the events applied move it.
+    const flagged = await projection.advanceClock(read.every((p) => p.complete) ? lookedAt - allowanceMs : Number.NEGATIVE_INFINITY);
     await onTick(flagged ?? []);
   }
 

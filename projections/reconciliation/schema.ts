@@ -19,6 +19,12 @@ create table if not exists reconciliation_positions (
   next_offset bigint not null,
   primary key (topic, partition)
 );
+-- How far each partition is known to be read (the live clock's frontier, projection.ts): the
+-- latest event time applied from it, and the idle clock's last looks (when it last saw the
+-- partition read to its end; if the latest look found records still to read, where it ended then).
+alter table reconciliation_positions add column if not exists reached_at timestamptz;
+alter table reconciliation_positions add column if not exists read_to_end_at timestamptz;
+alter table reconciliation_positions add column if not exists unread_until bigint;
 
 create table if not exists reconciliation_sales (
   sale_id text primary key,

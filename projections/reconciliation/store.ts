@@ -10,7 +10,7 @@ import { emptyTransaction } from '../../domain/reconciliation/state.js';
 
 type Client = pg.PoolClient;
 
-const ms = (d: Date | null): number | null => (d === null ? null : d.getTime());
+export const ms = (d: Date | null): number | null => (d === null ? null : d.getTime());
 
 type SaleRow = {
   sale_id: string;
@@ -197,20 +197,8 @@ insert into reconciliation_outbox (mismatch_id, event)
 select mismatch_id, event from jsonb_to_recordset($1::jsonb) as r(mismatch_id text, event jsonb)
 on conflict (mismatch_id) do nothing`;
 
-const upsertPositionsSql = `
-insert into reconciliation_positions (topic, partition, next_offset)
-select topic, partition, next_offset from jsonb_to_recordset($1::jsonb) as r(topic text, partition int, next_offset bigint)
-on conflict (topic, partition) do update set next_offset = greatest(reconciliation_positions.next_offset, excluded.next_offset)`;
-
-export type NextOffset = { topic: string; partition: number; next_offset: string };
-
-export async function loadPositions(client: Client, topics: readonly string[]): Promise<Map<string, bigint>> {
-  const { rows } = await client.query<NextOffset>('select * from reconciliation_positions where topic = any($1::text[])', [topics]);
-  return new Map(rows.map((r) => [`${r.topic}:${r.partition}`, BigInt(r.next_offset)]));
-}
-
 /** Writes what the fold changed and the flags it raised; returns the flags that were new to the table. */
-export async function saveState(client: Client, out: Reconciled, positions: readonly NextOffset[]): Promise<Mismatch[]> {
+export async function saveState(client: Client, out: Reconciled): Promise<Mismatch[]> {
   const { state, changed, flagged } = out;
   const sales = [...changed.sales].map((id) => state.sales.get(id)!);
   const txs = [...changed.transactions].map((id) => state.transactions.get(id)!);
@@ -241,7 +229,6 @@ export async function saveState(client: Client, out: Reconciled, positions: read
     const fresh = new Set(rows.map((r) => r.mismatch_id));
     recorded = flagged.filter((m) => fresh.has(m.mismatchId));
   }
-  if (positions.length) await client.query(upsertPositionsSql, [JSON.stringify(positions)]);
   await client.query('update reconciliation_clock set watermark = to_timestamp($1 / 1000.0) where id', [state.watermark]);
   return recorded;
 }

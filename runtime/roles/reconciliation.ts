@@ -14,11 +14,12 @@ import type { RunningRole } from '../role.js';
 export async function startReconciliation(platform: Platform): Promise<RunningRole> {
   const { kafka, codec, log, db, publisher, metrics, config } = platform;
   const { topicPrefix } = config;
-  const projection = createReconciliationProjection({ db, graceMs: config.reconciliationGraceMs, outbox: true });
+  const projection = createReconciliationProjection({ db, graceMs: config.reconciliationGraceMs, outbox: true, frontier: true });
   await projection.migrate();
   const outbox = createMismatchOutbox({ db, publisher });
   const consumer = createReconciliationConsumer({ kafka, codec, log, topicPrefix, projection, outbox, metrics });
   await consumer.publishLeftovers();
+  await consumer.notePartitions();
   const runner = await startConsumerRunner({
     kafka,
     codec,

@@ -173,6 +173,18 @@ describe('reconciling our events with the partner’s', () => {
       ]);
   });
 
+  it('moves the clock no further than the frontier: a grant still unread on a lagging partition is waited for', () => {
+    // A partner-events backlog applied first, reaching past the payment's grace, while the grant is still unread.
+    const state = reconcile(initialState, [scheduled()], { graceMs: GRACE }).state;
+    const ahead = reconcile(state, [paid('tx-1', 'p1', T0 + 5_000), tick(T0 + 5_000 + 2 * GRACE)], {
+      graceMs: GRACE,
+      frontier: T0 + GRACE,
+    });
+    expect(ahead.flagged).toEqual([]);
+    expect(ahead.state.watermark).toBe(T0 + GRACE);
+    expect(reconcile(ahead.state, [granted('tx-1', T0)], { graceMs: GRACE }).flagged).toEqual([]);
+  });
+
   it('attributes an unknown transaction to the partner’s sale whose window holds the partner’s time, else to none', () => {
     const later = scheduled('sale-2', T0 + 1_000, T0 + 2_000);
     given([scheduled(), later])
