@@ -14,9 +14,6 @@ import { PROJECT_ROOT } from '../../../stack/paths.js';
  */
 const NOT_SERVED = new Map([
   ['GET /metrics', 'the operations port (OPS_PORT), never the public one'],
-  ['GET /dashboard', 'issue 18: the live sale dashboard'],
-  ['POST /partners/{partnerId}/settlements', 'issue 17: settlement files over HTTP'],
-  ['POST /reconciliation/mismatches/{mismatchId}/resolution', 'issue 17: resolving mismatches'],
 ]);
 
 function contractRoutes(): string[] {
