@@ -195,7 +195,9 @@ export const reconciliationAnswer = z
       })
       .strict()
       .openapi({ description: "where every payment the partner took ended, in the sale's minor units" }),
-    settlements: z.array(settlementRunAnswer).openapi({ description: "the partner's settlement files that concerned the sale, oldest first" }),
+    settlements: z
+      .array(settlementRunAnswer)
+      .openapi({ description: "the partner's settlement files that concerned the sale, oldest first" }),
     nextCursor: z.string().nullable().openapi({ description: 'pass as `cursor` for the next page; null on the last' }),
   })
   .strict()
@@ -245,7 +247,12 @@ export const dashboardSnapshot = z
           granted: count,
           rejected: count,
         })
-        .strict(),
+        .passthrough()
+        .openapi({
+          description:
+            "the contract's fields; the sale's other stored terms (productId, partnerId, priceMinor, currency, perUserLimit, " +
+            'reservationSeconds, challenge) come along too, and a reader should ignore what it does not know',
+        }),
     ),
     lags: z.array(z.object({ group: z.string(), topic: z.string(), partition: count, lag: z.number().int() }).strict()),
     deadLetters: count,

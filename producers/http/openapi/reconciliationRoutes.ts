@@ -62,7 +62,7 @@ export function reconciliationRoutes(): RouteConfig[] {
       tags: ['partners'],
       summary: 'A settlement file, signed by the partner as its webhooks are',
       description:
-        "The body is streamed (and decoded) to a spool file, its signature checked over the raw bytes, then taken in once by " +
+        'The body is streamed (and decoded) to a spool file, its signature checked over the raw bytes, then taken in once by ' +
         'content: the same file again answers 200 with the first id. A malformed row is a 400 naming its line; nothing is recorded.',
       security: [{ partnerSignature: [] }],
       request: { params: settlementParams, body: { required: true, content: { 'text/csv': { schema: settlementFile } } } },
@@ -103,7 +103,7 @@ export function dashboardRoutes(): RouteConfig[] {
           description: 'the stream: `event: snapshot` / `data: <DashboardSnapshot>`, one a second',
           content: {
             'text/event-stream': {
-              schema: z.string().openapi({ description: 'each `snapshot` event\'s data is a DashboardSnapshot (JSON, one line)' }),
+              schema: z.string().openapi({ description: "each `snapshot` event's data is a DashboardSnapshot (JSON, one line)" }),
             },
           },
         },

@@ -87,6 +87,48 @@ function signed(body: unknown, secret = DEV_PARTNER_SECRET) {
   return { raw, headers: { 'flashsale-signature': signWebhook(secret, raw) } };
 }
 
+/** Calls until the answer is not a rate limit's 429 (each one is checked too), and expects `status` then. */
+async function untilNot429(send: () => Promise<Answer>, status: number): Promise<Answer> {
+  const answer = await waitFor(
+    async () => {
+      const a = await send();
+      return a.status !== 429 && a;
+    },
+    { what: 'an answer other than 429', intervalMs: 400 },
+  );
+  expect(answer.status, JSON.stringify(answer.body)).toBe(status);
+  return answer;
+}
+
+type Snapshot = { sales: { saleId: string }[] };
+
+/** Opens GET /dashboard/stream, checks the answer's head, and validates its first `snapshot` against DashboardSnapshot. */
+async function firstSnapshot(token: string): Promise<Snapshot> {
+  const aborted = new AbortController();
+  const res = await fetch(`${system.baseUrl}/dashboard/stream`, { headers: { authorization: `Bearer ${token}` }, signal: aborted.signal });
+  check('get', '/dashboard/stream', { status: res.status, headers: res.headers, body: '' });
+  expect(res.status).toBe(200);
+  const reader = res.body!.pipeThrough(new TextDecoderStream()).getReader();
+  let text = '';
+  try {
+    const deadline = Date.now() + 15_000;
+    while (Date.now() < deadline) {
+      const { value, done } = await reader.read();
+      if (done) break;
+      text += value;
+      const event = /event: snapshot\ndata: (.*)\n\n/.exec(text);
+      if (!event) continue;
+      const data = JSON.parse(event[1]!) as Snapshot;
+      const validate = ajv.compile({ $ref: '#/components/schemas/DashboardSnapshot', components: doc.components });
+      expect(validate(data) ? [] : validate.errors, JSON.stringify(data)).toEqual([]);
+      return data;
+    }
+    throw new Error(`no snapshot event within 15 s: ${text}`);
+  } finally {
+    aborted.abort();
+  }
+}
+
 describe('every answer of the running system matches the OpenAPI description', () => {
   it('health and the description itself', async () => {
     expect((await call('GET', '/healthz', {})).status).toBe(200);
@@ -215,6 +257,97 @@ describe('every answer of the running system matches the OpenAPI description', (
     expect((await report(saleId, '?limit=0')).status).toBe(400);
     expect((await call('POST', '/sales/{saleId}/close', { saleId }, { token: operator })).status).toBe(200);
     expect((await call('POST', '/sales/{saleId}/close', { saleId: 'never-scheduled' }, { token: operator })).status).toBe(404);
+  });
+
+  it('resolves a planted mismatch, takes a settlement file once, and serves the dashboard and its stream', async () => {
+    const operator = await system.operatorToken();
+    const dave = await system.userToken(uniqueId('dave'));
+    const productId = uniqueId('p');
+    const saleId = uniqueId('s');
+    const product = { name: 'Limited hoodie', partnerId: 'demo-pay', priceMinor: 4999, currency: 'EUR' };
+    expect((await call('PUT', '/products/{productId}', { productId }, { token: operator, body: product })).status).toBe(201);
+    const sale = {
+      saleId,
+      productId,
+      stock: 1,
+      startsAt: new Date(Date.now() - 1000).toISOString(),
+      endsAt: new Date(Date.now() + 3600_000).toISOString(),
+      perUserLimit: 1,
+      reservationSeconds: 300,
+      challenge: 'none',
+    };
+    expect((await call('POST', '/sales', {}, { token: operator, body: sale })).status).toBe(201);
+    const { transactionId } = (await call('POST', '/sales/{saleId}/entries', { saleId }, { token: dave })).body as {
+      transactionId: string;
+    };
+    const claimed = await call(
+      'POST',
+      '/sales/{saleId}/claims',
+      { saleId },
+      { token: dave, body: { transactionId, quantity: 1 }, headers: { prefer: 'wait=5' } },
+    );
+    expect(claimed.status).toBe(201);
+
+    // Planted: the partner reports a payment of the wrong amount (the partner limit is 3 a second: 429s are retried).
+    const payment = { eventId: uniqueId('pay'), transactionId, type: 'payment', quantity: 1, amountMinor: 1, currency: 'EUR' };
+    const paid = { ...payment, occurredAt: new Date().toISOString() };
+    await untilNot429(() => call('POST', '/partners/{partnerId}/webhooks', { partnerId: 'demo-pay' }, signed(paid)), 200);
+    const report = (query = '') => call('GET', '/reconciliation/sales/{saleId}', { saleId }, { token: operator, query });
+    type Report = { mismatches: { id: string; kind: string; transactionId: string }[] };
+    const planted = await waitFor(
+      async () => {
+        const r = await report();
+        return (
+          r.status === 200 && (r.body as Report).mismatches.find((m) => m.kind === 'amount_mismatch' && m.transactionId === transactionId)
+        );
+      },
+      { what: 'the amount mismatch flagged' },
+    );
+
+    // Resolution: written off; again, a 409 with its reason; an unknown mismatch, a bad action, no token.
+    const resolve = (mismatchId: string, body: unknown, token = operator) =>
+      call('POST', '/reconciliation/mismatches/{mismatchId}/resolution', { mismatchId }, { token, body });
+    const resolved = await resolve(planted.id, { action: 'write_off', note: 'test: a cent is not worth a refund' });
+    expect(resolved.status).toBe(200);
+    expect(resolved.body).toMatchObject({ id: planted.id, saleId, status: 'resolved', resolution: { action: 'write_off' } });
+    const again = await resolve(planted.id, { action: 'write_off' });
+    expect(again.status).toBe(409);
+    expect(['resolution_in_progress', 'already_resolved']).toContain((again.body as { details: { reason: string } }).details.reason);
+    expect((await resolve(`mismatch:amount_mismatch:${crypto.randomUUID()}`, { action: 'accept' })).status).toBe(404);
+    expect((await resolve(planted.id, { action: 'forgive' })).status).toBe(400);
+    expect((await resolve(planted.id, { action: 'accept' }, '')).status).toBe(401);
+    await waitFor(async () => ((await report('?status=resolved')).body as Report).mismatches.some((m) => m.id === planted.id), {
+      what: 'the resolution folded into the report',
+    });
+
+    // Settlement file: the payment as the partner settled it, twice (recorded once), then unsigned and malformed.
+    const csv = `eventId,transactionId,type,quantity,amountMinor,currency,occurredAt\n${Object.values(paid).join(',')}\n`;
+    const settle = (raw: string, secret = DEV_PARTNER_SECRET) =>
+      call(
+        'POST',
+        '/partners/{partnerId}/settlements',
+        { partnerId: 'demo-pay' },
+        { raw, headers: { 'content-type': 'text/csv', 'flashsale-signature': signWebhook(secret, raw) } },
+      );
+    const first = await untilNot429(() => settle(csv), 202);
+    const second = await untilNot429(() => settle(csv), 200);
+    expect(second.body).toEqual({ settlementId: (first.body as { settlementId: string }).settlementId, duplicate: true });
+    expect((await settle(csv, 'not-the-secret')).status).toBe(401);
+    await untilNot429(() => settle(`${csv}not,a,row\n`), 400);
+    await waitFor(
+      async () => {
+        const r = await report();
+        return (r.body as { settlements: unknown[] }).settlements.length === 1;
+      },
+      { what: 'the settlement in the report' },
+    );
+
+    // Dashboard: the page (anyone), the stream (operators only) and its first snapshot.
+    expect((await call('GET', '/dashboard', {})).status).toBe(200);
+    expect((await call('GET', '/dashboard/stream', {})).status).toBe(401);
+    expect((await call('GET', '/dashboard/stream', {}, { token: dave })).status).toBe(403);
+    const snapshot = await firstSnapshot(operator);
+    expect(snapshot.sales.map((s) => s.saleId)).toContain(saleId);
   });
 
   it('walked every described operation, and met 401, 403, 404, 409, 413, 415 and 429 on the way', () => {
