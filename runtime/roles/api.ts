@@ -38,6 +38,19 @@ async function settlementRoutes(platform: Platform, limits: RateLimits) {
   });
 }
 
+/** Operators resolve mismatches; accepting a late payment takes a free unit in the Redis store. */
+function mismatchResolution({ db, redis, publisher, config }: Platform) {
+  const lateAcceptance = createLateAcceptance({ redis, publisher, topicPrefix: config.topicPrefix });
+  const resolve = createMismatchResolver({
+    db,
+    redis,
+    publisher,
+    topicPrefix: config.topicPrefix,
+    takeUnit: (a) => lateAcceptance.accept(a),
+  });
+  return { lateAcceptance, resolve };
+}
+
 export async function startApi(platform: Platform): Promise<RunningRole & { port: number }> {
   const { log, redis, db, metrics, config } = platform;
   // The API reads the transactions projection; its tables must exist even before the projections role ran.
@@ -67,15 +80,7 @@ export async function startApi(platform: Platform): Promise<RunningRole & { port
     readEarly: (id) => saleStore.readTransaction(id),
   });
   const dashboard = startDashboard(platform, { verify: verifyToken, limits, saleStore });
-  // Operators resolve mismatches; accepting a late payment takes a free unit in the Redis store.
-  const lateAcceptance = createLateAcceptance({ redis, publisher: platform.publisher, topicPrefix: config.topicPrefix });
-  const resolve = createMismatchResolver({
-    db,
-    redis,
-    publisher: platform.publisher,
-    topicPrefix: config.topicPrefix,
-    takeUnit: (a) => lateAcceptance.accept(a),
-  });
+  const { lateAcceptance, resolve } = mismatchResolution(platform);
   const settlements = await settlementRoutes(platform, limits);
   const app = createHttpApp({
     streamRouters: [settlements],

@@ -1,6 +1,7 @@
 // The shapes of the API's answers, as zod schemas for the OpenAPI document (requests are
 // described by the very schemas the routes validate with). The contract test checks every
 // answer of the running system against these, so they cannot drift from what is served.
+import { MISMATCH_STATUSES, RESOLUTION_ACTIONS } from '../../../domain/reconciliation/resolution.js';
 import { eventSchemas } from '../../../schemas/events/index.js';
 import { z } from './zod.js';
 
@@ -117,43 +118,152 @@ export const saleClosing = z
   .openapi('SaleClosing', { description: 'closed on Kafka, not yet applied by the projection' });
 
 const mismatchKinds = eventSchemas.MismatchFlagged.fields.find((f) => f.name === 'kind')!.type as { symbols: readonly string[] };
+const mismatchKind = z.enum(mismatchKinds.symbols as [string, ...string[]]);
 const figures = z.object({ quantity: z.number().int(), amountMinor: z.number().int(), currency: z.string() }).strict().nullable();
+const mismatchStatus = z
+  .enum(MISMATCH_STATUSES)
+  .openapi({ description: '`resolving`: a refund asked of the partner, not yet reported back by its webhook' });
+
+export const resolutionAnswer = z
+  .object({
+    action: z.enum(RESOLUTION_ACTIONS),
+    note: z.string().nullable(),
+    by: z.string().openapi({ description: "the operator (the token's `sub`)" }),
+    at: isoTime,
+  })
+  .strict()
+  .openapi('Resolution');
+
+const mismatchFields = {
+  id: z.string().openapi({ description: '`mismatch:<kind>:<transactionId>[:...]`', example: 'mismatch:amount_mismatch:0b6f...' }),
+  transactionId: z.string(),
+  kind: mismatchKind,
+  expected: figures,
+  actual: figures,
+  detectedAt: isoTime,
+  status: mismatchStatus,
+  resolution: resolutionAnswer.nullable().openapi({ description: 'asked for (`resolving`) or made (`resolved`); null while open' }),
+};
+
+export const mismatchAnswer = z
+  .object({ ...mismatchFields, saleId: z.string().nullable().openapi({ description: 'null for a transaction never granted' }) })
+  .strict()
+  .openapi('Mismatch');
+
+const count = z.number().int().nonnegative();
+
+export const settlementRunAnswer = z
+  .object({
+    settlementId: z.string(),
+    source: z.enum(['http', 'inbox', 'cli']),
+    name: z.string().nullable().openapi({ description: "the inbox file's name; null for a POSTed file" }),
+    receivedAt: isoTime,
+    coversUntil: isoTime.nullable().openapi({ description: 'the latest occurredAt of its rows' }),
+    rows: count,
+    rowsOfSale: count,
+    findings: count.openapi({ description: "mismatches the file raised about this sale's transactions" }),
+  })
+  .strict()
+  .openapi('SettlementRun');
 
 export const reconciliationAnswer = z
   .object({
     internal: z
       .object({
-        granted: z.number().int().nonnegative(),
-        refused: z.number().int().nonnegative().openapi({ description: 'claims refused, at the edge or by the decision-maker' }),
-        redirected: z.number().int().nonnegative(),
-        expired: z.number().int().nonnegative(),
-        quantity: z.number().int().nonnegative(),
+        granted: count,
+        refused: count.openapi({ description: 'claims refused, at the edge or by the decision-maker' }),
+        redirected: count,
+        expired: count,
+        quantity: count,
         amountMinor: minor,
       })
       .strict(),
-    partner: z
+    partner: z.object({ paid: count, refunded: count, quantity: count, amountMinor: minor }).strict(),
+    mismatches: z.array(z.object(mismatchFields).strict()),
+    mismatchCounts: z
+      .object({ open: count, resolving: count, resolved: count })
+      .strict()
+      .openapi({ description: "the sale's every mismatch by status, whatever the page or filter" }),
+    money: z
       .object({
-        paid: z.number().int().nonnegative(),
-        refunded: z.number().int().nonnegative(),
-        quantity: z.number().int().nonnegative(),
-        amountMinor: minor,
+        paid: z.number().int(),
+        kept: z.number().int(),
+        refunded: z.number().int(),
+        writtenOff: z.number().int(),
+        open: z.number().int(),
+        balanced: z.boolean().openapi({ description: 'nothing open, and paid = kept + refunded + writtenOff' }),
       })
-      .strict(),
-    mismatches: z.array(
-      z
-        .object({
-          transactionId: z.string(),
-          kind: z.enum(mismatchKinds.symbols as [string, ...string[]]),
-          expected: figures,
-          actual: figures,
-          detectedAt: isoTime,
-        })
-        .strict(),
-    ),
+      .strict()
+      .openapi({ description: "where every payment the partner took ended, in the sale's minor units" }),
+    settlements: z
+      .array(settlementRunAnswer)
+      .openapi({ description: "the partner's settlement files that concerned the sale, oldest first" }),
     nextCursor: z.string().nullable().openapi({ description: 'pass as `cursor` for the next page; null on the last' }),
   })
   .strict()
   .openapi('ReconciliationReport');
+
+/** Why a resolution was refused (409), each a reason an operator can act on. */
+export const RESOLUTION_CONFLICTS = [
+  'already_resolving',
+  'already_resolved',
+  'resolution_in_progress',
+  'nothing_to_refund',
+  'already_refunded',
+  'no_unit_free',
+  'not_released',
+] as const;
+
+export const resolutionConflict = z
+  .object({ error: z.string(), details: z.object({ reason: z.enum(RESOLUTION_CONFLICTS) }).strict() })
+  .strict()
+  .openapi('ResolutionConflict', { description: 'nothing changed; `reason` says why' });
+
+export const settlementAnswer = z
+  .object({
+    settlementId: z.string(),
+    duplicate: z.boolean().openapi({ description: 'true: the same bytes were taken in before, under this id' }),
+  })
+  .strict()
+  .openapi('SettlementReceipt');
+
+const epochMs = z.number().int().openapi({ description: 'epoch milliseconds' });
+
+export const dashboardSnapshot = z
+  .object({
+    at: epochMs,
+    following: z.boolean().openapi({ description: 'false until the stream follows the topics; the rates count from then' }),
+    sales: z.array(
+      z
+        .object({
+          saleId: z.string(),
+          status: z.string(),
+          stockRemaining: z.number().int(),
+          startsAt: epochMs,
+          endsAt: epochMs,
+          claimsPerSecond: z.number().nonnegative(),
+          decisionsPerSecond: z.number().nonnegative(),
+          claimToDecisionMsP99: z.number().nonnegative().nullable(),
+          granted: count,
+          rejected: count,
+        })
+        .passthrough()
+        .openapi({
+          description:
+            "the contract's fields; the sale's other stored terms (productId, partnerId, priceMinor, currency, perUserLimit, " +
+            'reservationSeconds, challenge) come along too, and a reader should ignore what it does not know',
+        }),
+    ),
+    lags: z.array(z.object({ group: z.string(), topic: z.string(), partition: count, lag: z.number().int() }).strict()),
+    deadLetters: count,
+    mismatches: z.array(
+      z
+        .object({ mismatchId: z.string(), transactionId: z.string(), saleId: z.string().nullable(), kind: z.string(), detectedAt: epochMs })
+        .strict(),
+    ),
+  })
+  .strict()
+  .openapi('DashboardSnapshot', { description: 'the data of each `snapshot` event of GET /dashboard/stream (one a second)' });
 
 export const healthAnswer = z
   .object({ ok: z.literal(true) })

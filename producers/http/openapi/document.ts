@@ -5,11 +5,11 @@ import { OpenApiGeneratorV31, OpenAPIRegistry, type RouteConfig } from '@asteaso
 import { partnerReportSchema } from '../../../domain/partners/partnerReport.js';
 import { SIGNATURE_HEADER } from '../../../platform/webhookSignature.js';
 import { saleParams } from '../inputs.js';
-import { pageQuery } from '../operators/reconciliation.js';
 import { productBody, productParams } from '../operators/productsRouter.js';
 import { scheduleBody } from '../operators/salesRouter.js';
 import * as answer from './answers.js';
-import { json, location, ok, refusals, TOKEN_READ, TOKEN_WRITE } from './describe.js';
+import { json, location, ok, refusals, TOKEN_WRITE } from './describe.js';
+import { dashboardRoutes, reconciliationRoutes } from './reconciliationRoutes.js';
 import { saleRoutes, transactionRoutes } from './storefrontRoutes.js';
 import { z } from './zod.js';
 
@@ -67,18 +67,6 @@ function operatorRoutes(): RouteConfig[] {
         200: ok('closed', answer.saleAnswer),
         202: ok('closing', answer.saleClosing),
         ...refusals([...TOKEN_WRITE, 404, 409], { 409: 'the sale is not warmed yet; retry' }),
-      },
-    },
-    {
-      method: 'get',
-      path: '/reconciliation/sales/{saleId}',
-      tags: ['operators'],
-      summary: "A sale's reconciliation report; mismatches in pages",
-      security,
-      request: { params: saleParams, query: pageQuery },
-      responses: {
-        200: ok('the report', answer.reconciliationAnswer),
-        ...refusals([...TOKEN_READ, 404], { 404: 'reconciliation has seen nothing of this sale' }),
       },
     },
   ];
@@ -155,10 +143,14 @@ export function buildOpenApiDocument() {
     ...transactionRoutes(),
     ...partnerRoutes(),
     ...operatorRoutes(),
+    ...reconciliationRoutes(),
+    ...dashboardRoutes(),
     ...healthRoutes(),
     ...docsRoutes(),
   ])
     registry.registerPath(route);
+  // Referenced by the stream's description only (an event's data is no schema of a response body).
+  registry.register('DashboardSnapshot', answer.dashboardSnapshot);
   return new OpenApiGeneratorV31(registry.definitions).generateDocument({
     openapi: '3.1.0',
     info: {
