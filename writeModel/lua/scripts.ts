@@ -3,6 +3,7 @@
 // no other command in between). ARGV[1] is always the key prefix; see ../keys.ts.
 import { decision as D, ending as E, flag, foldKind as F, keyPart as K, saleField as S, txField as T } from '../storeFormat.js';
 import { acceptLate, returnUnits } from './afterScripts.js';
+import { clear, finishRebuild, lock, renewLock, unlock } from './rebuildScripts.js';
 import { foldLua } from './fold.js';
 
 /**
@@ -190,50 +191,6 @@ end
 return {'OK', changed}
 `;
 
-/**
- * Deletes the given keys of the store (never the rebuild lock) while the caller still holds
- * the lock. ARGV: prefix, token, keys... The rebuild scans from outside and deletes batch by
- * batch, so a large keyspace never blocks Redis in one long script.
- */
-const clear = `${foldLua}
-if not lockHeld(ARGV[2]) then return -1 end
-local n = 0
-for i = 3, #ARGV do
-  if ARGV[i] ~= P .. '${K.lock}' and string.sub(ARGV[i], 1, #P) == P then n = n + redis.call('DEL', ARGV[i]) end
-end
-return n
-`;
-
-/** Marks the rebuilt state complete under a new epoch and this server run, and announces it. ARGV: prefix, token, epoch. */
-const finishRebuild = `${foldLua}
-if not lockHeld(ARGV[2]) then return 0 end
-redis.call('SET', P .. '${K.ready}', ARGV[3])
-redis.call('SET', P .. '${K.readyRun}', serverRun())
-redis.call('DEL', P .. '${K.lock}', P .. '${K.restored}')
-redis.call('PUBLISH', P .. '${K.readyChannel}', ARGV[3])
-return 1
-`;
-
-/**
- * Takes the rebuild lock for this server run. ARGV: prefix, token, ttl (ms). A lock taken under
- * another run (restored with the data set) is void and taken over. Returns 1 if taken.
- */
-const lock = `${foldLua}
-local held = redis.call('GET', P .. '${K.lock}')
-if held and string.match(held, '@(.*)$') == serverRun() then return 0 end
-redis.call('SET', P .. '${K.lock}', lockValue(ARGV[2]), 'PX', ARGV[3])
-return 1
-`;
-/** Renews the rebuild lock while this run's rebuild holds it. ARGV: prefix, token, ttl (ms). */
-const renewLock = `${foldLua}
-if not lockHeld(ARGV[2]) then return 0 end
-return redis.call('PEXPIRE', P .. '${K.lock}', ARGV[3])
-`;
-/** Releases the rebuild lock if this run's rebuild holds it. ARGV: prefix, token. */
-const unlock = `${foldLua}
-if not lockHeld(ARGV[2]) then return 0 end
-return redis.call('DEL', P .. '${K.lock}')
-`;
 /**
  * Whether the store is complete under this server run (see storeComplete in fold.ts), and
  * whether it was once complete under another: then only the topics' tail since its own
