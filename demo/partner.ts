@@ -48,6 +48,11 @@ export function createPartner(
       report('payment', page, eventId ?? crypto.randomUUID()),
     refund: (page: Pick<PaymentPage, 'transactionId' | 'quantity' | 'amountMinor' | 'currency'>, eventId?: string) =>
       report('refund', page, eventId ?? crypto.randomUUID()),
+    /** How many payments and refunds it has reported (each event once). */
+    reported(): { payments: number; refunds: number } {
+      const rows = [...ledger.values()];
+      return { payments: rows.filter((r) => r.type === 'payment').length, refunds: rows.filter((r) => r.type === 'refund').length };
+    },
     /** The settlement file of everything reported so far (the contract's CSV columns), POSTed signed as a partner does. */
     async deliverSettlement(): Promise<{ status: number; body: Record<string, unknown> }> {
       const columns = ['eventId', 'transactionId', 'type', 'quantity', 'amountMinor', 'currency', 'occurredAt'] as const;

@@ -297,7 +297,10 @@ async function closeTheLoop(
 
   const closed = (r: Report) => r.mismatchCounts.open === 0 && r.mismatchCounts.resolving === 0;
   const read = async () => (await api.reconciliation(op, plan.saleId)).body as unknown as Report;
-  await settle(60_000, read, closed);
+  // A settlement file comes after the events it settles: the partner sends it once reconciliation
+  // has taken in every payment and refund it reported (else its last rows read as missing_from_stream).
+  const { payments, refunds } = h.partner.reported();
+  await settle(60_000, read, (r) => closed(r) && r.partner.paid === payments && r.partner.refunded === refunds);
 
   h.say('the partner delivers its settlement file (signed POST), and reconciliation compares it');
   const delivered = await h.partner.deliverSettlement();
