@@ -1,4 +1,5 @@
 // What the demo proves, as checks a newcomer can read: each one a sentence and a yes/no.
+import type { ClaimOutcome } from './crowd.js';
 import type { DemoPlan, DemoResult } from './scenario.js';
 
 export type Check = { ok: boolean; says: string };
@@ -14,9 +15,6 @@ export function judge(plan: DemoPlan, r: DemoResult, replayEqual: boolean): Chec
   const held = everyGrant.filter((g) => !lapsed.has(g.transactionId));
   const slots = new Set(held.map((g) => g.slotId));
   const remaining = Number(r.saleAtEnd.stockRemaining);
-  const resolutionOf = (kind: string, tx: string) => r.report.mismatches.find((m) => m.kind === kind && m.transactionId === tx);
-  const { money, mismatchCounts: counts } = r.report;
-  const run = r.report.settlements.find((s) => s.settlementId === r.settlement.settlementId);
   const perUser = new Map<string, number>();
   for (const g of granted) perUser.set(g.userId, (perUser.get(g.userId) ?? 0) + 1);
   const failed = r.outcomes.filter((o) => o.status === 'failed');
@@ -45,6 +43,18 @@ export function judge(plan: DemoPlan, r: DemoResult, replayEqual: boolean): Chec
       ok: r.report.internal.expired >= r.abandoned.length + 1,
       says: `abandoned reservations expired as outcomes, not mismatches (${r.report.internal.expired} expired)`,
     },
+    ...closingChecks(r, resold),
+    { ok: replayEqual, says: 'replaying the topics into a fresh schema gives the same projections' },
+  ];
+}
+
+/** The books closed: each fault resolved, the refunded unit sold again, the settlement file reconciled, nothing open, the identity holding. */
+function closingChecks(r: DemoResult, resold: Extract<ClaimOutcome, { status: 'granted' }> | undefined): Check[] {
+  const buyer = r.resale.buyer;
+  const resolutionOf = (kind: string, tx: string) => r.report.mismatches.find((m) => m.kind === kind && m.transactionId === tx);
+  const { money, mismatchCounts: counts } = r.report;
+  const run = r.report.settlements.find((s) => s.settlementId === r.settlement.settlementId);
+  return [
     ...r.resolutions.map((x) => {
       const m = resolutionOf(x.kind, x.transactionId);
       return {
@@ -72,6 +82,5 @@ export function judge(plan: DemoPlan, r: DemoResult, replayEqual: boolean): Chec
       ok: money.balanced && money.paid === money.kept + money.refunded + money.writtenOff,
       says: `the books balance: paid ${money.paid} = kept ${money.kept} + refunded ${money.refunded} + written off ${money.writtenOff}`,
     },
-    { ok: replayEqual, says: 'replaying the topics into a fresh schema gives the same projections' },
   ];
 }

@@ -2,7 +2,7 @@
 import type { Command } from 'commander';
 import { createApiClient } from '../../demo/api.js';
 import { createPartner, type Partner } from '../../demo/partner.js';
-import { startRefundDesk } from '../../demo/refundDesk.js';
+import { type RefundDesk, startRefundDesk } from '../../demo/refundDesk.js';
 import { runScenario, type DemoPlan, type DemoResult, type Report } from '../../demo/scenario.js';
 import { judge } from '../../demo/verdict.js';
 import { type Config, loadConfig } from '../../platform/config.js';
@@ -42,20 +42,9 @@ async function runDemo(opts: { shoppers: number; stock: number }): Promise<void>
   const stamp = new Date().toISOString().replace(/\D/g, '').slice(0, 14);
   const prefix = `demo-${stamp}`;
   const schema = `demo_${stamp}`;
-  // The simulated partner's refund endpoint, started first: the system is configured with its URL.
-  // It refunds through the partner, which the scenario creates once the system answers.
-  let partner: Partner | undefined;
   const partnerId = 'demo-pay';
-  const secret = loadConfig(process.env).partnerSecrets.get(partnerId)?.[0];
-  if (!secret) throw new Error(`PARTNER_SECRETS has no secret for ${partnerId}`);
-  const desk = await startRefundDesk({
-    secrets: new Map([[partnerId, secret]]),
-    refund: async (_partnerId, call) => {
-      if (!partner) throw new Error('the partner is not open yet');
-      // One refund event per request id: the partner's own id for it, derived from the request.
-      await partner.refund(call, `refund-of-${call.requestId}`);
-    },
-  });
+  const refunds = await startPartnerRefunds(partnerId);
+  const desk = refunds.desk;
   // A short grace period: the planted unknown payment is flagged within seconds, not a minute.
   const config = {
     ...loadConfig({
@@ -91,7 +80,7 @@ async function runDemo(opts: { shoppers: number; stock: number }): Promise<void>
       config,
       baseUrl: `http://127.0.0.1:${system.port}`,
       say,
-      onPartner: (p) => (partner = p),
+      onPartner: refunds.open,
     });
 
     say('replaying every projection from the topics into a fresh schema');
@@ -115,6 +104,25 @@ async function runDemo(opts: { shoppers: number; stock: number }): Promise<void>
     await desk.close();
   }
   process.exitCode = exitCode;
+}
+
+/**
+ * The simulated partner's refund endpoint, started first: the system is configured with its URL.
+ * It refunds through the partner, which the scenario opens once the system answers.
+ */
+async function startPartnerRefunds(partnerId: string): Promise<{ desk: RefundDesk; open: (partner: Partner) => void }> {
+  let partner: Partner | undefined;
+  const secret = loadConfig(process.env).partnerSecrets.get(partnerId)?.[0];
+  if (!secret) throw new Error(`PARTNER_SECRETS has no secret for ${partnerId}`);
+  const desk = await startRefundDesk({
+    secrets: new Map([[partnerId, secret]]),
+    refund: async (_partnerId, call) => {
+      if (!partner) throw new Error('the partner is not open yet');
+      // One refund event per request id: the partner's own id for it, derived from the request.
+      await partner.refund(call, `refund-of-${call.requestId}`);
+    },
+  });
+  return { desk, open: (p) => void (partner = p) };
 }
 
 /** The demo's scenario against the running system, with a progress bar over the shoppers. */
