@@ -45,18 +45,7 @@ async function runDemo(opts: { shoppers: number; stock: number }): Promise<void>
   const partnerId = 'demo-pay';
   const refunds = await startPartnerRefunds(partnerId);
   const desk = refunds.desk;
-  // A short grace period: the planted unknown payment is flagged within seconds, not a minute.
-  const config = {
-    ...loadConfig({
-      RECONCILIATION_GRACE_SECONDS: '5',
-      REFUND_RETRY_MAX_MS: '2000',
-      ...process.env,
-      REFUND_URL: desk.urlTemplate,
-      TOPIC_PREFIX: prefix,
-    }),
-    port: 0,
-    opsPort: 0,
-  };
+  const config = demoConfig(prefix, desk.urlTemplate);
   const log = createLogger(process.env.LOG_LEVEL ?? 'warn');
   const admin = createDb(config.databaseUrl);
   await ensureSchema(admin, schema);
@@ -104,6 +93,19 @@ async function runDemo(opts: { shoppers: number; stock: number }): Promise<void>
     await desk.close();
   }
   process.exitCode = exitCode;
+}
+
+/** The system's configuration for a demo run: its own topics, the partner's refund desk. */
+function demoConfig(prefix: string, refundUrl: string): Config {
+  // A short grace period: the planted unknown payment is flagged within seconds, not a minute.
+  const env = {
+    RECONCILIATION_GRACE_SECONDS: '5',
+    REFUND_RETRY_MAX_MS: '2000',
+    ...process.env,
+    REFUND_URL: refundUrl,
+    TOPIC_PREFIX: prefix,
+  };
+  return { ...loadConfig(env), port: 0, opsPort: 0 };
 }
 
 /**
