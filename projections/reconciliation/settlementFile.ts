@@ -85,7 +85,7 @@ export async function* readSettlementRows(input: Readable): AsyncGenerator<{ lin
     const e = err as { code?: string; message?: string; bytes?: number };
     if (err instanceof CsvError || e.code?.startsWith('CSV_')) {
       // csv-parse's own "at line N" counts CRLF inside quotes twice: ours replaces it.
-      const reason = (e.message ?? e.code).replace(/,? (at|on) line \d+/g, '');
+      const reason = String(e.message ?? e.code).replace(/,? (at|on) line \d+/g, '');
       throw new SettlementFileError(lines.lineAt(e.bytes ?? recordStart), reason);
     }
     throw err;
