@@ -73,7 +73,9 @@ export function createApiClient(baseUrl: string, observe?: (call: ObservedCall) 
     ) => call('POST', `/sales/${saleId}/claims`, { token, body, headers: waitSeconds ? { prefer: `wait=${waitSeconds}` } : {} }),
     transaction: (token: string, transactionId: string) => call('GET', `/transactions/${transactionId}`, { token }),
     redirect: (token: string, transactionId: string) => call('POST', `/transactions/${transactionId}/redirect`, { token, body: {} }),
-    reconciliation: (op: string, saleId: string) => call('GET', `/reconciliation/sales/${saleId}`, { token: op }),
+    reconciliation: (op: string, saleId: string) => call('GET', `/reconciliation/sales/${saleId}?limit=1000`, { token: op }),
+    resolve: (op: string, mismatchId: string, resolution: { action: 'refund' | 'accept' | 'write_off'; note?: string }) =>
+      call('POST', `/reconciliation/mismatches/${encodeURIComponent(mismatchId)}/resolution`, { token: op, body: resolution }),
     webhook: (partnerId: string, secret: string, event: Record<string, unknown>, now = Date.now()) => {
       const raw = JSON.stringify(event);
       return call('POST', `/partners/${partnerId}/webhooks`, {

@@ -1,11 +1,15 @@
 // The demo flash sale, through the public API only: an operator schedules a sale, a crowd
 // claims it, the winners go to the partner's payment page, and the partner pays through
 // signed webhooks, with a few faults planted on purpose. Then the reconciliation report
-// must show exactly the planted faults.
+// must show exactly the planted faults, and the loop closes: the operator resolves each one,
+// the partner's refunds close them, a refunded unit is sold again while the sale is open, the
+// partner's settlement file is reconciled, and the books balance with nothing open.
 import crypto from 'node:crypto';
-import type { ApiClient } from './api.js';
 import { runCrowd, type ClaimOutcome, type Shopper } from './crowd.js';
-import type { Partner, PaymentPage } from './partner.js';
+import { closeTheLoop, type Closing, type Granted, type LoopHooks, type Planted, type Report } from './closingTheBooks.js';
+import type { PaymentPage } from './partner.js';
+
+export type { Planted, Report, Resolution } from './closingTheBooks.js';
 
 export type DemoPlan = {
   saleId: string;
@@ -18,15 +22,7 @@ export type DemoPlan = {
   partnerId: string;
 };
 
-export type Report = {
-  internal: { granted: number; refused: number; redirected: number; expired: number; quantity: number; amountMinor: number };
-  partner: { paid: number; refunded: number; quantity: number; amountMinor: number };
-  mismatches: { transactionId: string; kind: string; expected: unknown; actual: unknown; detectedAt: string }[];
-};
-
-export type Planted = { kind: string; transactionId: string; what: string };
-
-export type DemoResult = {
+export type DemoResult = Closing & {
   outcomes: ClaimOutcome[];
   saleAfter: Record<string, unknown>;
   /** The sale as it reads once every reservation has been paid or has lapsed. */
@@ -36,17 +32,11 @@ export type DemoResult = {
   abandoned: string[];
   paidOk: number;
   redeliveredAnsweredDuplicate: boolean;
-  report: Report;
+  /** The report once every planted fault is flagged, before any resolution. */
+  flagged: Report;
 };
 
-type Hooks = {
-  api: ApiClient;
-  partner: Partner;
-  operatorToken: string;
-  userToken(userId: string): Promise<string>;
-  say(line: string): void;
-  onShopperDone?(done: number, total: number): void;
-};
+type Hooks = LoopHooks & { onShopperDone?(done: number, total: number): void };
 
 async function until<T>(what: string, timeoutMs: number, check: () => Promise<T | undefined>): Promise<T> {
   const deadline = Date.now() + timeoutMs;
@@ -98,7 +88,6 @@ export async function runScenario(plan: DemoPlan, h: Hooks): Promise<DemoResult>
   );
   // Each winner goes to the payment page and pays at once, as a real user would; a few
   // plant faults instead. Roles are handed out in the order grants arrive.
-  type Granted = Extract<ClaimOutcome, { status: 'granted' }>;
   const roles = ['abandon', 'abandon', 'late', 'wrong_amount', 'duplicate', 'redelivered'] as const;
   let grants = 0;
   let paidOk = 0;
@@ -106,6 +95,7 @@ export async function runScenario(plan: DemoPlan, h: Hooks): Promise<DemoResult>
   const abandoned: string[] = [];
   const planted: Planted[] = [];
   let late: { granted: Granted; page: PaymentPage } | undefined;
+  let underpaid: Granted | undefined;
   const afterGrant = async (g: Granted) => {
     const role = roles[grants++] ?? 'pay';
     if (role === 'abandon') {
@@ -121,6 +111,7 @@ export async function runScenario(plan: DemoPlan, h: Hooks): Promise<DemoResult>
         return;
       case 'wrong_amount':
         await partner.pay({ ...page, amountMinor: page.amountMinor - 100 });
+        underpaid = g;
         planted.push({ kind: 'amount_mismatch', transactionId: g.transactionId, what: 'paid 100 minor units short' });
         return;
       case 'duplicate':
@@ -169,7 +160,7 @@ export async function runScenario(plan: DemoPlan, h: Hooks): Promise<DemoResult>
   });
 
   h.say('waiting for reconciliation to see everything');
-  const report = await until('the reconciliation report', 90_000, async () => {
+  const flagged = await until('the reconciliation report', 90_000, async () => {
     const r = await api.reconciliation(op, plan.saleId);
     if (r.status !== 200) return undefined;
     const body = r.body as unknown as Report;
@@ -177,6 +168,7 @@ export async function runScenario(plan: DemoPlan, h: Hooks): Promise<DemoResult>
     const settled = everyPlantedFound && body.internal.expired >= abandoned.length + 1;
     return settled ? body : undefined;
   });
+  const closing = await closeTheLoop(plan, h, { planted, flagged, underpaid: underpaid!, firstToken: shoppers[0]!.token });
   return {
     outcomes,
     saleAfter,
@@ -186,6 +178,7 @@ export async function runScenario(plan: DemoPlan, h: Hooks): Promise<DemoResult>
     abandoned,
     paidOk,
     redeliveredAnsweredDuplicate,
-    report,
+    flagged,
+    ...closing,
   };
 }

@@ -1,7 +1,8 @@
 // `flashsale demo`: a whole flash sale end to end on the real stack, with a report at the end.
 import type { Command } from 'commander';
 import { createApiClient } from '../../demo/api.js';
-import { createPartner } from '../../demo/partner.js';
+import { createPartner, type Partner } from '../../demo/partner.js';
+import { type RefundDesk, startRefundDesk } from '../../demo/refundDesk.js';
 import { runScenario, type DemoPlan, type DemoResult, type Report } from '../../demo/scenario.js';
 import { judge } from '../../demo/verdict.js';
 import { type Config, loadConfig } from '../../platform/config.js';
@@ -41,8 +42,10 @@ async function runDemo(opts: { shoppers: number; stock: number }): Promise<void>
   const stamp = new Date().toISOString().replace(/\D/g, '').slice(0, 14);
   const prefix = `demo-${stamp}`;
   const schema = `demo_${stamp}`;
-  // A short grace period: the planted unknown payment is flagged within seconds, not a minute.
-  const config = { ...loadConfig({ RECONCILIATION_GRACE_SECONDS: '5', ...process.env, TOPIC_PREFIX: prefix }), port: 0, opsPort: 0 };
+  const partnerId = 'demo-pay';
+  const refunds = await startPartnerRefunds(partnerId);
+  const desk = refunds.desk;
+  const config = demoConfig(prefix, desk.urlTemplate);
   const log = createLogger(process.env.LOG_LEVEL ?? 'warn');
   const admin = createDb(config.databaseUrl);
   await ensureSchema(admin, schema);
@@ -60,9 +63,14 @@ async function runDemo(opts: { shoppers: number; stock: number }): Promise<void>
       priceMinor: 12_900,
       currency: 'EUR',
       reservationSeconds: 15,
-      partnerId: 'demo-pay',
+      partnerId,
     };
-    const result = await playSale(plan, { config, baseUrl: `http://127.0.0.1:${system.port}`, say });
+    const result = await playSale(plan, {
+      config,
+      baseUrl: `http://127.0.0.1:${system.port}`,
+      say,
+      onPartner: refunds.open,
+    });
 
     say('replaying every projection from the topics into a fresh schema');
     const replay = await replayProjections({
@@ -82,12 +90,48 @@ async function runDemo(opts: { shoppers: number; stock: number }): Promise<void>
     exitCode = printSummary(plan, result, replayEqual);
   } finally {
     await system.stop();
+    await desk.close();
   }
   process.exitCode = exitCode;
 }
 
+/** The system's configuration for a demo run: its own topics, the partner's refund desk. */
+function demoConfig(prefix: string, refundUrl: string): Config {
+  // A short grace period: the planted unknown payment is flagged within seconds, not a minute.
+  const env = {
+    RECONCILIATION_GRACE_SECONDS: '5',
+    REFUND_RETRY_MAX_MS: '2000',
+    ...process.env,
+    REFUND_URL: refundUrl,
+    TOPIC_PREFIX: prefix,
+  };
+  return { ...loadConfig(env), port: 0, opsPort: 0 };
+}
+
+/**
+ * The simulated partner's refund endpoint, started first: the system is configured with its URL.
+ * It refunds through the partner, which the scenario opens once the system answers.
+ */
+async function startPartnerRefunds(partnerId: string): Promise<{ desk: RefundDesk; open: (partner: Partner) => void }> {
+  let partner: Partner | undefined;
+  const secret = loadConfig(process.env).partnerSecrets.get(partnerId)?.[0];
+  if (!secret) throw new Error(`PARTNER_SECRETS has no secret for ${partnerId}`);
+  const desk = await startRefundDesk({
+    secrets: new Map([[partnerId, secret]]),
+    refund: async (_partnerId, call) => {
+      if (!partner) throw new Error('the partner is not open yet');
+      // One refund event per request id: the partner's own id for it, derived from the request.
+      await partner.refund(call, `refund-of-${call.requestId}`);
+    },
+  });
+  return { desk, open: (p) => void (partner = p) };
+}
+
 /** The demo's scenario against the running system, with a progress bar over the shoppers. */
-async function playSale(plan: DemoPlan, { config, baseUrl, say }: { config: Config; baseUrl: string; say: Say }): Promise<DemoResult> {
+async function playSale(
+  plan: DemoPlan,
+  { config, baseUrl, say, onPartner }: { config: Config; baseUrl: string; say: Say; onPartner: (partner: Partner) => void },
+): Promise<DemoResult> {
   const api = createApiClient(baseUrl);
   const { partnerId } = plan;
   const secret = config.partnerSecrets.get(partnerId)?.[0];
@@ -95,9 +139,11 @@ async function playSale(plan: DemoPlan, { config, baseUrl, say }: { config: Conf
   const progress = createProgress('shoppers');
   progress.start(plan.shoppers);
   let last = 0;
+  const partner = createPartner(api, { partnerId, secret, paymentTokenKey: config.paymentTokenKey });
+  onPartner(partner);
   return runScenario(plan, {
     api,
-    partner: createPartner(api, { partnerId, secret, paymentTokenKey: config.paymentTokenKey }),
+    partner,
     operatorToken: await signUserToken(config, 'demo-operator', { operator: true }),
     userToken: (userId) => signUserToken(config, userId),
     say: (line) => {
@@ -119,10 +165,23 @@ function printReport(report: Report): void {
   console.log(
     `  partner: ${report.partner.paid} paid, ${report.partner.refunded} refunded; ${report.partner.quantity} units, ${report.partner.amountMinor} minor units`,
   );
-  for (const m of report.mismatches)
+  for (const m of report.mismatches) {
     console.log(
       `  mismatch ${m.kind.padEnd(22)} ${m.transactionId}  expected ${JSON.stringify(m.expected)} actual ${JSON.stringify(m.actual)}`,
     );
+    const r = m.resolution;
+    console.log(`           ${m.status}${r ? `: ${r.action} by ${r.by} at ${r.at}${r.note ? ` (${r.note})` : ''}` : ''}`);
+  }
+  const c = report.mismatchCounts;
+  console.log(`  mismatches: ${c.open} open, ${c.resolving} resolving, ${c.resolved} resolved`);
+  for (const s of report.settlements)
+    console.log(
+      `  settlement ${s.settlementId} (${s.source} ${s.name}): ${s.rowsOfSale} of ${s.rows} rows for this sale, ${s.findings} findings`,
+    );
+  const m = report.money;
+  console.log(
+    `  money:   paid ${m.paid} = kept ${m.kept} + refunded ${m.refunded} + written off ${m.writtenOff} (open ${m.open}): ${m.balanced ? 'balanced' : 'NOT balanced'}`,
+  );
 }
 
 function printReplay(replay: ReplayResult, schema: string, replayEqual: boolean): void {

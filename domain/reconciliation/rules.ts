@@ -55,6 +55,8 @@ function judgePayment(w: Working, tx: TransactionState, r: PartnerReport, at: nu
   }
   if (!grant) {
     r.saleId = saleFor(w, tx, r);
+    // A refund of this payment (the same partner's, already in) belongs to the sale it was attributed to.
+    for (const x of tx.reports) if (x.kind === 'refund' && x.partnerId === r.partnerId && x.saleId === null) x.saleId = r.saleId;
     flag(w, { kind: 'unknown_transaction', report: r, detectedAt: at });
   } else {
     r.saleId = tx.saleId;
@@ -169,8 +171,13 @@ export function onRefund(w: Working, e: EventOf<'PartnerRefundReported'>): void 
   if (tx.reports.some((r) => r.eventId === e.eventId)) return;
   const r = newReport(e, tx);
   tx.reports.push(r);
-  if (tx.reports.some((p) => p.kind === 'payment' && p.partnerId === r.partnerId)) r.resolvedAt = r.receivedAt;
-  else w.hold(r);
+  const paid = tx.reports.find((p) => p.kind === 'payment' && p.partnerId === r.partnerId);
+  if (paid) {
+    r.resolvedAt = r.receivedAt;
+    // The refund of a payment we never granted belongs to the sale that payment was attributed to,
+    // so the sale's books count it (paid = kept + refunded + writtenOff).
+    r.saleId ??= paid.saleId;
+  } else w.hold(r);
 }
 
 /** A held partner event whose grace ran out: nothing came to match it. */

@@ -1,5 +1,7 @@
 // The README's first command: `flashsale demo` runs a whole flash sale to its summary and
-// exits 0 only when every check holds (here with a smaller crowd, to keep CI short).
+// exits 0 only when every check holds (here with a smaller crowd, to keep CI short): the
+// planted faults resolved with nothing left open, the books balanced, the refunded unit sold
+// again, and the partner's settlement file reconciled.
 import { spawn } from 'node:child_process';
 import { describe, expect, it } from 'vitest';
 
@@ -18,5 +20,19 @@ describe('flashsale demo', () => {
     expect(stdout).toMatch(/Replay: \d+ events into \S+: equal/);
     expect(stdout).toMatch(/Demo passed: every check holds\./);
     expect(stdout).not.toMatch(/✘/);
+    for (const kind of ['late_payment', 'duplicate_payment', 'amount_mismatch', 'unknown_transaction'])
+      expect(stdout).toMatch(new RegExp(`✔ the operator resolved the ${kind} with refund, and it is resolved`));
+    expect(stdout).toMatch(/mismatches: 0 open, 0 resolving, [1-9]\d* resolved/);
+    expect(stdout).toMatch(/✔ no mismatch is left open \(0 open, 0 resolving/);
+    const money = /money: {3}paid (\d+) = kept (\d+) \+ refunded (\d+) \+ written off (\d+) \(open 0\): balanced/.exec(stdout);
+    expect(money, 'the money line, balanced').not.toBeNull();
+    const [paid, kept, refunded, writtenOff] = money!.slice(1).map(Number) as [number, number, number, number];
+    expect(paid).toBe(kept + refunded + writtenOff);
+    expect(refunded).toBeGreaterThan(0);
+    expect(stdout).toMatch(
+      /✔ the refunded underpaid unit went back on sale \(\d+ free after the refund\) and a waiting shopper bought it at its price \(slot /,
+    );
+    expect(stdout).toMatch(/settlement settlement:demo-pay:\w+ \(http [^)]*\): [1-9]\d* of \d+ rows for this sale, 0 findings/);
+    expect(stdout).toMatch(/✔ the partner's settlement file was delivered \(202\) and reconciled/);
   });
 });

@@ -275,6 +275,15 @@ describe('reconciling our events with the partner’s', () => {
     ]);
   });
 
+  it('puts the refund of an unknown transaction’s payment in the sale that payment was attributed to, whichever came first', () => {
+    const saleOfRefund = (events: Parameters<typeof reconcile>[1]) =>
+      reconcile(initialState, [scheduled(), ...events, tick(T0 + 10 * GRACE)], { graceMs: GRACE })
+        .state.transactions.get('tx-x')
+        ?.reports.find((r) => r.kind === 'refund')?.saleId;
+    expect(saleOfRefund([paid('tx-x', 'p1', T0 + 5_000), tick(T0 + 5_000 + GRACE), refunded('tx-x', 'r1', T0 + 2 * GRACE)])).toBe(SALE);
+    expect(saleOfRefund([paid('tx-x', 'p1', T0 + 5_000), refunded('tx-x', 'r1', T0 + 6_000)])).toBe(SALE);
+  });
+
   it('never mutates the state it is given', () => {
     const { state } = reconcile(initialState, [granted('tx-1')], { graceMs: GRACE });
     const snapshot = JSON.stringify([...state.transactions]);
