@@ -129,25 +129,38 @@ function applyAccepted(state: SaleInventory, event: EventOf<'LatePaymentAccepted
   };
 }
 
+/**
+ * A transaction's units go back: the slots named that it still holds (a later grant may own
+ * one already) return to the free list, its user holds fewer, and it is no longer live.
+ */
+function giveBack(
+  state: SaleInventory,
+  back: { transactionId: string; userId: string; quantity: number; slotIds: readonly string[] },
+): Pick<SaleInventory, 'holders' | 'free' | 'held' | 'live'> {
+  const holders = new Map(state.holders);
+  const freed: number[] = [];
+  for (const s of back.slotIds.map(slotNumber)) {
+    if (holders.get(s) !== back.transactionId) continue;
+    holders.delete(s);
+    freed.push(s);
+  }
+  const held = (state.held.get(back.userId) ?? 0) - back.quantity;
+  return {
+    holders,
+    free: insertSorted(state.free, freed),
+    held: withEntry(state.held, back.userId, held > 0 ? held : undefined),
+    live: state.live.get(back.userId) === back.transactionId ? withEntry(state.live, back.userId, undefined) : state.live,
+  };
+}
+
 /** The slots named go back, those the transaction still holds (as a release's do). */
 function applyReturned(state: SaleInventory, event: EventOf<'UnitsReturned'>): SaleInventory {
   const tx = state.transactions.get(event.transactionId) ?? {};
   if (tx.returned) return state;
-  const holders = new Map(state.holders);
-  const back: number[] = [];
-  for (const s of event.slotIds.map(slotNumber)) {
-    if (holders.get(s) !== event.transactionId) continue;
-    holders.delete(s);
-    back.push(s);
-  }
-  const held = (state.held.get(event.userId) ?? 0) - event.quantity;
   return {
     ...state,
     transactions: withEntry(state.transactions, event.transactionId, { ...tx, returned: event }),
-    holders,
-    free: insertSorted(state.free, back),
-    held: withEntry(state.held, event.userId, held > 0 ? held : undefined),
-    live: state.live.get(event.userId) === event.transactionId ? withEntry(state.live, event.userId, undefined) : state.live,
+    ...giveBack(state, event),
   };
 }
 
@@ -178,23 +191,7 @@ function applyRelease(state: SaleInventory, event: EventOf<'ReservationReleased'
   const transactions = withEntry(state.transactions, event.transactionId, { ...tx, ending: event });
   const grant = tx.decision?.type === 'ClaimGranted' ? tx.decision : undefined;
   if (!grant) return { ...state, transactions };
-  const holders = new Map(state.holders);
-  const back: number[] = [];
-  for (const s of grant.slotIds.map(slotNumber)) {
-    // Only a slot this transaction still holds goes back: a later grant may own it already.
-    if (holders.get(s) !== event.transactionId) continue;
-    holders.delete(s);
-    back.push(s);
-  }
-  const held = (state.held.get(grant.userId) ?? 0) - grant.quantity;
-  return {
-    ...state,
-    transactions,
-    holders,
-    free: insertSorted(state.free, back),
-    held: withEntry(state.held, grant.userId, held > 0 ? held : undefined),
-    live: state.live.get(grant.userId) === event.transactionId ? withEntry(state.live, grant.userId, undefined) : state.live,
-  };
+  return { ...state, transactions, ...giveBack(state, { ...grant, transactionId: event.transactionId }) };
 }
 
 function applySettlement(state: SaleInventory, event: EventOf<'ReservationSettled'>): SaleInventory {
