@@ -1,10 +1,13 @@
 import { defineConfig } from 'vitest/config';
+import { LongestFirst } from './test/support/sequence/longestFirst.js';
 
 // unit: pure logic, no network. int: the real stack. e2e: the running system over HTTP and the CLI.
 export default defineConfig({
   test: {
     // Two cores: test files share one broker, so at most two run at a time.
     poolOptions: { forks: { maxForks: 2, minForks: 1 } },
+    // Longest files first, so no long file starts last and runs alone (see the sequencer).
+    sequence: { sequencer: LongestFirst },
     projects: [
       {
         test: {

@@ -132,7 +132,7 @@ export async function runLoad(ctx: BenchContext, opts: LoadOptions): Promise<Mea
 }
 
 /** The round with the median rate (the lower middle one for an even count). */
-export function medianByRate(rounds: readonly MeasuredLoad[]): MeasuredLoad {
+export function medianByRate<T extends MeasuredLoad>(rounds: readonly T[]): T {
   const sorted = [...rounds].sort((a, b) => a.rps - b.rps);
   const median = sorted[Math.floor((sorted.length - 1) / 2)];
   if (!median) throw new Error('no rounds to take a median of');

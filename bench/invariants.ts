@@ -150,6 +150,7 @@ export function createInvariantCheck() {
         case 'SaleClosed':
         case 'ReservationSettled':
         case 'ClaimRequested':
+        case 'ClaimForwarded':
         case 'EntryRecorded':
         case 'PaymentRedirectIssued':
         case 'MismatchFlagged':

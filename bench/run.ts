@@ -1,13 +1,15 @@
 // `npm run bench`: brings up the system under test on the running stack, runs every scenario
-// against it and the two baselines, checks the invariants over what the topics hold, and
+// against it and the three baselines, checks the invariants over what the topics hold, and
 // writes bench/results.json and bench/results.md. Exits non-zero if an invariant broke.
 //
 // Knobs (environment): BENCH_LAYOUT=split|single|three (the api apart from the other roles, the default:
 // the fastest on two cores; every role in one process; the api and the decision-maker each apart),
 // BENCH_SCALE (multiplies every count; 1 takes ~6-8 minutes), BENCH_RATES (offered claim
 // rates, default 1000,2000,5000), BENCH_ONLY (comma list of claims,soldout,replay,decide,
-// baselines; a partial run writes its results under its work directory), BENCH_PROFILE=1
-// (--cpu-prof on every server process), BENCH_KEEP=1 (keep topics, keys, schemas, files).
+// shards,baselines; a partial run writes its results under its work directory), BENCH_PROFILE=1
+// (--cpu-prof on every server process), BENCH_KEEP=1 (keep topics, keys, schemas, files),
+// BENCH_SHARD_LAYOUT=shards|sales (the decision stage on K shards: one sale on K shards, the
+// default, or K sales of one shard each).
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -17,27 +19,18 @@ import { createDb, ensureSchema } from '../platform/postgres.js';
 import { keyPrefix } from '../platform/redis.js';
 import { openPlatform } from '../runtime/platform.js';
 import { topicName, topics } from '../schemas/topics.js';
-import {
-  BENCH_DIR,
-  benchStore,
-  type BenchContext,
-  type Layout,
-  LAYOUTS,
-  type MeasuredLoad,
-  medianByRate,
-  startSut,
-  type Sut,
-} from './context.js';
+import { BENCH_DIR, benchStore, type BenchContext, type Layout, LAYOUTS, startSut, type Sut } from './context.js';
 import { killAll } from './processes.js';
-import { type BenchResults, type ClaimRunReport, evaluateTargets, markdown } from './report.js';
+import { type BenchResults, capacityOf, claimPathCost, type ClaimRunReport, evaluateTargets, markdown } from './report.js';
 import { decisionLatency, scanSales } from './salesScan.js';
-import { baselinesScenario, CEILING, startBaseline } from './scenarios/baselines.js';
+import { baselinesScenario, startBaselineRounds } from './scenarios/baselines.js';
 import { claimPathScenario } from './scenarios/claimPath.js';
 import { decisionConsumerScenario } from './scenarios/decisionConsumer.js';
+import { decisionShardsScenario, SHARD_COUNTS, shardsTopicPrefix } from './scenarios/decisionShards.js';
 import { replayScenario } from './scenarios/replay.js';
 import { soldOutScenario } from './scenarios/soldOut.js';
 
-type Scenario = 'claims' | 'soldout' | 'replay' | 'decide' | 'baselines';
+type Scenario = 'claims' | 'soldout' | 'replay' | 'decide' | 'shards' | 'baselines';
 const only = process.env.BENCH_ONLY ? new Set(process.env.BENCH_ONLY.split(',').map((s) => s.trim())) : undefined;
 const wanted = (s: Scenario) => !only || only.has(s);
 const layout: Layout = (Object.keys(LAYOUTS) as Layout[]).find((l) => l === process.env.BENCH_LAYOUT) ?? 'split';
@@ -96,30 +89,19 @@ let sut: Sut | undefined;
 let exitCode = 0;
 try {
   let claimRuns: Awaited<ReturnType<typeof claimPathScenario>> | undefined;
-  const ceilingRounds: MeasuredLoad[] = [];
+  let baselineRounds: Awaited<ReturnType<typeof startBaselineRounds>> | undefined;
   if (wanted('claims') || wanted('soldout') || wanted('baselines')) {
     say(`starting the system under test: ${LAYOUTS[layout].map((roles) => roles.join('+')).join(' | ')}`);
     sut = await startSut(ctx);
     if (wanted('claims') || wanted('baselines')) claimRuns = await claimPathScenario(ctx, sut, rates);
     if (wanted('soldout')) {
-      // With the baselines in the run, the framework ceiling is measured in rounds alternating
-      // with the sold-out storm's, and each figure is the median of its rounds.
-      const ceiling = wanted('baselines') && claimRuns ? await startBaseline(ctx, CEILING, claimRuns.claimsFile) : undefined;
+      // With the baselines in the run, the framework ceiling and the Redis-only baseline are
+      // measured in rounds alternating with the sold-out storm's, each figure the median of its rounds.
+      baselineRounds = wanted('baselines') && claimRuns ? await startBaselineRounds(ctx, claimRuns.claimsFile) : undefined;
       try {
-        const amount = Math.max(2_000, Math.round(20_000 * ctx.scale));
-        scenarios.soldOut = await soldOutScenario(
-          ctx,
-          sut,
-          SUT_GROUPS,
-          ceiling &&
-            (async (round) => {
-              const load = await ceiling.round(`baseline-ceiling-${round}`, amount);
-              say(`baseline (framework ceiling), round ${round}: ${load.rps.toFixed(0)}/s; cores ${JSON.stringify(load.cpu.cores)}`);
-              ceilingRounds.push(load);
-            }),
-        );
+        scenarios.soldOut = await soldOutScenario(ctx, sut, SUT_GROUPS, baselineRounds?.between);
       } finally {
-        await ceiling?.stop();
+        await baselineRounds?.stop();
       }
     }
     await sut.stop();
@@ -127,13 +109,9 @@ try {
   }
   if (wanted('replay')) scenarios.replay = await replayScenario(ctx);
   if (wanted('decide')) scenarios.decisionConsumer = await decisionConsumerScenario(ctx);
-  if (wanted('baselines') && claimRuns) {
-    const ceiling = ceilingRounds.length ? medianByRate(ceilingRounds) : undefined;
-    scenarios.baselines = {
-      ...(await baselinesScenario(ctx, claimRuns.claimsFile, ceiling)),
-      ceilingRounds: ceilingRounds.map((r) => r.rps),
-    };
-  }
+  if (wanted('shards')) scenarios.decisionShards = await decisionShardsScenario(ctx);
+  if (wanted('baselines') && claimRuns)
+    scenarios.baselines = await baselinesScenario(ctx, claimRuns.claimsFile, baselineRounds?.measured());
 
   say('checking the invariants over the sales topic');
   const scan = await scanSales({ kafka: platform.kafka, codec: platform.codec, topicPrefix: prefix });
@@ -155,12 +133,19 @@ try {
     .map((id) => scan.check.tally(id))
     .filter((t) => t !== undefined);
   if (scenarios.decisionConsumer?.tally) sales.push(scenarios.decisionConsumer.tally);
+  for (const run of scenarios.decisionShards?.runs ?? []) sales.push(...run.tallies);
   const undecided = (scenarios.claimPath ?? []).filter((c) => c.decisionLatencyMs.undecided > 0);
   const naive = scenarios.baselines?.naive.violations ?? [];
+  const redisOnly = scenarios.baselines?.redisOnly.violations ?? [];
   const invariants = {
     sales,
     naive,
-    ok: sales.every((t) => t.violations.length === 0 && t.granted <= t.stock) && naive.length === 0 && undecided.length === 0,
+    redisOnly,
+    ok:
+      sales.every((t) => t.violations.length === 0 && t.granted <= t.stock) &&
+      naive.length === 0 &&
+      redisOnly.length === 0 &&
+      undecided.length === 0,
   };
   for (const c of undecided)
     sales.find((t) => t.saleId === c.saleId)?.violations.push(`${c.decisionLatencyMs.undecided} claims sent but never decided`);
@@ -177,6 +162,8 @@ try {
     layout: `${layout}: ${LAYOUTS[layout].map((roles) => roles.join('+')).join(' | ')}`,
     topicPrefix: prefix,
     scenarios,
+    claimPath: claimPathCost(scenarios),
+    capacity: capacityOf(scenarios),
     invariants,
     targets: evaluateTargets(scenarios),
   };
@@ -186,7 +173,8 @@ try {
   fs.writeFileSync(path.join(outDir, 'results.md'), table);
   console.log(`\n${table}`);
   say(`wrote ${path.join(outDir, 'results.json')} and results.md`);
-  for (const t of results.targets.filter((x) => !x.met)) say(`target missed: ${t.what} = ${t.figure.toFixed(2)} (wanted ${t.target})`);
+  for (const t of results.targets.filter((x) => !x.met && !x.shownOnly))
+    say(`target missed: ${t.what} = ${t.figure.toFixed(2)} (wanted ${t.target})`);
   if (!invariants.ok) {
     console.error('INVARIANTS BROKEN: see the table above');
     exitCode = 1;
@@ -201,7 +189,7 @@ try {
   if (ctx.profile) say(`CPU profiles in ${path.join(workDir, 'profiles')} (summarise: tsx bench/profileSummary.ts <file>)`);
   if (!keep) {
     await ctx.store.close().catch(() => undefined);
-    for (const p of [prefix, `${prefix}-dc`]) await dropTopicsAndKeys(p);
+    for (const p of [prefix, `${prefix}-dc`, ...SHARD_COUNTS.map((k) => shardsTopicPrefix(prefix, k))]) await dropTopicsAndKeys(p);
     for (const s of [schema, `${schema}_replay`, `${schema}_naive`])
       await pg.query(`drop schema if exists ${s} cascade`).catch(() => undefined);
     if (exitCode === 0 && !ctx.profile && !only) fs.rmSync(workDir, { recursive: true, force: true });

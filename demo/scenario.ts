@@ -20,6 +20,8 @@ export type DemoPlan = {
   currency: string;
   reservationSeconds: number;
   partnerId: string;
+  /** The claims partitions the sale is spread over (POST /sales `shards`). */
+  shards: number;
 };
 
 export type DemoResult = Closing & {
@@ -48,6 +50,17 @@ async function until<T>(what: string, timeoutMs: number, check: () => Promise<T 
   throw new Error(`timed out waiting for ${what}`);
 }
 
+/** Calls again while the system answers 503 (it is starting or rebuilding), as long as its Retry-After says, for up to a minute. */
+async function retryWhileUnavailable<T extends { status: number; headers: Headers }>(call: () => Promise<T>): Promise<T> {
+  const deadline = Date.now() + 60_000;
+  for (;;) {
+    const answer = await call();
+    if (answer.status !== 503 || Date.now() > deadline) return answer;
+    const seconds = Number(answer.headers.get('retry-after') ?? '1');
+    await new Promise((r) => setTimeout(r, Math.min(5, Math.max(0.2, seconds)) * 1000));
+  }
+}
+
 function expect(condition: boolean, message: string): void {
   if (!condition) throw new Error(message);
 }
@@ -57,7 +70,7 @@ export async function runScenario(plan: DemoPlan, h: Hooks): Promise<DemoResult>
   const productId = `${plan.saleId}-product`;
 
   h.say(
-    `operator: product ${productId} and sale ${plan.saleId} (${plan.stock} units, ${plan.priceMinor} ${plan.currency} minor units each, one per user, proof-of-work challenge)`,
+    `operator: product ${productId} and sale ${plan.saleId} (${plan.stock} units on ${plan.shards} shard(s), ${plan.priceMinor} ${plan.currency} minor units each, one per user, proof-of-work challenge)`,
   );
   const product = await api.putProduct(op, productId, {
     name: 'Limited sneaker',
@@ -67,16 +80,20 @@ export async function runScenario(plan: DemoPlan, h: Hooks): Promise<DemoResult>
   });
   expect(product.status < 300, `PUT /products answered ${product.status}: ${JSON.stringify(product.body)}`);
   const now = Date.now();
-  const scheduled = await api.scheduleSale(op, {
-    saleId: plan.saleId,
-    productId,
-    stock: plan.stock,
-    startsAt: new Date(now - 1000).toISOString(),
-    endsAt: new Date(now + 30 * 60_000).toISOString(),
-    perUserLimit: 1,
-    reservationSeconds: plan.reservationSeconds,
-    challenge: 'pow',
-  });
+  // A system just started may still be building its store (503 with Retry-After): a client retries.
+  const scheduled = await retryWhileUnavailable(() =>
+    api.scheduleSale(op, {
+      saleId: plan.saleId,
+      productId,
+      stock: plan.stock,
+      startsAt: new Date(now - 1000).toISOString(),
+      endsAt: new Date(now + 30 * 60_000).toISOString(),
+      perUserLimit: 1,
+      reservationSeconds: plan.reservationSeconds,
+      challenge: 'pow',
+      shards: plan.shards,
+    }),
+  );
   expect(scheduled.status === 201, `POST /sales answered ${scheduled.status}: ${JSON.stringify(scheduled.body)}`);
 
   h.say(`crowd: ${plan.shoppers} shoppers enter, solve the challenge and claim, ${plan.concurrency} at a time`);

@@ -1,10 +1,12 @@
 // What the demo proves, as checks a newcomer can read: each one a sentence and a yes/no.
+import { partitionOf } from '../platform/kafka/partitioning.js';
 import type { ClaimOutcome } from './crowd.js';
 import type { DemoPlan, DemoResult } from './scenario.js';
 
 export type Check = { ok: boolean; says: string };
 
-export function judge(plan: DemoPlan, r: DemoResult, replayEqual: boolean): Check[] {
+/** `claims`: what each partition of the run's own `claims` topic holds (its one sale's claims). */
+export function judge(plan: DemoPlan, r: DemoResult, replayEqual: boolean, claims: ReadonlyMap<number, number>): Check[] {
   const granted = r.outcomes.filter((o) => o.status === 'granted');
   const buyer = r.resale.buyer;
   const resold = buyer?.status === 'granted' ? buyer : undefined;
@@ -32,6 +34,7 @@ export function judge(plan: DemoPlan, r: DemoResult, replayEqual: boolean): Chec
       ok: r.outcomes.some((o) => o.status === 'rejected' && o.reason === 'sold_out'),
       says: `the crowd outnumbered the stock and late claimers were refused sold_out (${r.outcomes.filter((o) => o.status === 'rejected').length} refused)`,
     },
+    shardsCheck(plan, claims),
     { ok: failed.length === 0, says: `every shopper got a decision (${failed.length} did not${failed[0] ? `: ${failed[0].reason}` : ''})` },
     { ok: r.redeliveredAnsweredDuplicate, says: 'a redelivered webhook was answered {duplicate: true} and recorded once' },
     ...r.planted.map((p) => ({ ok: found(p.kind, p.transactionId), says: `reconciliation found the planted ${p.kind}: ${p.what}` })),
@@ -46,6 +49,17 @@ export function judge(plan: DemoPlan, r: DemoResult, replayEqual: boolean): Chec
     ...closingChecks(r, resold),
     { ok: replayEqual, says: 'replaying the topics into a fresh schema gives the same projections' },
   ];
+}
+
+/** The sale's claims went to exactly its shards' partitions, every one of them. */
+function shardsCheck(plan: DemoPlan, claims: ReadonlyMap<number, number>): Check {
+  const ownPartitions = Array.from({ length: plan.shards }, (_, k) => partitionOf('claims', plan.saleId, k));
+  const used = [...claims].filter(([, n]) => n > 0).map(([p]) => p);
+  const spread = ownPartitions.map((p) => `partition ${p}: ${claims.get(p) ?? 0}`).join(', ');
+  return {
+    ok: used.length === plan.shards && ownPartitions.every((p) => (claims.get(p) ?? 0) > 0),
+    says: `the sale ran on ${plan.shards} shard(s), its claims spread over ${used.length} claims partition(s) (${spread})`,
+  };
 }
 
 /** The books closed: each fault resolved, the refunded unit sold again, the settlement file reconciled, nothing open, the identity holding. */

@@ -13,6 +13,8 @@ export type Observed = {
   history: readonly HistoryEntry[];
   /** Every record of the sales topic, in partition order (a sale's events are on one partition), copies included. */
   salesEvents: readonly FlashsaleEvent[];
+  /** The transactions with a ClaimRequested on the claims topic: whether a claim answered 202 and never decided is on the log at all. */
+  claimsOnTopic: ReadonlySet<string>;
   /** The transactions view's rows for this sale's transactions. */
   transactions: readonly { transaction_id: string; status: string; payments: number; refunds: number }[];
   /** Reconciliation's partner events (one row per partner event it recorded). */
@@ -42,7 +44,18 @@ function checkStock(events: readonly FlashsaleEvent[], stock: number): Violation
   const granted = new Map<string, EventOf<'ClaimGranted'>>();
   let heldUnits = 0;
   const found: Violation[] = [];
-  for (const e of events) {
+  // Where each release of a slot is on the log: a slot granted again before its holder's
+  // release is on the log says which (the release may have been written to Redis first and
+  // published after the grant, by another process: seed 313 of the sharded campaign).
+  const releasedAt = new Map<string, number>();
+  events.forEach((e, i) => {
+    if (e.type === 'ReservationReleased') for (const s of e.slotIds) releasedAt.set(`${e.transactionId} ${s}`, i);
+  });
+  const laterRelease = (other: string, s: string, at: number) => {
+    const i = releasedAt.get(`${other} ${s}`);
+    return i !== undefined && i > at ? `; its release of the slot is ${i - at} records later on the log` : '; it never released the slot';
+  };
+  for (const [at, e] of events.entries()) {
     if (e.type === 'ClaimGranted') {
       granted.set(e.transactionId, e);
       heldUnits += e.quantity;
@@ -50,7 +63,12 @@ function checkStock(events: readonly FlashsaleEvent[], stock: number): Violation
         found.push({ check: 'slots', transactionId: e.transactionId, says: `granted ${e.quantity} units with ${e.slotIds.length} slots` });
       for (const s of e.slotIds) {
         const other = holder.get(s);
-        if (other) found.push({ check: 'slots', transactionId: e.transactionId, says: `slot ${s} granted while ${other} holds it` });
+        if (other)
+          found.push({
+            check: 'slots',
+            transactionId: e.transactionId,
+            says: `slot ${s} granted while ${other} holds it${laterRelease(other, s, at)}`,
+          });
         holder.set(s, e.transactionId);
       }
       if (heldUnits > stock)
@@ -94,7 +112,11 @@ function contradicts(answer: ClaimSeen, d: Decision): string | undefined {
 }
 
 /** Every accepted claim decided exactly once (an edge refusal at most once), and the way its answer said. */
-function checkDecisions(history: readonly HistoryEntry[], events: readonly FlashsaleEvent[]): Violation[] {
+function checkDecisions(
+  history: readonly HistoryEntry[],
+  events: readonly FlashsaleEvent[],
+  claimsOnTopic: ReadonlySet<string>,
+): Violation[] {
   const byTx = new Map<string, Decision[]>();
   for (const d of events.filter(isDecision)) byTx.set(d.transactionId, [...(byTx.get(d.transactionId) ?? []), d]);
   const found: Violation[] = [];
@@ -104,7 +126,13 @@ function checkDecisions(history: readonly HistoryEntry[], events: readonly Flash
       found.push({
         check: 'decided-once',
         transactionId: tx,
-        says: `claim answered ${answer.status ?? 'pending'}, ${decisions.length} decisions on the topic`,
+        says:
+          `claim answered ${answer.status ?? 'pending'}, ${decisions.length} decisions on the topic` +
+          (decisions.length > 0
+            ? ''
+            : claimsOnTopic.has(tx)
+              ? ' (its ClaimRequested is on the claims topic: never decided)'
+              : ' (no ClaimRequested on the claims topic: an acknowledged write lost)'),
       });
       continue;
     }
@@ -252,7 +280,7 @@ export function checkRun(o: Observed): Verdict {
   const violations: Violation[] = [
     ...checkStock(events, o.stock),
     ...copiesThatDisagree(o.salesEvents, o.saleId).map((says) => ({ check: 'copies', says })),
-    ...checkDecisions(o.history, events),
+    ...checkDecisions(o.history, events, o.claimsOnTopic),
     ...checkEntriesKept(o.history),
     ...checkGrantsKept(o.history),
     ...checkWebhooks(o, new Set(grants.keys())),

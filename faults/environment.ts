@@ -13,7 +13,7 @@ import { startOwnPostgres, type OwnPostgres } from '../test/support/faults/ownPo
 import { startOwnRedis, type OwnRedis } from '../test/support/faults/ownRedis.js';
 import { freePortRange } from '../test/support/faults/ports.js';
 import { startTcpProxy, type TcpProxy } from '../test/support/faults/tcpProxy.js';
-import type { ProxiedPart } from './schedule.js';
+import { type ProxiedPart, SESSION_TIMEOUTS_MS } from './schedule.js';
 
 /** The Kafka the system runs on, and how the nemeses break it. */
 export type KafkaUnderTest = {
@@ -25,6 +25,12 @@ export type KafkaUnderTest = {
   /** Kills (SIGKILL) the node leading the partition now; returns what brings it back. */
   killLeader(topic: string, partition: number): Promise<() => Promise<void>>;
   pauseLeader(topic: string, partition: number): Promise<() => void>;
+  /**
+   * Waits until the cluster is whole again: every replica back in its ISR. A healed broker
+   * rejoins in the background (40 s and more on two loaded cores, while the sale goes on); a
+   * broker nemesis waits for this before it strikes, so no two brokers are ever out at once.
+   */
+  whenWhole(): Promise<void>;
   /** Proxies in front of every node, when the cluster advertises them. */
   proxies: TcpProxy[];
   stop(): Promise<void>;
@@ -55,6 +61,7 @@ async function singleBroker(): Promise<KafkaUnderTest> {
       kafka.pause();
       return () => kafka.resume();
     },
+    whenWhole: async () => undefined,
     proxies: [],
     stop: () => kafka.remove(),
   };
@@ -88,7 +95,13 @@ export async function startEnvironment({ brokers }: { brokers: 1 | 3 }): Promise
  */
 async function cluster(nodes: number): Promise<KafkaUnderTest> {
   const root = fs.mkdtempSync(path.join(os.tmpdir(), 'flashsale-nemesis-kafka-'));
-  const c = kafkaCluster({ nodes, firstPort: await freePortRange(nodes * 2, [100, 200]), root, proxied: true });
+  const c = kafkaCluster({
+    nodes,
+    firstPort: await freePortRange(nodes * 2, [100, 200]),
+    root,
+    proxied: true,
+    brokerSessionTimeoutMs: SESSION_TIMEOUTS_MS.broker,
+  });
   // The nodes are detached processes: whatever ends the suite, they end with it.
   const forget = onWorkerExit(() => {
     for (const id of c.nodeIds) {
@@ -108,13 +121,14 @@ async function cluster(nodes: number): Promise<KafkaUnderTest> {
     async killLeader(topic, partition) {
       const leader = await c.leaderOf(topic, partition);
       await c.kill(leader);
-      return () => c.restart(leader);
+      return () => c.restart(leader, { untilInSync: false });
     },
     async pauseLeader(topic, partition) {
       const leader = await c.leaderOf(topic, partition);
       c.pause(leader);
       return () => c.resume(leader);
     },
+    whenWhole: () => c.whenInSync(),
     proxies,
     async stop() {
       await c.stop();

@@ -1,8 +1,8 @@
 // Each nemesis of a plan, struck and healed against the suite's parts: a kill is healed by a
 // restart, a pause by SIGCONT, a proxy fault by a plain pipe again, a shifted clock by a good
 // one. Every strike and heal goes into the history.
-import { Partitioners } from 'kafkajs';
-import { topicName, topicSpec } from '../schemas/topics.js';
+import { partitionOf } from '../platform/kafka/partitioning.js';
+import { topicName } from '../schemas/topics.js';
 import type { Environment } from './environment.js';
 import type { History } from './history.js';
 import type { Roles } from './roles.js';
@@ -12,22 +12,8 @@ export type Target = { env: Environment; roles: Roles; clock: { shiftSeconds: nu
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
-/** The partition of `claims` the sale's claims go to, as the publisher's partitioner places them. */
-export function claimsPartition(topicPrefix: string, saleId: string): number {
-  const count = topicSpec('claims').partitions;
-  const partitionMetadata = Array.from({ length: count }, (_, partitionId) => ({
-    partitionId,
-    leader: 0,
-    partitionErrorCode: 0,
-    replicas: [0],
-    isr: [0],
-  }));
-  return Partitioners.DefaultPartitioner()({
-    topic: topicName(topicPrefix, 'claims'),
-    partitionMetadata,
-    message: { key: saleId, value: null },
-  });
-}
+/** The partition of `claims` the sale's claims go to, as the publisher places them. */
+export const claimsPartition = (saleId: string): number => partitionOf('claims', saleId);
 
 /** Strikes; resolves with what heals it. */
 async function strike(n: Nemesis, t: Target): Promise<() => Promise<void>> {
@@ -40,9 +26,9 @@ async function strike(n: Nemesis, t: Target): Promise<() => Promise<void>> {
       roles.pause(n.role);
       return async () => roles.resume(n.role);
     case 'kill-broker':
-      return env.kafka.killLeader(topicName(t.topicPrefix, 'claims'), claimsPartition(t.topicPrefix, t.saleId));
+      return env.kafka.killLeader(topicName(t.topicPrefix, 'claims'), claimsPartition(t.saleId));
     case 'pause-broker': {
-      const resume = await env.kafka.pauseLeader(topicName(t.topicPrefix, 'claims'), claimsPartition(t.topicPrefix, t.saleId));
+      const resume = await env.kafka.pauseLeader(topicName(t.topicPrefix, 'claims'), claimsPartition(t.saleId));
       return async () => resume();
     }
     case 'redis-snapshot': {
@@ -70,10 +56,17 @@ async function strike(n: Nemesis, t: Target): Promise<() => Promise<void>> {
   }
 }
 
-/** Plays the plan's nemeses at their times from `startedAt`, each healed before the next strikes. */
+const strikesBroker = (n: Nemesis) => n.kind === 'kill-broker' || n.kind === 'pause-broker';
+
+/**
+ * Plays the plan's nemeses at their times from `startedAt`, each healed before the next
+ * strikes. A healed broker catches up in the background; a broker nemesis (and the end of the
+ * run) waits until the cluster is whole, so that at most one broker is ever away.
+ */
 export async function playNemeses(nemeses: readonly Nemesis[], t: Target, history: History, startedAt: number): Promise<void> {
   for (const n of nemeses) {
     await sleep(Math.max(0, startedAt + n.atMs - Date.now()));
+    if (strikesBroker(n)) await t.env.kafka.whenWhole();
     const struckAt = Date.now();
     history.record({ type: 'nemesis', phase: 'strike', at: struckAt, nemesis: n });
     const heal = await strike(n, t);
@@ -81,4 +74,5 @@ export async function playNemeses(nemeses: readonly Nemesis[], t: Target, histor
     await heal();
     history.record({ type: 'nemesis', phase: 'heal', at: Date.now(), nemesis: n });
   }
+  await t.env.kafka.whenWhole();
 }

@@ -1,7 +1,7 @@
 // A copy of the system's source with one bug planted on purpose, to show the checker catches
-// what it claims: the source folders copied to a scratch directory, one text patch applied
-// (it must match exactly, or the copy is refused), node_modules linked. The roles then run
-// from the copy.
+// what it claims: the source folders copied to a scratch directory, the bug's text patches
+// applied (each must match exactly, or the copy is refused), node_modules linked. The roles
+// then run from the copy.
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -26,30 +26,58 @@ const SOURCES = [
   'tsconfig.json',
 ];
 
-type Patch = { file: string; find: string; replace: string; says: string };
+export type Patch = { file: string; find: string; replace: string };
+export type PlantedBug = { says: string; patches: readonly Patch[] };
 
 const BUGS = {
-  /** The claim script no longer checks that a free slot is left: it grants past the stock. */
+  /**
+   * Both stock checks gone: the claim script grants without a free slot, and the API no longer
+   * refuses a sold-out sale at the edge. The edge refusal alone stopped most over-claims before
+   * Kafka, so with only the script patched an oversell needed claims racing the last units,
+   * and a slow CI machine spread the crowd out enough that none did (CI, seed 3).
+   */
   'no-stock-check': {
-    file: 'writeModel/lua/scripts.ts',
-    find: "elseif redis.call('ZCARD', sk .. '${K.free}') < q then",
-    replace: 'elseif false then',
-    says: 'the Redis claim script grants without checking the free slots (an oversell)',
+    says: "the Redis claim script grants without checking the free slots, and the edge lets a sold-out sale's claims through (an oversell)",
+    patches: [
+      {
+        file: 'writeModel/lua/decideScript.ts',
+        find: "elseif redis.call('ZCARD', pool) < q then",
+        replace: 'elseif false then',
+      },
+      {
+        file: 'producers/http/storefront/claimAnswer.ts',
+        find: "case 'sold_out':\n      return 'sold_out';",
+        replace: "case 'sold_out':\n      return undefined;",
+      },
+    ],
   },
   /** The store answers a transaction it lacks as unknown even while a restored snapshot is being rebuilt (the bug seed 1 found). */
   'lost-entry-404': {
-    file: 'writeModel/saleStore.ts',
-    find: 'if ((await redis.exists(keys.ready)) !== 1) throw new StoreNotReadyError();',
-    replace: 'return;',
-    says: 'a Redis restored from a snapshot answers acknowledged entries 404 until it is rebuilt',
+    says: 'a Redis restored from a snapshot answers what its snapshot held (acknowledged entries 404) until it is rebuilt',
+    patches: [
+      {
+        file: 'writeModel/saleStore.ts',
+        find: 'const { complete, fields } = await scripts.readTransaction(transactionId);\n    if (!complete) throw new StoreNotReadyError();',
+        replace: 'const { complete, fields } = await scripts.readTransaction(transactionId);\n    void complete;',
+      },
+      {
+        // The claim route reads its transaction and sale in one script (lua/edgeScripts.ts).
+        file: 'writeModel/saleStore.ts',
+        find: 'await scripts.readClaim(transactionId, saleId);\n      if (!complete) throw new StoreNotReadyError();',
+        replace: 'await scripts.readClaim(transactionId, saleId);\n      void complete;',
+      },
+    ],
   },
-} satisfies Record<string, Patch>;
+} satisfies Record<string, PlantedBug>;
 
 export type PlantableBug = keyof typeof BUGS;
+/** Each bug's patches, for the test that keeps them applicable as the code they patch changes. */
+export const PLANTED_BUGS: Readonly<Record<PlantableBug, PlantedBug>> = BUGS;
+export const REPOSITORY_ROOT = repo;
 export const PLANTABLE_BUGS = Object.keys(BUGS) as PlantableBug[];
 
 export function plantBug(name: PlantableBug): { root: string; says: string; remove(): void } {
-  const bug: Patch = BUGS[name];
+  const bug: PlantedBug = BUGS[name];
   const root = fs.mkdtempSync(path.join(os.tmpdir(), `flashsale-bug-${name}-`));
   for (const s of SOURCES)
     fs.cpSync(path.join(repo, s), path.join(root, s), {
@@ -57,9 +85,14 @@ export function plantBug(name: PlantableBug): { root: string; says: string; remo
       filter: (src) => !/(node_modules|\.cache|\.flashsale)/.test(src),
     });
   fs.symlinkSync(path.join(repo, 'node_modules'), path.join(root, 'node_modules'));
-  const file = path.join(root, bug.file);
-  const text = fs.readFileSync(file, 'utf8');
-  if (!text.includes(bug.find)) throw new Error(`cannot plant ${name}: ${bug.file} no longer has the line to patch`);
-  fs.writeFileSync(file, text.replace(bug.find, bug.replace));
+  for (const patch of bug.patches) {
+    const file = path.join(root, patch.file);
+    const text = fs.readFileSync(file, 'utf8');
+    if (!text.includes(patch.find)) {
+      fs.rmSync(root, { recursive: true, force: true });
+      throw new Error(`cannot plant ${name}: ${patch.file} no longer has the line to patch`);
+    }
+    fs.writeFileSync(file, text.replace(patch.find, patch.replace));
+  }
   return { root, says: bug.says, remove: () => fs.rmSync(root, { recursive: true, force: true }) };
 }

@@ -11,7 +11,7 @@ import { signUserToken } from '../producers/http/auth.js';
 import { replayableProjections } from '../projections/catalog.js';
 import { openPlatform, type Platform } from '../runtime/platform.js';
 import { replayProjections } from '../runtime/replay/replayProjections.js';
-import { deadLetterCount, readSalesTopic } from '../test/support/faults/checkers.js';
+import { deadLetterCount, readClaimedTransactions, readSalesTopic } from '../test/support/faults/checkers.js';
 import { freePort } from '../test/support/faults/ports.js';
 import { checkRun, type Observed, type Verdict, type Violation } from './checker.js';
 import type { Environment } from './environment.js';
@@ -19,15 +19,20 @@ import { createHistory, type Actor, type History } from './history.js';
 import { playNemeses } from './nemeses.js';
 import { waitForQuiet } from './quiescence.js';
 import { startRoles } from './roles.js';
-import { describeNemesis, planRun, type RunPlan } from './schedule.js';
+import { describeNemesis, planRun, type RunPlan, SESSION_TIMEOUTS_MS } from './schedule.js';
 import { runWorkload, setUpSale, type Workload } from './workload.js';
 
-export type RunSettings = { saleMs: number; stock: number; shoppers: number; reservationSeconds: number };
+/** `shards`: the sale's shards (1 unless told); above one, two decision-makers share them. */
+export type RunSettings = { saleMs: number; stock: number; shoppers: number; reservationSeconds: number; shards?: number };
 export const DEFAULT_SETTINGS: RunSettings = { saleMs: 24_000, stock: 30, shoppers: 300, reservationSeconds: 15 };
+/** A short sale (`--quick`, and the short form in npm test): 120 shoppers for 15 units over 14 s, reservations of 8 s. */
+export const QUICK_SETTINGS: RunSettings = { saleMs: 14_000, stock: 15, shoppers: 120, reservationSeconds: 8 };
 
 export type RunResult = {
   seed: number;
   brokers: number;
+  /** The sale's shards (absent in runs recorded before sharded sales: 1). */
+  shards?: number;
   nemeses: string[];
   claims: number;
   grants: number;
@@ -92,7 +97,11 @@ function roleEnv(env: Environment, prefix: string, schema: string): Record<strin
     TOPIC_PREFIX: prefix,
     TEST_DB_SCHEMA: schema,
     RECONCILIATION_GRACE_SECONDS: GRACE_SECONDS,
-    TEST_LOG_LEVEL: 'error',
+    // Kafka's shortest: a killed role's successor joins its group within seconds, and a pause
+    // of 2-10 s outlasts the session about half the time (its partitions move, then come back).
+    KAFKA_SESSION_TIMEOUT_MS: String(SESSION_TIMEOUTS_MS.role),
+    // Warnings and errors: each role's log is kept beside the run's history.
+    TEST_LOG_LEVEL: 'warn',
   };
 }
 
@@ -101,6 +110,7 @@ function resultOf(seed: number, env: Environment, plan: RunPlan, verdict: Verdic
   return {
     seed,
     brokers: env.kafka.nodes,
+    ...(plan.shards > 1 ? { shards: plan.shards } : {}),
     nemeses: plan.nemeses.map(describeNemesis),
     claims,
     grants,
@@ -136,7 +146,9 @@ export async function runOnce({
     env: roleEnv(env, prefix, schema),
     apiPort: port,
     history,
+    shards: plan.shards,
     ...(from ? { from } : {}),
+    ...(historyDir ? { logDir: historyDir } : {}),
   }).catch(async (err: unknown) => {
     await platform.close();
     throw err;
@@ -166,10 +178,33 @@ export async function runOnce({
     };
   } finally {
     await roles.stop();
-    await platform.close();
     await history.close();
-    await admin.query(`drop schema if exists ${schema} cascade; drop schema if exists ${schema}_replay cascade`).catch(() => undefined);
-    await admin.end();
+    await closeSlice({ prefix, schema, admin, platform });
+  }
+}
+
+/** The run's slice goes: its topics, its schemas; then the suite's clients on it. */
+async function closeSlice({ prefix, schema, admin, platform }: Omit<Awaited<ReturnType<typeof openSlice>>, 'config'>): Promise<void> {
+  await dropRunTopics(platform.kafka, prefix);
+  await platform.close();
+  await admin.query(`drop schema if exists ${schema} cascade; drop schema if exists ${schema}_replay cascade`).catch(() => undefined);
+  await admin.end();
+}
+
+/**
+ * The cluster stays up for a hundred runs: each run's topics (and the groups' offsets with
+ * them) go at its end, or every broker restart recovers and re-replicates all the runs before.
+ */
+async function dropRunTopics(kafka: Platform['kafka'], prefix: string): Promise<void> {
+  const admin = kafka.admin();
+  try {
+    await admin.connect();
+    const mine = (await admin.listTopics()).filter((t) => t.startsWith(`${prefix}.`));
+    if (mine.length > 0) await admin.deleteTopics({ topics: mine, timeout: 30_000 });
+  } catch {
+    // A run's leftovers cost disk and restart time, not correctness.
+  } finally {
+    await admin.disconnect();
   }
 }
 
@@ -212,8 +247,10 @@ async function observe({
   const db = platform.db;
   await waitForPlantedFlags(db, history, roles);
   await waitForQuiet(platform.kafka, prefix);
-  const [salesEvents, transactions, partnerEvents, mismatches, deadLetters] = await Promise.all([
-    readSalesTopic({ kafka: platform.kafka, codec: platform.codec, topicPrefix: prefix }),
+  const slice = { kafka: platform.kafka, codec: platform.codec, topicPrefix: prefix };
+  const [salesEvents, claimsOnTopic, transactions, partnerEvents, mismatches, deadLetters] = await Promise.all([
+    readSalesTopic(slice),
+    readClaimedTransactions(slice, saleId),
     db.query<Observed['transactions'][number]>('select transaction_id, status, payments, refunds from transactions'),
     db.query<Observed['partnerEvents'][number]>('select partner_event_id, transaction_id, kind from reconciliation_partner_events'),
     db.query<Observed['mismatches'][number]>('select kind, transaction_id from reconciliation_mismatches'),
@@ -236,6 +273,7 @@ async function observe({
     stock,
     history: history.entries,
     salesEvents,
+    claimsOnTopic,
     transactions: transactions.rows,
     partnerEvents: partnerEvents.rows,
     mismatches: mismatches.rows,

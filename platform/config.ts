@@ -94,6 +94,9 @@ const publicKeyPem = z
     }
   }, 'not a PEM public key (-----BEGIN PUBLIC KEY-----)');
 
+/** The most api worker processes one `flashsale start` forks (API_WORKERS, --api-workers). */
+export const API_WORKERS_MAX = 64;
+
 /** The highest cap on open entries per user per sale, configured (MAX_OPEN_ENTRIES_PER_USER) or a sale's own. */
 export const OPEN_ENTRIES_CAP_MAX = 1000;
 
@@ -106,6 +109,8 @@ const schema = z
     REDIS_URL: z.string().default('redis://127.0.0.1:6379'),
     DATABASE_URL: z.string().default('postgres://postgres@127.0.0.1:5432/flashsale'),
     PORT: z.coerce.number().int().min(0).max(65535).default(3000),
+    // Processes serving the api role on PORT (node:cluster); 1: the api runs in the process itself.
+    API_WORKERS: z.coerce.number().int().min(1).max(API_WORKERS_MAX).default(1),
     // Loopback only by default: a proxy on the same host. Behind a load balancer, name it, or
     // every shopper shares the balancer's address and so one rate-limit bucket.
     TRUSTED_PROXIES: trustedProxies.default('loopback'),
@@ -177,6 +182,9 @@ const schema = z
     // Durability of the topics created at start; unset, what the cluster allows (see kafkaDurability).
     KAFKA_REPLICATION_FACTOR: z.coerce.number().int().min(1).optional(),
     KAFKA_MIN_INSYNC_REPLICAS: z.coerce.number().int().min(1).optional(),
+    // How long a consumer may go silent before its group hands its partitions to another
+    // (the broker's group.min/max.session.timeout.ms bound it: 6 s to 5 min by default).
+    KAFKA_SESSION_TIMEOUT_MS: z.coerce.number().int().min(6_000).max(300_000).default(30_000),
   })
   .merge(connectionsSchema);
 
@@ -186,6 +194,8 @@ export type Config = Connections & {
   redisUrl: string;
   databaseUrl: string;
   port: number;
+  /** Processes serving the api role on `port`; more than one forks workers (runtime/apiWorkers/). */
+  apiWorkers: number;
   /**
    * The proxies whose X-Forwarded-For is believed (express's `trust proxy`): addresses,
    * subnets or range names; a number trusts that many hops; none, an empty list.
@@ -213,6 +223,8 @@ export type Config = Connections & {
   challengeMaxNumber: number;
   /** How long a publish waits for the broker's acknowledgement (then 503 at the edge). */
   publishTimeoutMs: number;
+  /** Consumer groups' session timeout. */
+  kafkaSessionTimeoutMs: number;
   /** The partner's refund endpoint (`{partnerId}` stands for the partner), and the cap of the backoff between tries. */
   refunds: { urlTemplate: string; retryMaxMs: number };
   /** Settlement files: size cap (bytes), and the inbox directory polled every pollMs (empty: no inbox). */
@@ -274,6 +286,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     redisUrl: c.REDIS_URL,
     databaseUrl: c.DATABASE_URL,
     port: c.PORT,
+    apiWorkers: c.API_WORKERS,
     trustedProxies: c.TRUSTED_PROXIES,
     opsPort: c.OPS_PORT,
     topicPrefix: c.TOPIC_PREFIX,
@@ -293,6 +306,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     paymentPageUrl: c.PAYMENT_PAGE_URL,
     challengeMaxNumber: c.CHALLENGE_MAX_NUMBER,
     publishTimeoutMs: c.PUBLISH_TIMEOUT_MS,
+    kafkaSessionTimeoutMs: c.KAFKA_SESSION_TIMEOUT_MS,
     refunds: { urlTemplate: c.REFUND_URL, retryMaxMs: c.REFUND_RETRY_MAX_MS },
     settlements: { maxBytes: c.SETTLEMENT_MAX_BYTES, inboxDir: c.SETTLEMENT_INBOX_DIR, pollMs: c.SETTLEMENT_INBOX_POLL_SECONDS * 1000 },
     kafkaDurability: {

@@ -10,6 +10,9 @@ import type { ReadinessCheck } from '../producers/http/app.js';
 
 export type OpsServer = { port: number; stop(): Promise<void> };
 
+/** What /metrics serves: the process's registry, or (with api workers) the sum of every process's. */
+export type OpsMetrics = Pick<Registry, 'contentType' | 'metrics'>;
+
 function send(res: http.ServerResponse, status: number, type: string, body: string): void {
   res.writeHead(status, { 'content-type': type, 'cache-control': 'no-store' }).end(body);
 }
@@ -25,7 +28,7 @@ export async function startOpsServer({
 }: {
   /** 0: any free port (tests, several processes on one machine). */
   port: number;
-  metrics: Registry;
+  metrics: OpsMetrics;
   readiness: ReadinessCheck;
   log: Logger;
 }): Promise<OpsServer> {

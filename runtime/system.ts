@@ -1,7 +1,7 @@
 // The long-running system: the roles of `flashsale start --roles`, all in one process or one
 // per process so a deployment scales them apart. Stopping finishes the batch in hand and
 // commits (each consumer's stop does that) before the shared clients close.
-import { startOpsServer } from './opsServer.js';
+import { startOpsServer, type OpsMetrics } from './opsServer.js';
 import type { Platform } from './platform.js';
 import { createReadinessCheck } from './readiness.js';
 import type { RunningRole } from './role.js';
@@ -32,8 +32,15 @@ export function parseRoles(list: string): Role[] {
   return roles as Role[];
 }
 
-/** `port`: the API's, when the api role runs; `opsPort`: the operations port every process has (metrics, health). */
-export async function startSystem(platform: Platform, roles: readonly Role[]): Promise<RunningRole & { port?: number; opsPort: number }> {
+/**
+ * `port`: the API's, when the api role runs; `opsPort`: the operations port every process has
+ * (metrics, health). `metrics`: what /metrics serves there, the platform's registry by default.
+ */
+export async function startSystem(
+  platform: Platform,
+  roles: readonly Role[],
+  { metrics = platform.metrics }: { metrics?: OpsMetrics } = {},
+): Promise<RunningRole & { port?: number; opsPort: number }> {
   const running: RunningRole[] = [];
   let port: number | undefined;
   for (const role of roles) {
@@ -46,7 +53,7 @@ export async function startSystem(platform: Platform, roles: readonly Role[]): P
   }
   const ops = await startOpsServer({
     port: platform.config.opsPort,
-    metrics: platform.metrics,
+    metrics,
     readiness: createReadinessCheck(platform),
     log: platform.log,
   });

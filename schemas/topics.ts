@@ -54,11 +54,14 @@ export const topics: readonly TopicSpec[] = [
   {
     name: 'claims',
     key: 'saleId',
-    events: ['ClaimRequested'],
+    events: ['ClaimRequested', 'ClaimForwarded'],
     partitions: PARTITIONS,
     retentionMs: FOREVER,
     cleanupPolicy: 'delete',
-    why: "Keyed by sale so one decision-maker owns each sale's claims, in arrival order.",
+    why:
+      "Keyed by sale so one decision-maker owns each sale's claims, in arrival order; a sale of K shards is on K consecutive partitions " +
+      "(its key's and the next K-1), a shopper's claims always on one, so K decision-makers share a hot sale. A claim its shard " +
+      'cannot serve is handed on (ClaimForwarded) to the partition of a shard that can.',
   },
   {
     name: 'redirects',
@@ -120,6 +123,16 @@ export function topicName(prefix: string, name: TopicName): string {
 /** The record key of an event on its topic. */
 export function keyOf(event: FlashsaleEvent): string {
   return topicOf(event.type).key === 'transactionId' && 'transactionId' in event ? event.transactionId : saleKey(event);
+}
+
+/**
+ * How many partitions past its key's an event's record goes: a sharded sale's claim goes to
+ * its sale's partition plus the shopper's shard (so a sale of K shards is decided on K
+ * partitions), a claim handed on to another shard to that shard's; every other record to its
+ * key's partition.
+ */
+export function shardOffsetOf(event: FlashsaleEvent): number {
+  return event.type === 'ClaimRequested' || event.type === 'ClaimForwarded' ? event.shard : 0;
 }
 
 function saleKey(event: FlashsaleEvent): string {

@@ -31,7 +31,10 @@ export type KafkaCluster = {
   start(): Promise<void>;
   stop(): Promise<void>;
   kill(nodeId: number): Promise<void>;
-  restart(nodeId: number): Promise<void>;
+  /** Kills (-9) and starts the node again; by default waits until it is back in the ISR of every partition it holds. */
+  restart(nodeId: number, opts?: { untilInSync?: boolean }): Promise<void>;
+  /** Waits until every replica of every partition is in its partition's ISR (the cluster whole again after a fault). */
+  whenInSync(): Promise<void>;
   pause(nodeId: number): void;
   resume(nodeId: number): void;
   running(nodeId: number): boolean;
@@ -99,6 +102,8 @@ function leaderVia(brokers: string[], topic: string, partition: number): Promise
   });
 }
 
+const allInSync = (partitions: readonly PartitionState[]) => partitions.every((p) => p.replicas.every((r) => p.isr.includes(r)));
+
 export function kafkaCluster(spec: ClusterSpec): KafkaCluster {
   const heap = spec.heap ?? '512m';
   const nodes = clusterNodes(spec);
@@ -141,14 +146,16 @@ export function kafkaCluster(spec: ClusterSpec): KafkaCluster {
     stop: () => stopNodes(nodes, spec.stopTimeoutMs ?? 30_000),
     kill,
     // A node still running is killed (-9) first: restart means "from a cold process".
-    async restart(id) {
+    async restart(id, { untilInSync = true } = {}) {
       const timeoutMs = spec.restartTimeoutMs ?? 120_000;
       await kill(id);
       spawnNode(nodeOf(id), nodes, heap, clusterIdFile);
       await waitUntil(() => answering(id), timeoutMs, `Kafka node ${id} after its restart`);
+      if (!untilInSync) return;
       const backInIsr = async () => (await leaders()).every((p) => !p.replicas.includes(id) || p.isr.includes(id));
       await waitUntil(backInIsr, timeoutMs, `Kafka node ${id} back in the ISR of its partitions`);
     },
+    whenInSync: () => waitUntil(async () => allInSync(await leaders()), spec.restartTimeoutMs ?? 120_000, 'every replica back in its ISR'),
     pause: (id) => signal(id, 'SIGSTOP'),
     resume: (id) => signal(id, 'SIGCONT'),
     leaderOf: (topic, partition) => leaderVia(live(), topic, partition),

@@ -30,6 +30,12 @@ export type ClusterSpec = {
   restartTimeoutMs?: number;
   /** How long stop() waits after SIGTERM before SIGKILL (default 30 s). */
   stopTimeoutMs?: number;
+  /**
+   * How long the controller waits for a broker's heartbeat before it fences the broker (and
+   * moves its leaderships); Kafka's default is 9 s. A fault suite shortens it so that a broker
+   * paused for a few seconds is paused past it.
+   */
+  brokerSessionTimeoutMs?: number;
 };
 
 /** One more client listener: its name, protocol, port and `listener.name.<name>.*` settings (TLS stores, SASL mechanisms, JAAS). */
@@ -50,6 +56,8 @@ export type NodeConfig = NodeDirs & {
   secureListeners?: SecureListener[];
   /** SCRAM users written into the storage when it is formatted (Kafka's `--add-scram`), e.g. `SCRAM-SHA-512=[name=u,password=p]`. */
   scramUsers?: string[];
+  /** ClusterSpec.brokerSessionTimeoutMs. */
+  brokerSessionTimeoutMs?: number;
 };
 
 export function defaultLayout(root: string): (nodeId: number) => NodeDirs {
@@ -75,6 +83,7 @@ export function clusterNodes(spec: ClusterSpec): NodeConfig[] {
       controllerPort: spec.firstPort + 2 * i + 1,
       ...layout(id),
       ...(proxied ? { proxied: { listenPort: proxied.listenPort(id), advertisedPort: proxied.advertisedPort(id) } } : {}),
+      ...(spec.brokerSessionTimeoutMs ? { brokerSessionTimeoutMs: spec.brokerSessionTimeoutMs } : {}),
     };
   });
 }
@@ -108,6 +117,13 @@ export function serverProperties(node: NodeConfig, voters: NodeConfig[]): string
   const secureSettings = secure.flatMap((l) =>
     Object.entries(l.settings).map(([key, value]) => `listener.name.${l.name.toLowerCase()}.${key}=${value}`),
   );
+  // A heartbeat a quarter of the session, as Kafka's defaults (2 s of 9 s) roughly keep it.
+  const session = node.brokerSessionTimeoutMs
+    ? [
+        `broker.session.timeout.ms=${node.brokerSessionTimeoutMs}`,
+        `broker.heartbeat.interval.ms=${Math.max(250, Math.floor(node.brokerSessionTimeoutMs / 4))}`,
+      ]
+    : [];
   return [
     'process.roles=broker,controller',
     `node.id=${node.id}`,
@@ -119,6 +135,7 @@ export function serverProperties(node: NodeConfig, voters: NodeConfig[]): string
     'inter.broker.listener.name=PLAINTEXT',
     `listener.security.protocol.map=${protocols.join(',')}`,
     ...secureSettings,
+    ...session,
     `log.dirs=${node.dataDir}`,
     'num.partitions=1',
     // Every internal topic must accept the replication the cluster can hold: with one node a

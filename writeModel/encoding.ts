@@ -1,7 +1,7 @@
 // Events to and from what the Lua scripts read and return: flat strings. Slot ids travel as
 // their numbers ("1,2,3"); an event's null causationId travels as ''.
 import { type DecisionEvent, type EndingEvent, type InventoryEvent, slotId, slotNumber } from '../domain/claiming/inventory.js';
-import { decisionEventId, releaseEventId, settleEventId } from '../domain/claiming/decide.js';
+import { decisionEventId, forwardEventId, releaseEventId, settleEventId } from '../domain/claiming/decide.js';
 import type { EventOf } from '../schemas/events/index.js';
 import { decision, flag, type FoldRecord, foldKind, saleField } from './storeFormat.js';
 
@@ -49,6 +49,7 @@ function foldRecordOf(event: StoreEvent): FoldRecord {
         endsAt: str(event.endsAt),
         perUserLimit: str(event.perUserLimit),
         reservationSeconds: str(event.reservationSeconds),
+        shards: str(event.shards),
         challenge: event.challenge,
         closed: flag.no,
         scheduledEventId: event.eventId,
@@ -127,20 +128,25 @@ function foldRecordOf(event: StoreEvent): FoldRecord {
 type Cell = string | null;
 
 /** A decision tuple from the `decide` script (or storedDecision) as its event; its first cell is a storeFormat `decision`. */
+/** The envelope and claim fields a decide script's tuple carries, whatever it came to. */
+function claimFields(eventId: string, c: { t: string; s: string; u: string; q: string; at: string; cause: Cell | undefined }) {
+  return {
+    eventId,
+    occurredAt: Number(c.at),
+    correlationId: c.t,
+    causationId: c.cause || null,
+    transactionId: c.t,
+    saleId: c.s,
+    userId: c.u,
+    quantity: Number(c.q),
+  };
+}
+
 export function decisionFromTuple(row: Cell[]): DecisionEvent {
   const [kind, t, s, u, q, at, cause, reason, slots, exp, amount, currency] = row;
   if (kind !== decision.granted && kind !== decision.rejected) throw new Error(`unknown decision in the store: ${JSON.stringify(row)}`);
   if (!t || !s || !u || !q || !at) throw new Error(`malformed decision tuple from the store: ${JSON.stringify(row)}`);
-  const base = {
-    eventId: decisionEventId(t),
-    occurredAt: Number(at),
-    correlationId: t,
-    causationId: cause || null,
-    transactionId: t,
-    saleId: s,
-    userId: u,
-    quantity: Number(q),
-  };
+  const base = claimFields(decisionEventId(t), { t, s, u, q, at, cause });
   if (kind === decision.rejected)
     return { type: 'ClaimRejected', ...base, reason: reason as EventOf<'ClaimRejected'>['reason'], decidedBy: 'decision_maker' };
   return {
@@ -150,6 +156,23 @@ export function decisionFromTuple(row: Cell[]): DecisionEvent {
     amountMinor: Number(amount),
     currency: currency ?? '',
     expiresAt: Number(exp),
+  };
+}
+
+/** The decide script's word for a claim it handed on to another shard (no decision written). */
+export const HANDED_ON = 'forward';
+
+/** A claim handed on: transactionId, saleId, userId, quantity, at, the claim's eventId, from shard, to shard, hops. */
+export function handedOnFromTuple(row: Cell[]): EventOf<'ClaimForwarded'> {
+  const [kind, t, s, u, q, at, cause, from, to, hops] = row;
+  if (kind !== HANDED_ON || !t || !s || !u || !q || !at || !from || !to || !hops)
+    throw new Error(`malformed hand-on tuple from the store: ${JSON.stringify(row)}`);
+  return {
+    type: 'ClaimForwarded',
+    ...claimFields(forwardEventId(t, Number(hops)), { t, s, u, q, at, cause }),
+    fromShard: Number(from),
+    shard: Number(to),
+    hops: Number(hops),
   };
 }
 

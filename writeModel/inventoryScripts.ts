@@ -6,22 +6,41 @@ import {
   type DecisionEvent,
   decisionFromTuple,
   encodeForFold,
+  HANDED_ON,
+  handedOnFromTuple,
   releaseFromTuple,
   returnedFromTuple,
   settlementOf,
   type StoreEvent,
 } from './encoding.js';
 import { inventoryKeys, inventoryPrefix } from './keys.js';
+import { edgeScripts } from './lua/edgeScripts.js';
 import { type InventoryScriptName, inventoryScripts } from './lua/scripts.js';
 import type { EventOf } from '../schemas/events/index.js';
 
 type Cell = string | null;
+type ScriptName = InventoryScriptName | keyof typeof edgeScripts;
 type Script = (...args: (string | number)[]) => Promise<unknown>;
 
 /** A writer's script ran, or the store refused: still rebuilding, or rebuilt under an epoch the writer has not seen. */
 export type Gated<T> = { kind: 'ok'; value: T } | { kind: 'not_ready' } | { kind: 'epoch'; epoch: string };
 
-export type Claim = { transactionId: string; saleId: string; userId: string; quantity: number; claimEventId: string };
+/**
+ * A claim to decide. `shard`: the sale shard whose free slots it is decided from (0 on a sale of
+ * one shard); `hops`: how many times it was handed on to another shard already.
+ */
+export type Claim = {
+  transactionId: string;
+  saleId: string;
+  userId: string;
+  quantity: number;
+  claimEventId: string;
+  shard?: number;
+  hops?: number;
+};
+
+/** What a batch of claims came to: decisions, and claims handed on to another shard, in claim order each. */
+export type Decided = { decisions: DecisionEvent[]; handedOn: EventOf<'ClaimForwarded'>[] };
 
 export type SettlementOutcome =
   | { outcome: 'settled' | 'again'; event: EventOf<'ReservationSettled'> }
@@ -42,17 +61,41 @@ function gated<T>(reply: unknown, read: (rows: unknown[]) => T): Gated<T> {
 
 export function createInventoryScripts(redis: Redis, topicPrefix: string) {
   if (!defined.has(redis)) {
-    for (const [name, lua] of Object.entries(inventoryScripts)) redis.defineCommand(name, { numberOfKeys: 0, lua });
+    for (const [name, lua] of Object.entries({ ...inventoryScripts, ...edgeScripts })) redis.defineCommand(name, { numberOfKeys: 0, lua });
     defined.add(redis);
   }
   const p = inventoryPrefix(topicPrefix);
-  const call = (name: InventoryScriptName, ...args: (string | number)[]) =>
-    (redis as unknown as Record<InventoryScriptName, Script>)[name](p, ...args);
+  const call = (name: ScriptName, ...args: (string | number)[]) => (redis as unknown as Record<ScriptName, Script>)[name](p, ...args);
+
+  /** Decides a batch of claims: their decisions, and the claims handed on to another shard. */
+  async function decideOnShards(epoch: string, now: number, claims: readonly Claim[]): Promise<Gated<Decided>> {
+    const args = claims.flatMap((c) => [
+      c.transactionId,
+      c.saleId,
+      c.userId,
+      String(c.quantity),
+      c.claimEventId,
+      String(c.shard ?? 0),
+      String(c.hops ?? 0),
+    ]);
+    return gated(await call('fsDecide', epoch, String(now), ...args), (rows) => {
+      const decided: Decided = { decisions: [], handedOn: [] };
+      for (const row of rows as Cell[][])
+        if (row[0] === HANDED_ON) decided.handedOn.push(handedOnFromTuple(row));
+        else decided.decisions.push(decisionFromTuple(row));
+      return decided;
+    });
+  }
 
   return {
+    decideOnShards,
+
+    /** Decides claims of sales of one shard (no claim can be handed on): their decisions, in claim order. */
     async decide(epoch: string, now: number, claims: readonly Claim[]): Promise<Gated<DecisionEvent[]>> {
-      const args = claims.flatMap((c) => [c.transactionId, c.saleId, c.userId, String(c.quantity), c.claimEventId]);
-      return gated(await call('fsDecide', epoch, String(now), ...args), (rows) => (rows as Cell[][]).map(decisionFromTuple));
+      const r = await decideOnShards(epoch, now, claims);
+      if (r.kind !== 'ok') return r;
+      if (r.value.handedOn.length > 0) throw new Error('a claim was handed on to another shard: decide sharded sales with decideOnShards');
+      return { kind: 'ok', value: r.value.decisions };
     },
 
     async settle(epoch: string, now: number, payments: readonly { transactionId: string; paymentEventId: string; partnerId: string }[]) {
@@ -67,8 +110,11 @@ export function createInventoryScripts(redis: Redis, topicPrefix: string) {
       );
     },
 
-    async releaseDue(epoch: string, now: number, limit: number): Promise<Gated<EventOf<'ReservationReleased'>[]>> {
-      return gated(await call('fsReleaseDue', epoch, String(now), limit), (rows) => (rows as Cell[][]).map(releaseFromTuple));
+    /** Releases grants due by `dueBy` (now by default), stamped `now`. */
+    async releaseDue(epoch: string, now: number, limit: number, dueBy = now): Promise<Gated<EventOf<'ReservationReleased'>[]>> {
+      return gated(await call('fsReleaseDue', epoch, String(now), limit, String(dueBy)), (rows) =>
+        (rows as Cell[][]).map(releaseFromTuple),
+      );
     },
 
     /** A late payment accepted: the released transaction takes free slots, if enough are free. */
@@ -168,6 +214,27 @@ export function createInventoryScripts(redis: Redis, topicPrefix: string) {
       return { ready: ready === 1, free, terms };
     },
 
+    /** A transaction's fields, read in one step with whether the store is complete. */
+    async readTransaction(transactionId: string): Promise<{ complete: boolean; fields: Record<string, string> }> {
+      const [complete, flat] = (await call('fsReadTransaction', transactionId)) as [number, string[]];
+      const fields: Record<string, string> = {};
+      for (let i = 0; i + 1 < flat.length; i += 2) fields[flat[i]!] = flat[i + 1]!;
+      return { complete: complete === 1, fields };
+    },
+
+    /**
+     * The claim route's read: a transaction's fields with whether the store is complete, and
+     * the sale's free count and terms while the transaction may still be claimed a first time.
+     */
+    async readClaim(
+      transactionId: string,
+      saleId: string,
+    ): Promise<{ complete: boolean; fields: Record<string, string>; sale?: { free: number; terms: Record<string, string> } }> {
+      const [complete, flat, free, saleFlat] = (await call('fsReadClaim', transactionId, saleId)) as [number, string[], number?, string[]?];
+      const fields = pairs(flat);
+      return { complete: complete === 1, fields, ...(saleFlat && { sale: { free: free ?? 0, terms: pairs(saleFlat) } }) };
+    },
+
     async recordEntry(transactionId: string, saleId: string, userId: string): Promise<void> {
       await call('fsRecordEntry', transactionId, saleId, userId);
     },
@@ -191,6 +258,13 @@ export function createInventoryScripts(redis: Redis, topicPrefix: string) {
       return { ok: ok === 1, open, cap };
     },
   };
+}
+
+/** A hash as HGETALL answers it, flat (field, value, field, value, ...), as an object. */
+function pairs(flat: readonly string[]): Record<string, string> {
+  const fields: Record<string, string> = {};
+  for (let i = 0; i + 1 < flat.length; i += 2) fields[flat[i]!] = flat[i + 1]!;
+  return fields;
 }
 
 export type InventoryScripts = ReturnType<typeof createInventoryScripts>;

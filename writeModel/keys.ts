@@ -14,7 +14,10 @@
 //   <P>lock                  string  the rebuild lock ("<token>@<server run>"), with a TTL renewed while replaying; void under another run
 //   <P>pos                   hash    "<topic>:<partition>" -> last offset the projector applied
 //   <P>sale:<saleId>         hash    the sale's terms (SaleScheduled fields) and `closed`
-//   <P>sale:<saleId>:free    zset    free slots: member "<saleId>:<n>", score n (handed out lowest first)
+//   <P>sale:<saleId>:free    zset    free slots: member "<saleId>:<n>", score n (handed out lowest first); on a sale of
+//                                    K shards, shard 0's: slot n is free in shard (n - 1) mod K's pool, and only
+//                                    that shard's decision-maker takes from it (lua/shardPools.ts)
+//   <P>sale:<saleId>:free#<k> zset   shard k's free slots (k >= 1), as above
 //   <P>sale:<saleId>:holder  hash    slot n -> transactionId holding it (live or paid)
 //   <P>sale:<saleId>:held    hash    userId -> units held (live or paid): what the per-user limit counts
 //   <P>sale:<saleId>:live    hash    userId -> their one live reservation's transactionId
@@ -54,6 +57,8 @@ export function inventoryKeys(topicPrefix: string) {
     positions: `${p}${K.positions}`,
     sale,
     free: (saleId: string) => `${sale(saleId)}${K.free}`,
+    /** The free slots of shard `shard` of a sharded sale (shard 0's are `free`). */
+    pool: (saleId: string, shard: number) => (shard === 0 ? `${sale(saleId)}${K.free}` : `${sale(saleId)}${K.shardFree}${shard}`),
     holders: (saleId: string) => `${sale(saleId)}${K.holders}`,
     held: (saleId: string) => `${sale(saleId)}${K.held}`,
     live: (saleId: string) => `${sale(saleId)}${K.live}`,

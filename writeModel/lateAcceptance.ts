@@ -3,7 +3,7 @@
 // (eventId `accepted:<transactionId>`) goes to the sales topic, where the projector and any
 // rebuild fold it. Asked again (an operator retrying after a failed publish), the step gives
 // back the same acceptance, which is published again: nothing is taken twice.
-import type { EventPublisher } from '../platform/kafka/publisher.js';
+import type { EventPublisher, PublishOptions } from '../platform/kafka/publisher.js';
 import type { Redis } from '../platform/redis.js';
 import type { EventOf } from '../schemas/events/index.js';
 import { createInventoryScripts } from './inventoryScripts.js';
@@ -27,11 +27,12 @@ export function createLateAcceptance({
   const store = createSaleStore({ redis, topicPrefix });
   const writer = createWriterEpoch<EventOf<'LatePaymentAccepted'>>({ scripts, waitUntilReady: store.waitUntilReady });
   return {
-    async accept(a: { transactionId: string; paymentEventId: string; by: string }): Promise<LateAcceptance> {
+    /** `options`: the HTTP request asking, where there is one, for the record's request-id header. */
+    async accept(a: { transactionId: string; paymentEventId: string; by: string }, options: PublishOptions = {}): Promise<LateAcceptance> {
       const result = await writer.run((epoch) => scripts.acceptLate(epoch, now(), a));
       if (!('event' in result)) return result.outcome;
       writer.written([result.event]);
-      await publisher.publish([result.event]);
+      await publisher.publish([result.event], options);
       writer.published([result.event]);
       return 'taken';
     },

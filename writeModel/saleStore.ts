@@ -30,6 +30,8 @@ export type SaleView = {
   challenge: 'pow' | 'none';
   /** The sale's own cap on open entries per user; absent, the edge's configured default applies. */
   maxOpenEntriesPerUser?: number;
+  /** The claims partitions its claims are spread over; a shopper's shard is shardOf(userId, shards). */
+  shards: number;
 };
 
 export type TransactionStatus = 'entered' | 'pending' | 'granted' | 'rejected' | 'expired' | 'paid';
@@ -104,6 +106,30 @@ function transactionFrom(transactionId: string, f: TxFields): TransactionView | 
   };
 }
 
+/** A sale as its hash holds it (`terms`, storeFormat.ts saleField) with `free` slots, judged at `now`; undefined for no sale. */
+function saleViewOf(saleId: string, free: number, t: Record<string, string>, now: number): SaleView | undefined {
+  const productId = t[S.productId];
+  if (!productId) return undefined;
+  const startsAt = Number(t[S.startsAt]);
+  const endsAt = Number(t[S.endsAt]);
+  return {
+    saleId,
+    productId,
+    partnerId: t[S.partnerId] ?? '',
+    status: saleStatusAt({ closed: t[S.closed] === flag.yes, startsAt, endsAt }, free, now),
+    stockRemaining: free,
+    priceMinor: Number(t[S.priceMinor]),
+    currency: t[S.currency] ?? '',
+    startsAt,
+    endsAt,
+    perUserLimit: Number(t[S.perUserLimit]),
+    reservationSeconds: Number(t[S.reservationSeconds]),
+    challenge: t[S.challenge] === 'none' ? 'none' : 'pow',
+    shards: Number(t[S.shards] ?? 1),
+    ...(t[S.maxOpenEntriesPerUser] === undefined ? {} : { maxOpenEntriesPerUser: Number(t[S.maxOpenEntriesPerUser]) }),
+  };
+}
+
 export function createSaleStore({ redis, topicPrefix }: { redis: Redis; topicPrefix: string }) {
   const keys = inventoryKeys(topicPrefix);
   const scripts = createInventoryScripts(redis, topicPrefix);
@@ -128,16 +154,20 @@ export function createSaleStore({ redis, topicPrefix }: { redis: Redis; topicPre
   }
 
   /**
-   * A transaction the store does not have is unknown only if the store is whole: restored from a
+   * A transaction as the store holds it, only from a store that is whole. Restored from a
    * snapshot (or flushed) and not yet rebuilt, it may lack an entry the edge acknowledged, and
-   * "no such transaction" (404) would be a false answer. Found by the nemesis suite (seed 1).
-   * The marker alone is not enough: a server restarted from a snapshot still holds it until a
-   * script sees the run changed, so the check is the writers' own (lua/fold.ts storeComplete),
-   * which withdraws a marker set under another run (seed 2: an entry acknowledged after the
-   * snapshot was answered 404 on its claim right after the restart).
+   * "no such transaction" (404) would be a false answer (nemesis suite, seed 1); it may hold a
+   * transaction as it was at the snapshot, entered while its grant waits in the topics' tail,
+   * and a redirect was refused 409 for a granted transaction (3 brokers, seed 132). So every
+   * read refuses (503, retry) until the tail is folded. The check is the writers' own
+   * (lua/fold.ts storeComplete: a marker set under another server run is withdrawn), made in
+   * the same script as the read: checked after it, a store completed in between passed a
+   * stale read for whole (seed 131: an entry answered 404 right after its rebuild).
    */
-  async function refuseUnlessReady(): Promise<void> {
-    if (!(await scripts.checkStore()).complete) throw new StoreNotReadyError();
+  async function readWhole(transactionId: string): Promise<TxFields> {
+    const { complete, fields } = await scripts.readTransaction(transactionId);
+    if (!complete) throw new StoreNotReadyError();
+    return fields;
   }
 
   /** Resolves once Redis holds a complete state (a rebuild finished), or false after timeoutMs. */
@@ -160,27 +190,9 @@ export function createSaleStore({ redis, topicPrefix }: { redis: Redis; topicPre
 
   return {
     async readSale(saleId: string, now: number): Promise<SaleView | undefined> {
-      const { ready, free, terms: t } = await scripts.readSale(saleId);
+      const { ready, free, terms } = await scripts.readSale(saleId);
       if (!ready) throw new StoreNotReadyError();
-      const productId = t[S.productId];
-      if (!productId) return undefined;
-      const startsAt = Number(t[S.startsAt]);
-      const endsAt = Number(t[S.endsAt]);
-      return {
-        saleId,
-        productId,
-        partnerId: t[S.partnerId] ?? '',
-        status: saleStatusAt({ closed: t[S.closed] === flag.yes, startsAt, endsAt }, free, now),
-        stockRemaining: free,
-        priceMinor: Number(t[S.priceMinor]),
-        currency: t[S.currency] ?? '',
-        startsAt,
-        endsAt,
-        perUserLimit: Number(t[S.perUserLimit]),
-        reservationSeconds: Number(t[S.reservationSeconds]),
-        challenge: t[S.challenge] === 'none' ? 'none' : 'pow',
-        ...(t[S.maxOpenEntriesPerUser] === undefined ? {} : { maxOpenEntriesPerUser: Number(t[S.maxOpenEntriesPerUser]) }),
-      };
+      return saleViewOf(saleId, free, terms, now);
     },
 
     /**
@@ -231,19 +243,26 @@ export function createSaleStore({ redis, topicPrefix }: { redis: Redis; topicPre
     },
 
     async readTransaction(transactionId: string): Promise<TransactionView | undefined> {
-      const transaction = transactionFrom(transactionId, await redis.hgetall(keys.transaction(transactionId)));
-      if (!transaction) await refuseUnlessReady();
-      return transaction;
+      return transactionFrom(transactionId, await readWhole(transactionId));
     },
 
-    /** A transaction and its decision from one read of its hash: what the claim route asks first, on every claim. */
-    async readClaim(transactionId: string): Promise<{ transaction?: TransactionView; decision?: DecisionView }> {
-      const f: TxFields = await redis.hgetall(keys.transaction(transactionId));
+    /**
+     * What the claim route asks first, on every claim, in one round trip: a transaction and its
+     * decision from one read of its hash (from a whole store only, as readTransaction), and,
+     * while the transaction may still be claimed a first time, its sale judged at `now`.
+     */
+    async readClaim(
+      transactionId: string,
+      saleId: string,
+      now: number,
+    ): Promise<{ transaction?: TransactionView; decision?: DecisionView; sale?: SaleView }> {
+      const { complete, fields: f, sale: stored } = await scripts.readClaim(transactionId, saleId);
+      if (!complete) throw new StoreNotReadyError();
       const transaction = transactionFrom(transactionId, f);
       const decidedSaleId = f[T.decidedSaleId];
       const decision = decidedSaleId ? decisionFromFields(decidedSaleId, f) : undefined;
-      if (!transaction) await refuseUnlessReady();
-      return { ...(transaction && { transaction }), ...(decision && { decision }) };
+      const sale = stored && saleViewOf(saleId, stored.free, stored.terms, now);
+      return { ...(transaction && { transaction }), ...(decision && { decision }), ...(sale && { sale }) };
     },
 
     readDecision,

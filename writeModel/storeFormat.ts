@@ -13,6 +13,8 @@ export const keyPart = {
   positions: 'pos',
   sale: 'sale:',
   free: ':free',
+  /** A sharded sale's shard k > 0 has its own free slots under `:free#<k>` (shard 0 under `:free`, as a sale of one shard). */
+  shardFree: ':free#',
   holders: ':holder',
   held: ':held',
   live: ':live',
@@ -45,6 +47,8 @@ export const saleField = {
    * before SaleScheduled v2) the edge's configured MAX_OPEN_ENTRIES_PER_USER applies.
    */
   maxOpenEntriesPerUser: 'maxOpenEntriesPerUser',
+  /** The claims partitions the sale is decided on (SaleScheduled v3); absent, one. */
+  shards: 'shards',
   /** flag.yes once SaleClosed was folded. */
   closed: 'closed',
   scheduledEventId: 'scheduledEventId',

@@ -1,13 +1,15 @@
 // Scenario 5, the baselines, run on the same machine in the same run with the same load:
 // (a) the naive route a user would otherwise write (a conditional UPDATE of the stock and
-// an order INSERT in PostgreSQL, one transaction per claim), and (b) the framework's own
-// ceiling (the same express app, body parser and token check, answering 202 at once).
-import path from 'node:path';
+// an order INSERT in PostgreSQL, one transaction per claim), (b) the framework's own
+// ceiling (the same express app, body parser and token check, answering 202 at once), and
+// (c) the Redis-only route a user who wants no log would pick (one Lua call decides, 201/409
+// at once, nothing on Kafka): against it the claim path shows what its log, audit and
+// replay cost per claim.
 import { createDb } from '../../platform/postgres.js';
 
-import { BENCH_DIR, type BenchContext, runLoad, sutEnv, type MeasuredLoad } from '../context.js';
-import { startServer } from '../processes.js';
-import { SATURATION_CONNECTIONS } from './claimPath.js';
+import { type BenchContext, medianByRate, type MeasuredLoad } from '../context.js';
+import { BASELINE_SALE, CEILING, measureAlone, startBaseline } from './baselineServer.js';
+import { measureRedisOnlyAlone, type RedisOnlyResult, startRedisOnly } from './redisOnly.js';
 
 export type BaselinesResult = {
   /** The median round, when measured in rounds alternating with the sold-out storm. */
@@ -15,75 +17,66 @@ export type BaselinesResult = {
   /** Requests per second in each ceiling round, in the order run. */
   ceilingRounds?: number[];
   naive: MeasuredLoad & { stock: number; stockLeft: number; orders: number; violations: string[] };
+  /** The median round as `ceiling`; its violations are every round's. */
+  redisOnly: RedisOnlyResult;
+  redisOnlyRounds?: number[];
 };
 
-const NAIVE_SALE = 'naive';
+type Alternated = Pick<BaselinesResult, 'ceiling' | 'ceilingRounds' | 'redisOnly' | 'redisOnlyRounds'>;
+
 const NAIVE_STOCK = 1_000_000;
 
-export type Baseline = {
-  /** One measured round of `amount` claims (the first call warms the server up first). */
-  round(name: string, amount: number): Promise<MeasuredLoad>;
-  stop(): Promise<void>;
-};
-
-export const CEILING = { name: 'baseline-ceiling', script: 'ceilingServer.ts', args: ['0'] };
-
-export async function startBaseline(
-  ctx: BenchContext,
-  { name, script, args }: { name: string; script: string; args: string[] },
-  claimsFile: string,
-): Promise<Baseline> {
-  const server = await startServer({
-    name,
-    script: path.join(BENCH_DIR, 'baselines', script),
-    args,
-    env: sutEnv(ctx.prefix),
-    logDir: ctx.workDir,
-    nodeFlags: ctx.profile ? ['--cpu-prof', `--cpu-prof-dir=${path.join(ctx.workDir, 'profiles')}`] : [],
-  });
-  const baseUrl = `http://127.0.0.1:${String(server.hello.port)}`;
-  const common = { baseUrl, path: `/sales/${NAIVE_SALE}/claims`, claimsFile, connections: SATURATION_CONNECTIONS };
-  let warm = false;
+/**
+ * The ceiling and the Redis-only baseline measured between the sold-out storm's rounds, so
+ * every side of a ratio shares the machine's ups and downs: storm, ceiling, Redis-only, storm...
+ */
+export async function startBaselineRounds(ctx: BenchContext, claimsFile: string) {
+  const amount = Math.max(2_000, Math.round(20_000 * ctx.scale));
+  const ceiling = await startBaseline(ctx, CEILING, claimsFile);
+  const redisOnly = await startRedisOnly(ctx, claimsFile);
+  const ceilings: MeasuredLoad[] = [];
+  const redisOnlys: RedisOnlyResult[] = [];
   return {
-    async round(roundName, amount) {
-      // A short warm-up, as the system under test had.
-      if (!warm) await runLoad(ctx, { ...common, name: `${name}-warmup`, amount: Math.min(4_000, amount) });
-      warm = true;
-      return runLoad(ctx, { ...common, name: roundName, amount });
+    // An arrow, so it can be handed to the storm as is.
+    between: async (round: number): Promise<void> => {
+      const c = await ceiling.round(`baseline-ceiling-${round}`, amount);
+      ctx.say(`baseline (framework ceiling), round ${round}: ${c.rps.toFixed(0)}/s; cores ${JSON.stringify(c.cpu.cores)}`);
+      ceilings.push(c);
+      const r = await redisOnly.round(`baseline-redis-only-${round}`, amount);
+      ctx.say(
+        `baseline (Redis only), round ${round}: ${r.rps.toFixed(0)}/s (${JSON.stringify(r.statusCodes)}); cores ${JSON.stringify(r.cpu.cores)}`,
+      );
+      redisOnlys.push(r);
     },
-    stop: () => server.stop(),
+    measured(): Alternated | undefined {
+      if (!ceilings.length || !redisOnlys.length) return undefined;
+      return {
+        ceiling: medianByRate(ceilings),
+        ceilingRounds: ceilings.map((r) => r.rps),
+        redisOnly: { ...medianByRate(redisOnlys), violations: redisOnlys.flatMap((r) => r.violations) },
+        redisOnlyRounds: redisOnlys.map((r) => r.rps),
+      };
+    },
+    async stop(): Promise<void> {
+      await ceiling.stop();
+      await redisOnly.stop();
+    },
   };
 }
 
-async function measure(ctx: BenchContext, server: { name: string; script: string; args: string[] }, amount: number, claimsFile: string) {
-  const baseline = await startBaseline(ctx, server, claimsFile);
-  try {
-    return await baseline.round(server.name, amount);
-  } finally {
-    await baseline.stop();
-  }
-}
-
-/** `measuredCeiling`: the ceiling already measured, in rounds alternating with the sold-out storm. */
-export async function baselinesScenario(ctx: BenchContext, claimsFile: string, measuredCeiling?: MeasuredLoad): Promise<BaselinesResult> {
-  const amount = Math.max(2_000, Math.round(40_000 * ctx.scale));
-  const ceiling = measuredCeiling ?? (await measure(ctx, CEILING, amount, claimsFile));
-  ctx.say(
-    `baseline (framework ceiling): ${ceiling.rps.toFixed(0)}/s (${JSON.stringify(ceiling.statusCodes)}); cores ${JSON.stringify(ceiling.cpu.cores)}`,
-  );
-
+async function measureNaive(ctx: BenchContext, amount: number, claimsFile: string): Promise<BaselinesResult['naive']> {
   const schema = `${ctx.schema}_naive`;
   const db = createDb(ctx.config.databaseUrl, schema, 2);
   try {
     await db.query(`create schema if not exists ${schema}`);
     await db.query('create table stock (id text primary key, qty int not null)');
     await db.query('create table orders (transaction_id text, sale_id text, user_id text, quantity int)');
-    await db.query('insert into stock (id, qty) values ($1, $2)', [NAIVE_SALE, NAIVE_STOCK]);
-    const naiveAmount = Math.max(1_000, Math.round(amount / 2));
-    const load = await measure(ctx, { name: 'baseline-naive', script: 'naiveServer.ts', args: ['0', schema] }, naiveAmount, claimsFile);
+    await db.query('insert into stock (id, qty) values ($1, $2)', [BASELINE_SALE, NAIVE_STOCK]);
+    const naiveServer = { name: 'baseline-naive', script: 'naiveServer.ts', args: ['0', schema] };
+    const load = await measureAlone(ctx, naiveServer, amount, claimsFile);
     const { rows } = await db.query<{ qty: number; orders: string }>(
       'select (select qty from stock where id = $1) as qty, (select count(*) from orders) as orders',
-      [NAIVE_SALE],
+      [BASELINE_SALE],
     );
     const stockLeft = Number(rows[0]?.qty);
     const orders = Number(rows[0]?.orders);
@@ -92,11 +85,26 @@ export async function baselinesScenario(ctx: BenchContext, claimsFile: string, m
       ...(stockLeft + orders !== NAIVE_STOCK ? [`${orders} orders but stock fell by ${NAIVE_STOCK - stockLeft}`] : []),
       ...((load.statusCodes['201'] ?? 0) > orders ? [`${load.statusCodes['201']} claims answered granted, ${orders} orders`] : []),
     ];
-    ctx.say(
-      `baseline (naive Postgres): ${load.rps.toFixed(0)}/s (${JSON.stringify(load.statusCodes)}); cores ${JSON.stringify(load.cpu.cores)}`,
-    );
-    return { ceiling, naive: { ...load, stock: NAIVE_STOCK, stockLeft, orders, violations } };
+    return { ...load, stock: NAIVE_STOCK, stockLeft, orders, violations };
   } finally {
     await db.end();
   }
+}
+
+/** `alternated`: the ceiling and the Redis-only baseline already measured, in rounds alternating with the sold-out storm. */
+export async function baselinesScenario(ctx: BenchContext, claimsFile: string, alternated?: Alternated): Promise<BaselinesResult> {
+  const amount = Math.max(2_000, Math.round(40_000 * ctx.scale));
+  const ceiling = alternated?.ceiling ?? (await measureAlone(ctx, CEILING, amount, claimsFile));
+  ctx.say(
+    `baseline (framework ceiling): ${ceiling.rps.toFixed(0)}/s (${JSON.stringify(ceiling.statusCodes)}); cores ${JSON.stringify(ceiling.cpu.cores)}`,
+  );
+  const redisOnly = alternated?.redisOnly ?? (await measureRedisOnlyAlone(ctx, amount, claimsFile));
+  ctx.say(
+    `baseline (Redis only): ${redisOnly.rps.toFixed(0)}/s (${JSON.stringify(redisOnly.statusCodes)}); cores ${JSON.stringify(redisOnly.cpu.cores)}`,
+  );
+  const naive = await measureNaive(ctx, Math.max(1_000, Math.round(amount / 2)), claimsFile);
+  ctx.say(
+    `baseline (naive Postgres): ${naive.rps.toFixed(0)}/s (${JSON.stringify(naive.statusCodes)}); cores ${JSON.stringify(naive.cpu.cores)}`,
+  );
+  return { ...alternated, ceiling, naive, redisOnly };
 }

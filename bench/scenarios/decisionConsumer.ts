@@ -8,9 +8,7 @@ import path from 'node:path';
 import { claimsSubscription } from '../../consumers/claims/decisionMaker.js';
 import { consumerGroupId } from '../../platform/kafka/groupId.js';
 import { consumerLag } from '../../platform/kafka/lag.js';
-import { startInventoryProjector } from '../../runtime/roles/projections.js';
-import { createSaleStore } from '../../writeModel/saleStore.js';
-import { openPlatform, type Platform } from '../../runtime/platform.js';
+import { openPlatform } from '../../runtime/platform.js';
 import { topicName } from '../../schemas/topics.js';
 import type { FlashsaleEvent } from '../../schemas/events/index.js';
 import { envelope } from '../../producers/http/envelope.js';
@@ -20,6 +18,8 @@ import { childNames, startServer } from '../processes.js';
 import { redisBetween, redisStats, type RedisUse } from '../redisStats.js';
 import { scanSales } from '../salesScan.js';
 import type { SaleTally } from '../invariants.js';
+import { benchSale } from '../shardLayout.js';
+import { warmSales } from '../warmSales.js';
 
 export type DecisionConsumerResult = {
   topicPrefix: string;
@@ -37,50 +37,13 @@ export type DecisionConsumerResult = {
 
 const PUBLISH_BATCH = 2_000; // one produce request stays under the broker's 1 MB message size
 
-async function warmSale(platform: Platform, saleId: string, stock: number): Promise<void> {
-  // The inventory projector makes the new deployment's store ready and folds SaleScheduled;
-  // it is stopped before the timing, so the decision-maker runs alone.
-  const projector = await startInventoryProjector(platform);
-  const store = createSaleStore({ redis: platform.redis, topicPrefix: platform.config.topicPrefix });
-  try {
-    if (!(await store.waitUntilReady(60_000))) throw new Error('the decision scenario store never became ready');
-    const now = Date.now();
-    await platform.publisher.publish([
-      {
-        type: 'SaleScheduled',
-        ...envelope(saleId, now),
-        saleId,
-        productId: 'bench-product',
-        partnerId: 'demo-pay',
-        stock,
-        priceMinor: 9_900,
-        currency: 'EUR',
-        startsAt: now - 1_000,
-        endsAt: now + 4 * 3600_000,
-        perUserLimit: 1,
-        reservationSeconds: 4 * 3600,
-        challenge: 'none',
-        maxOpenEntriesPerUser: null,
-      },
-    ]);
-    const deadline = Date.now() + 60_000;
-    while (!(await store.readSale(saleId, Date.now()))) {
-      if (Date.now() > deadline) throw new Error(`sale ${saleId} was not warmed within 60 s`);
-      await new Promise((r) => setTimeout(r, 50));
-    }
-  } finally {
-    await projector.stop();
-    await store.close();
-  }
-}
-
 export async function decisionConsumerScenario(ctx: BenchContext): Promise<DecisionConsumerResult> {
   const topicPrefix = `${ctx.prefix}-dc`;
   const claims = Math.max(1_000, Math.round(100_000 * ctx.scale));
   const saleId = `bench-${ctx.stamp}-decide`;
   const platform = await openPlatform({ ...ctx.config, topicPrefix }, ctx.log, { dbSchema: ctx.schema });
   try {
-    await warmSale(platform, saleId, claims);
+    await warmSales(platform, [benchSale(saleId, claims, { now: Date.now(), newId: () => crypto.randomUUID() })]);
     ctx.say(`decision consumer: preloading ${claims} claims on ${topicName(topicPrefix, 'claims')}`);
     for (let i = 0; i < claims; i += PUBLISH_BATCH) {
       const now = Date.now();
@@ -94,6 +57,7 @@ export async function decisionConsumerScenario(ctx: BenchContext): Promise<Decis
           saleId,
           userId: `${saleId}-u${j}`,
           quantity: 1,
+          shard: 0,
         });
       }
       await platform.publisher.publish(batch);

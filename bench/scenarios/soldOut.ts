@@ -24,8 +24,8 @@ export type SoldOutResult = {
 export const SOLD_OUT_ROUNDS = 3;
 
 /**
- * `between(round)` runs after each storm round: the bench measures the framework ceiling
- * there, so the two figures of the ratio alternate and share the machine's ups and downs.
+ * `between(round)` runs after each storm round: the bench measures the framework ceiling and
+ * the Redis-only baseline there, so the figures of a ratio alternate and share the machine's ups and downs.
  */
 export async function soldOutScenario(
   ctx: BenchContext,

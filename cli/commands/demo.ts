@@ -1,5 +1,6 @@
 // `flashsale demo`: a whole flash sale end to end on the real stack, with a report at the end.
 import type { Command } from 'commander';
+import type { Kafka } from 'kafkajs';
 import { createApiClient } from '../../demo/api.js';
 import { createPartner, type Partner } from '../../demo/partner.js';
 import { type RefundDesk, startRefundDesk } from '../../demo/refundDesk.js';
@@ -11,6 +12,7 @@ import { createDb, ensureSchema } from '../../platform/postgres.js';
 import { signUserToken } from '../../producers/http/auth.js';
 import { replayableProjections } from '../../projections/catalog.js';
 import { openPlatform } from '../../runtime/platform.js';
+import { topicName } from '../../schemas/topics.js';
 import { type ReplayResult, replayProjections } from '../../runtime/replay/replayProjections.js';
 import { ROLES, startSystem } from '../../runtime/system.js';
 import { stackUp } from '../../stack/stack.js';
@@ -30,10 +32,11 @@ export function registerDemoCommand(program: Command): void {
     .description('run a whole flash sale end to end on the real stack, then print the reconciliation report and a replay check')
     .option('--shoppers <n>', 'simulated users in the crowd', positiveInt, 400)
     .option('--stock <n>', 'units on sale', positiveInt, 100)
+    .option('--shards <n>', "claims partitions the sale's claims are spread over (1 to 6)", positiveInt, 2)
     .action(runDemo);
 }
 
-async function runDemo(opts: { shoppers: number; stock: number }): Promise<void> {
+async function runDemo(opts: { shoppers: number; stock: number; shards: number }): Promise<void> {
   const say: Say = (line) => console.log(`▸ ${line}`);
   say('bringing the stack up (Kafka, schema registry, Redis, PostgreSQL)');
   await stackUp((line) => say(line));
@@ -64,6 +67,7 @@ async function runDemo(opts: { shoppers: number; stock: number }): Promise<void>
       currency: 'EUR',
       reservationSeconds: 15,
       partnerId,
+      shards: opts.shards,
     };
     const result = await playSale(plan, {
       config,
@@ -87,7 +91,7 @@ async function runDemo(opts: { shoppers: number; stock: number }): Promise<void>
 
     printReport(result.report);
     printReplay(replay, schema, replayEqual);
-    exitCode = printSummary(plan, result, replayEqual);
+    exitCode = printSummary(plan, result, replayEqual, await claimsPerPartition(platform.kafka, prefix));
   } finally {
     await system.stop();
     await desk.close();
@@ -190,9 +194,21 @@ function printReplay(replay: ReplayResult, schema: string, replayEqual: boolean)
   );
 }
 
+/** The claims each partition of the demo's own `claims` topic holds: the demo's one sale is all there is. */
+async function claimsPerPartition(kafka: Kafka, prefix: string): Promise<Map<number, number>> {
+  const admin = kafka.admin();
+  await admin.connect();
+  try {
+    const offsets = await admin.fetchTopicOffsets(topicName(prefix, 'claims'));
+    return new Map(offsets.map((o) => [o.partition, Number(o.high) - Number(o.low)]));
+  } finally {
+    await admin.disconnect();
+  }
+}
+
 /** Prints each check of the verdict; the process's exit code: 0 when every one holds. */
-function printSummary(plan: DemoPlan, result: DemoResult, replayEqual: boolean): number {
-  const checks = judge(plan, result, replayEqual);
+function printSummary(plan: DemoPlan, result: DemoResult, replayEqual: boolean, claims: Map<number, number>): number {
+  const checks = judge(plan, result, replayEqual, claims);
   console.log('\nSummary');
   for (const c of checks) console.log(`  ${c.ok ? '✔' : '✘'} ${c.says}`);
   const failed = checks.filter((c) => !c.ok).length;

@@ -48,7 +48,7 @@ export function registerResolveCommand(reconcile: Command): void {
           redis,
           publisher,
           topicPrefix: config.topicPrefix,
-          takeUnit: (a) => lateAcceptance.accept(a),
+          takeUnit: (a, options) => lateAcceptance.accept(a, options),
         });
         const outcome = await resolve(mismatchId, {
           action: opts.action,

@@ -1,6 +1,9 @@
 // The decision-maker: owns each sale's claims in order (the `claims` topic is keyed by saleId,
-// so one consumer holds a sale's partition) and decides a whole batch in one Lua call per
-// chunk, atomically in Redis. It publishes the decisions (eventId `decision:<transactionId>`)
+// so one consumer holds a sale's partition; a sale of K shards is on K partitions, a shopper's
+// claims always on one of them, so each shard has one decision-maker and a hot sale several)
+// and decides a whole batch in one Lua call per chunk, atomically in Redis. A shard decides
+// from its own free slots only; a claim it cannot serve is handed on (ClaimForwarded, on the
+// other shard's partition) to the shard with the most, and decided there (lua/shardPools.ts). It publishes the decisions (eventId `decision:<transactionId>`)
 // before the runner commits the offsets; a claim seen again after a crash, a redelivery or a
 // repeated request gets its stored decision back and publishes it again, same eventId, so a
 // transaction has exactly one decision on the topic (possibly more than one copy of it).
@@ -19,6 +22,24 @@ import { createDecisionLatency, createInventoryMetrics } from '../../writeModel/
 import { createSaleStore, decisionView } from '../../writeModel/saleStore.js';
 import { decisionsMessage } from '../../writeModel/signals.js';
 import { createWriterEpoch } from '../../writeModel/writerEpoch.js';
+
+type Claim = EventOf<'ClaimRequested'> | EventOf<'ClaimForwarded'>;
+
+/**
+ * What the decide script is given of a claim. A claim handed on keeps the first claim's
+ * eventId as its decision's cause, and is decided from the shard it was handed to.
+ */
+function toDecide(c: Claim) {
+  return {
+    transactionId: c.transactionId,
+    saleId: c.saleId,
+    userId: c.userId,
+    quantity: c.quantity,
+    claimEventId: c.type === 'ClaimForwarded' ? (c.causationId ?? c.eventId) : c.eventId,
+    shard: c.shard,
+    hops: c.type === 'ClaimForwarded' ? c.hops : 0,
+  };
+}
 
 /** A claim the edge should never have published (its quantity is not a positive integer): dead-lettered, never decided. */
 export class MalformedClaimError extends FlashsaleError {
@@ -53,7 +74,7 @@ export function createClaimDecider({
   const writer = createWriterEpoch<DecisionEvent>({ scripts, waitUntilReady: store.waitUntilReady });
   const channel = inventoryKeys(topicPrefix).decisionsChannel;
 
-  function validate(claim: EventOf<'ClaimRequested'>): void {
+  function validate(claim: Claim): void {
     if (!Number.isInteger(claim.quantity) || claim.quantity < 1 || !claim.transactionId || !claim.saleId || !claim.userId) {
       throw new MalformedClaimError(
         `claim ${claim.transactionId} for sale ${claim.saleId}: quantity ${claim.quantity} is not a positive integer`,
@@ -69,52 +90,51 @@ export function createClaimDecider({
   };
 
   async function decideAndPublish(batch: Delivered[]): Promise<void> {
-    const claims = batch.flatMap((d) => (d.event.type === 'ClaimRequested' ? [d.event] : []));
+    const claims = batch.flatMap((d) => (d.event.type === 'ClaimRequested' || d.event.type === 'ClaimForwarded' ? [d.event] : []));
     if (claims.length === 0) return;
     claims.forEach(validate);
     const decided = new Map<string, DecisionEvent>();
+    const handedOn = new Set<string>();
     // Each chunk is published while the next one is decided, with at most one publish in
     // flight: one produce request per chunk (a whole fetched batch of decisions can exceed
     // the broker's 1 MB record-batch limit), in order, so a sale's decisions keep their order.
+    // Claims handed on to another shard go with their chunk, before the offsets are committed.
     let inFlight: Promise<Error | undefined> = Promise.resolve(undefined);
-    const publishInOrder = async (events: DecisionEvent[]) => {
+    const publishInOrder = async (events: DecisionEvent[], forwarded: EventOf<'ClaimForwarded'>[] = []) => {
       const failure = await inFlight;
       if (failure) throw failure;
       inFlight =
-        events.length === 0
+        events.length + forwarded.length === 0
           ? Promise.resolve(undefined)
-          : publisher.publish(events).then(
+          : publisher.publish([...events, ...forwarded]).then(
               () => announce(events),
               (err: Error) => err,
             );
     };
     for (let i = 0; i < claims.length; i += chunkSize) {
-      const chunk = claims.slice(i, i + chunkSize).map((c) => ({
-        transactionId: c.transactionId,
-        saleId: c.saleId,
-        userId: c.userId,
-        quantity: c.quantity,
-        claimEventId: c.eventId,
-      }));
+      const chunk = claims.slice(i, i + chunkSize).map(toDecide);
       const fresh: DecisionEvent[] = [];
       // The time is taken at each attempt: a claim that waited out a rebuild is decided when it is decided.
-      for (const d of await writer.run((epoch) => scripts.decide(epoch, Date.now(), chunk))) {
+      const outcome = await writer.run((epoch) => scripts.decideOnShards(epoch, Date.now(), chunk));
+      for (const d of outcome.decisions) {
         if (decided.has(d.eventId)) continue; // the same transaction twice in one batch: one decision, published once
         decided.set(d.eventId, d);
         fresh.push(d);
       }
+      for (const f of outcome.handedOn) handedOn.add(f.transactionId);
       writer.written(fresh);
-      await publishInOrder(fresh);
+      await publishInOrder(fresh, outcome.handedOn);
     }
     await publishInOrder([]);
     const decisions = [...decided.values()];
     writer.published(decisions);
     const publishedAt = Date.now();
-    for (const c of claims) claimToDecision(c.occurredAt, publishedAt);
+    for (const c of claims) if (c.type === 'ClaimRequested' && !handedOn.has(c.transactionId)) claimToDecision(c.occurredAt, publishedAt);
     const granted = decisions.filter((d) => d.type === 'ClaimGranted').length;
     metrics.decisions('granted', granted);
     for (const d of decisions) if (d.type === 'ClaimRejected') metrics.decisions(d.reason);
-    log.debug({ claims: claims.length, decisions: decisions.length, granted }, 'claims decided');
+    if (handedOn.size > 0) metrics.decisions('handed_on', handedOn.size);
+    log.debug({ claims: claims.length, decisions: decisions.length, granted, handedOn: handedOn.size }, 'claims decided');
   }
 
   /** Waiting requests learn a decision only once it is durable on Kafka: announced per published chunk. */

@@ -5,6 +5,8 @@
 // is published again on the next turn, by this process or another (same eventId).
 // A payment racing the release is settled by another Lua step on the same transaction
 // (settlement.ts): Redis runs one after the other, and whichever comes second sees the first.
+// A payment acknowledged before the expiry but not yet settled must win that race, so only
+// reservations due by the settled frontier (settledFrontier.ts) are released.
 import type { EventPublisher } from '../../platform/kafka/publisher.js';
 import { NotReadyError } from '../../platform/errors.js';
 import type { Logger } from '../../platform/log.js';
@@ -16,6 +18,7 @@ import { inventoryKeys } from '../../writeModel/keys.js';
 import { createInventoryMetrics } from '../../writeModel/metrics.js';
 import { createSaleStore } from '../../writeModel/saleStore.js';
 import { createWriterEpoch } from '../../writeModel/writerEpoch.js';
+import type { SettledFrontier } from './settledFrontier.js';
 
 type Release = EventOf<'ReservationReleased'>;
 
@@ -25,16 +28,22 @@ export function createExpiryWorker({
   log: parentLog,
   topicPrefix,
   metrics: registry,
+  frontier,
   batchSize = 500,
   maxSleepMs = 1_000,
+  frontierPollMs = 100,
 }: {
   redis: Redis;
   publisher: EventPublisher;
   log: Logger;
   topicPrefix: string;
   metrics?: Registry;
+  /** How far back every acknowledged payment is settled: nothing due after it is released. */
+  frontier: Pick<SettledFrontier, 'settledThrough'>;
   batchSize?: number;
   maxSleepMs?: number;
+  /** How soon to ask again when something is due but its payments may not all be settled yet. */
+  frontierPollMs?: number;
 }) {
   const log = parentLog.child({ worker: 'expiry' });
   const metrics = createInventoryMetrics(registry);
@@ -47,6 +56,7 @@ export function createExpiryWorker({
   let stopping = false;
   let wake: (() => void) | undefined;
   let loop: Promise<void> | undefined;
+  let dueBy = 0;
 
   async function publish(releases: Release[]): Promise<void> {
     if (releases.length === 0) return;
@@ -63,7 +73,8 @@ export function createExpiryWorker({
     await publish(owed);
     writer.published(owed);
     await publish(await scripts.readOutbox(batchSize));
-    const released = await writer.run((epoch) => scripts.releaseDue(epoch, Date.now(), batchSize));
+    dueBy = await frontier.settledThrough();
+    const released = await writer.run((epoch) => scripts.releaseDue(epoch, Date.now(), batchSize, dueBy));
     writer.written(released);
     await publish(released);
     writer.published(released);
@@ -83,7 +94,10 @@ export function createExpiryWorker({
 
   async function untilNextDue(): Promise<number> {
     const [, score] = await redis.zrange(keys.expiries, 0, 0, 'WITHSCORES');
-    return score === undefined ? maxSleepMs : Math.min(maxSleepMs, Math.max(5, Number(score) - Date.now()));
+    if (score === undefined) return maxSleepMs;
+    // Due already, but not by the frontier: its payments may still be on their way.
+    if (Number(score) <= Date.now() && Number(score) > dueBy) return frontierPollMs;
+    return Math.min(maxSleepMs, Math.max(5, Number(score) - Date.now()));
   }
 
   async function run(): Promise<void> {

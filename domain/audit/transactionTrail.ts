@@ -29,6 +29,8 @@ export function summarize(event: FlashsaleEvent): string {
       return `user ${event.userId} entered sale ${event.saleId}`;
     case 'ClaimRequested':
       return `user ${event.userId} claimed ${event.quantity}`;
+    case 'ClaimForwarded':
+      return `handed on from shard ${event.fromShard} to shard ${event.shard} (hop ${event.hops}): ${event.quantity}`;
     case 'ClaimGranted':
       return `granted ${event.quantity}: slots ${event.slotIds.join(' ')}; ${money(event.amountMinor, event.currency)}; until ${new Date(event.expiresAt).toISOString()}`;
     case 'ClaimRejected':

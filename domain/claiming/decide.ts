@@ -52,6 +52,8 @@ export type RejectionReason = EventOf<'ClaimRejected'>['reason'];
 export const decisionEventId = (transactionId: string) => `decision:${transactionId}`;
 export const releaseEventId = (transactionId: string) => `release:${transactionId}`;
 export const settleEventId = (transactionId: string) => `settle:${transactionId}`;
+/** A sharded sale's claim handed on to another shard for the `hops`-th time: one event id per hop, whoever hands it on. */
+export const forwardEventId = (transactionId: string, hops: number) => `forward:${transactionId}:${hops}`;
 
 export function decide(command: RequestClaim, state: SaleInventory): [DecisionEvent];
 export function decide(command: ReleaseExpired | SettleReservation, state: SaleInventory): EndingEvent[];

@@ -1,5 +1,5 @@
 // When a sale takes claims: the one rule for its window, used by the decider and by the edge's
-// view of a sale. The Redis decision script (writeModel/lua/scripts.ts) holds the same rule in
+// view of a sale. The Redis decision script (writeModel/lua/decideScript.ts) holds the same rule in
 // Lua, since it must run inside Redis; a property test checks the two agree at the edges.
 
 /** What the window rule needs of a sale's terms. */

@@ -52,6 +52,8 @@ export type ConsumerRunnerOptions = {
   topicPrefix: string;
   subscription: Subscription;
   handle: BatchHandler;
+  /** How long the group waits for a silent member before rebalancing (KAFKA_SESSION_TIMEOUT_MS); 30 s by default. */
+  sessionTimeoutMs?: number;
   /** Retries of a failure nothing classifies (unknown) before its record is dead-lettered. */
   maxRetries?: number;
   retryDelayMs?: number;
@@ -81,7 +83,9 @@ export async function startConsumerRunner(opts: ConsumerRunnerOptions): Promise<
     allowAutoTopicCreation: false,
     maxWaitTimeInMs: subscription.fetch?.maxWaitTimeInMs ?? 100,
     minBytes: subscription.fetch?.minBytes ?? 1,
-    sessionTimeout: 30_000,
+    sessionTimeout: opts.sessionTimeoutMs ?? 30_000,
+    // kafkajs' 3 s default would miss a short session's deadline; a third of it is Kafka's own advice.
+    heartbeatInterval: Math.min(3_000, Math.floor((opts.sessionTimeoutMs ?? 30_000) / 3)),
   });
   const deadLetters: Producer = kafka.producer({ idempotent: true, maxInFlightRequests: 1, allowAutoTopicCreation: false });
   await Promise.all([consumer.connect(), deadLetters.connect()]);

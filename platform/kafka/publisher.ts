@@ -4,22 +4,41 @@
 //
 // Under load, many callers publish at once (one claim per HTTP request). kafkajs sends one
 // produce request per `send`, so publishes that arrive while a batch is in flight are
-// gathered and sent together in the next `sendBatch`: the broker round trip is shared, each
-// caller still waits for its own acknowledgement, and one publish's events stay together
-// and in order.
+// gathered and sent together in the next batch: the broker round trip is shared, each
+// caller still waits for its own acknowledgement, and one publish's events to a partition
+// stay together and in order.
+//
+// One produce request per partition. kafkajs' sendBatch, given partitions led by several
+// brokers, remembers which brokers answered, and when a retry finds a failed partition's
+// leadership moved to a broker that already answered, it never sends that partition again
+// and resolves as if all were acknowledged (tulios/kafkajs#1303): the nemesis suite lost 17
+// acknowledged claims that way (3 brokers, seed 111, a leader killed). So the publisher works
+// out each record's partition itself (partitioning.ts) and sends each partition's records in
+// their own sendBatch, all at once; a caller is answered when every partition it wrote to is.
 //
 // Bounded everywhere: a publish waits at most `publishTimeoutMs` (then PublishTimeoutError),
 // and at most `maxQueuedPublishes` / `maxQueuedBytes` wait for a batch (beyond them
 // PublishQueueFullError at once). Both are retriable: the HTTP edge answers 503.
 import { CompressionTypes, type Kafka, type Message, type Producer } from 'kafkajs';
 import type { FlashsaleEvent } from '../../schemas/events/index.js';
-import { keyOf, topicName, topicOf } from '../../schemas/topics.js';
+import { keyOf, shardOffsetOf, topicName, topicOf } from '../../schemas/topics.js';
+import { partitionOf } from './partitioning.js';
 import { FlashsaleError } from '../errors.js';
-import { currentRequestId, REQUEST_ID_RECORD_HEADER } from '../requestContext.js';
 import type { EventCodec } from '../registry/codec.js';
 
+/** The Kafka record header that carries the id of the HTTP request that published the record. */
+export const REQUEST_ID_RECORD_HEADER = 'request-id';
+
+/**
+ * `requestId`: the HTTP request publishing, where there is one (the access log's id), put in
+ * each record's request-id header so one shopper's request can be followed from the access
+ * log to the events it caused. Passed along rather than found in an AsyncLocalStorage: on
+ * Node.js 20 that costs every promise of the process a hook, a tenth of the api's CPU per claim.
+ */
+export type PublishOptions = { requestId?: string };
+
 export type EventPublisher = {
-  publish(events: readonly FlashsaleEvent[]): Promise<void>;
+  publish(events: readonly FlashsaleEvent[], options?: PublishOptions): Promise<void>;
   disconnect(): Promise<void>;
 };
 
@@ -39,19 +58,23 @@ export const DEFAULT_PUBLISH_TIMEOUT_MS = 3_000;
 const DEFAULT_MAX_QUEUED_PUBLISHES = 20_000;
 const DEFAULT_MAX_QUEUED_BYTES = 32 * 1024 * 1024;
 
+/** A record on its way: the topic and partition it goes to are settled before the send. */
+type Outgoing = { topic: string; message: Message & { partition: number } };
+
 type Pending = {
-  messages: { topic: string; message: Message }[];
+  messages: Outgoing[];
   bytes: number;
   resolve: () => void;
   reject: (err: Error) => void;
 };
 
 /**
- * One `sendBatch` at a time. kafkajs assigns idempotence sequence numbers without the
- * client-side resequencing that several produce requests in flight need (tulios/kafkajs#980,
- * #598), so the producer runs with maxInFlightRequests 1 and kafkajs serialises produce
- * requests per broker anyway; a second batch would only wait on its lock. Everything that
- * arrives meanwhile goes out together in the next batch.
+ * One batch at a time (its partitions' sends together). kafkajs assigns idempotence sequence
+ * numbers without the client-side resequencing that several produce requests in flight for
+ * one partition need (tulios/kafkajs#980, #598), so the producer runs with
+ * maxInFlightRequests 1, and the next batch, which may write the same partitions, waits until
+ * every send of this one has settled. Everything that arrives meanwhile goes out together in
+ * the next batch.
  */
 const MAX_IN_FLIGHT_BATCHES = 1;
 
@@ -86,15 +109,18 @@ export async function createEventPublisher({
   let inFlight = 0;
   let scheduled = false;
 
-  async function encode(event: FlashsaleEvent): Promise<{ topic: string; message: Message }> {
+  async function encode(event: FlashsaleEvent): Promise<Outgoing> {
+    const topic = topicOf(event.type).name;
+    const key = keyOf(event);
     return {
-      topic: topicName(topicPrefix, topicOf(event.type).name),
+      topic: topicName(topicPrefix, topic),
       message: {
-        key: keyOf(event),
+        key,
+        partition: partitionOf(topic, key, shardOffsetOf(event)),
         value: await codec.encode(event),
         // The record's time is when the event happened, so time-bounded replays select by event time.
         timestamp: String(event.occurredAt),
-        headers: { 'event-type': event.type, 'event-id': event.eventId, ...requestHeader() },
+        headers: { 'event-type': event.type, 'event-id': event.eventId },
       },
     };
   }
@@ -104,26 +130,41 @@ export async function createEventPublisher({
     if (queue.size === 0 || inFlight >= MAX_IN_FLIGHT_BATCHES) return;
     const batch = takeBatch();
     inFlight++;
-    const byTopic = new Map<string, Message[]>();
-    for (const { topic, message } of batch.flatMap((p) => p.messages)) {
-      const messages = byTopic.get(topic);
-      if (messages) messages.push(message);
-      else byTopic.set(topic, [message]);
+    const sends = sendPerPartition(batch.flatMap((p) => p.messages));
+    const sent = (m: Outgoing) => sends.get(partitionKey(m)) ?? Promise.reject(new Error(`no send for ${partitionKey(m)}`));
+    for (const pending of batch)
+      Promise.all(pending.messages.map(sent)).then(
+        () => pending.resolve(),
+        (err: unknown) => pending.reject(err instanceof Error ? err : new Error('produce failed')),
+      );
+    void Promise.allSettled(sends.values()).then(() => {
+      inFlight--;
+      schedule();
+    });
+  }
+
+  /** Each partition's records in one sendBatch of their own, all sent at once; by partition, when each is acknowledged. */
+  function sendPerPartition(messages: readonly Outgoing[]): Map<string, Promise<void>> {
+    const byPartition = new Map<string, Outgoing[]>();
+    for (const m of messages) {
+      const key = partitionKey(m);
+      const same = byPartition.get(key);
+      if (same) same.push(m);
+      else byPartition.set(key, [m]);
     }
-    producer
-      .sendBatch({
-        acks: -1,
-        compression: CompressionTypes.None,
-        topicMessages: [...byTopic].map(([topic, messages]) => ({ topic, messages })),
-      })
-      .then(
-        () => batch.forEach((p) => p.resolve()),
-        (err: unknown) => batch.forEach((p) => p.reject(err instanceof Error ? err : new Error('produce failed'))),
-      )
-      .finally(() => {
-        inFlight--;
-        schedule();
-      });
+    return new Map([...byPartition].map(([key, records]) => [key, sendPartition(records)]));
+  }
+
+  async function sendPartition(records: readonly Outgoing[]): Promise<void> {
+    const { topic, message } = records[0]!;
+    const acknowledged = await producer.sendBatch({
+      acks: -1,
+      compression: CompressionTypes.None,
+      topicMessages: [{ topic, messages: records.map((r) => r.message) }],
+    });
+    // The guard the bug above lacked: an answer must name the partition written to.
+    if (!acknowledged.some((a) => a.topicName === topic && a.partition === message.partition))
+      throw new PublishTimeoutError(`Kafka answered without acknowledging ${topic}/${message.partition}`);
   }
 
   /** The oldest publishes, up to MAX_BATCH_BYTES (at least one): a record batch past the broker's message.max.bytes is refused whole. */
@@ -176,19 +217,17 @@ export async function createEventPublisher({
   }
 
   return {
-    async publish(events) {
+    async publish(events, { requestId } = {}) {
       if (events.length === 0) return;
-      await enqueue(await Promise.all(events.map(encode)));
+      const messages = await Promise.all(events.map(encode));
+      if (requestId) for (const { message } of messages) message.headers = { ...message.headers, [REQUEST_ID_RECORD_HEADER]: requestId };
+      await enqueue(messages);
     },
     disconnect: () => producer.disconnect(),
   };
 }
 
-/** The id of the HTTP request publishing, where there is one (see requestContext.ts). */
-function requestHeader(): Record<string, string> {
-  const requestId = currentRequestId();
-  return requestId ? { [REQUEST_ID_RECORD_HEADER]: requestId } : {};
-}
+const partitionKey = ({ topic, message }: Outgoing) => `${topic}/${message.partition}`;
 
 function sizeOf(message: Message): number {
   const value = message.value;

@@ -5,10 +5,10 @@
 import { type IncomingMessage, type Server, type ServerResponse, STATUS_CODES } from 'node:http';
 import type { Duplex } from 'node:stream';
 import express, { type ErrorRequestHandler, type Router } from 'express';
-import helmet from 'helmet';
 import type { Logger } from '../../platform/log.js';
 import { accessLog } from './accessLog.js';
 import { asUnavailable, HttpError } from './errors.js';
+import { securityHeaders } from './securityHeaders.js';
 
 export const BODY_LIMIT = '16kb';
 
@@ -119,11 +119,9 @@ export function createHttpApp({
   app.disable('x-powered-by');
   app.set('trust proxy', typeof trustedProxies === 'number' ? trustedProxies : [...trustedProxies]);
   // First: every answer, refusals included, carries its request id and gets its log line.
-  app.use(...accessLog(log));
-  // Security headers on every answer, refusals included (helmet's defaults: nosniff, a
-  // restrictive Content-Security-Policy, frame denial, HSTS, no referrer, ...). The API
-  // serves JSON; nothing here needs a looser policy.
-  app.use(helmet());
+  app.use(accessLog(log));
+  // Security headers on every answer, refusals included (helmet's defaults, see securityHeaders.ts).
+  app.use(securityHeaders());
   app.use(supportedEncodingOnly);
   for (const router of streamRouters) app.use(router);
   // Partner webhooks are authenticated over the exact bytes before anything reads them: a

@@ -6,9 +6,9 @@ import { unavailable } from './errors.js';
 
 export function publisherAtEdge(publisher: EventPublisher, log: Logger): EventPublisher {
   return {
-    async publish(events) {
+    async publish(events, options) {
       try {
-        await publisher.publish(events);
+        await publisher.publish(events, options);
       } catch (err) {
         const first = events[0];
         log.error(
@@ -18,6 +18,14 @@ export function publisherAtEdge(publisher: EventPublisher, log: Logger): EventPu
         throw unavailable('could not record this now; retry shortly');
       }
     },
+    disconnect: () => publisher.disconnect(),
+  };
+}
+
+/** The publisher as one request uses it: every record it publishes carries that request's id. */
+export function publishingFor(publisher: EventPublisher, requestId: string | undefined): EventPublisher {
+  return {
+    publish: (events, options) => publisher.publish(events, { requestId, ...options }),
     disconnect: () => publisher.disconnect(),
   };
 }

@@ -14,12 +14,14 @@ import { pipeline } from 'node:stream/promises';
 import zlib from 'node:zlib';
 import { type Request, Router } from 'express';
 import { z } from 'zod';
+import type { PublishOptions } from '../../platform/kafka/publisher.js';
 import type { Logger } from '../../platform/log.js';
 import type { Db } from '../../platform/postgres.js';
 import { createStreamedSignatureCheck, SIGNATURE_HEADER } from '../../platform/webhookSignature.js';
 import { intakeSettlement } from '../../projections/reconciliation/settlementIntake.js';
 import { SettlementFileError } from '../../projections/reconciliation/settlementFile.js';
 import { UnknownSaleError } from '../../projections/reconciliation/settlement.js';
+import { requestIdOf } from '../http/accessLog.js';
 import { badRequest, HttpError, unauthorized } from '../http/errors.js';
 import type { RateLimits } from '../http/rateLimit.js';
 import { WEBHOOK_REFUSAL } from './webhookRouter.js';
@@ -74,8 +76,8 @@ export function createSettlementRouter({
   limits: Pick<RateLimits, 'perIp' | 'partner'>;
   log: Logger;
   maxBytes: number;
-  /** Runs after a new file was taken in (the findings wait in the outbox until published). */
-  afterIntake?: () => Promise<void>;
+  /** Runs after a new file was taken in (the findings wait in the outbox until published), given the request's id for what it publishes. */
+  afterIntake?: (options: PublishOptions) => Promise<void>;
   now?: () => number;
 }): Router {
   const router = Router();
@@ -122,7 +124,7 @@ export function createSettlementRouter({
         { partnerId, settlementId: run.settlementId, duplicate: run.duplicate, rows: run.rows, sales: run.sales },
         'settlement file',
       );
-      if (!run.duplicate) await afterIntake().catch(() => undefined);
+      if (!run.duplicate) await afterIntake({ requestId: requestIdOf(res) }).catch(() => undefined);
       res.status(run.duplicate ? 200 : 202).json(settlementAccepted.parse({ settlementId: run.settlementId, duplicate: run.duplicate }));
     } finally {
       await fs.promises.rm(file, { force: true });

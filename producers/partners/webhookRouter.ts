@@ -8,6 +8,7 @@ import { Counter, type Registry } from 'prom-client';
 import { partnerReportSchema, toPartnerEvent } from '../../domain/partners/partnerReport.js';
 import type { EventPublisher } from '../../platform/kafka/publisher.js';
 import type { Logger } from '../../platform/log.js';
+import { requestIdOf } from '../http/accessLog.js';
 import { badRequest, type HttpError, unauthorized, unavailable } from '../http/errors.js';
 import type { RateLimits } from '../http/rateLimit.js';
 import { parse } from '../http/validate.js';
@@ -76,7 +77,7 @@ export function createPartnerWebhookRouter({
     const ids = { partnerId, partnerEventId: report.eventId, transactionId: report.transactionId, type: report.type };
     let outcome;
     try {
-      outcome = await dedupe.once(event.eventId, () => publisher.publish([event]));
+      outcome = await dedupe.once(event.eventId, () => publisher.publish([event], { requestId: requestIdOf(res) }));
     } catch (err) {
       counted.inc({ partner: partnerId, outcome: 'unavailable' });
       log.error({ ...ids, err: (err as Error).message }, 'webhook not recorded: answering 503 so the partner retries');

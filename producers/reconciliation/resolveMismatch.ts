@@ -15,7 +15,7 @@ import {
   type ResolutionAction,
   type ResolutionEvent,
 } from '../../domain/reconciliation/resolution.js';
-import type { EventPublisher } from '../../platform/kafka/publisher.js';
+import type { EventPublisher, PublishOptions } from '../../platform/kafka/publisher.js';
 import type { Db } from '../../platform/postgres.js';
 import { keyPrefix, type Redis } from '../../platform/redis.js';
 import type { Resolution } from '../../projections/reconciliation/report.js';
@@ -41,7 +41,10 @@ export type ResolveRefusal = { status: 404 | 409; code: string; message: string 
 export type ResolveOutcome = { ok: true; mismatch: MismatchView } | { ok: false; refusal: ResolveRefusal };
 
 /** Takes a unit for a late payment's shopper, atomically, and publishes it (writeModel/lateAcceptance.ts). */
-export type UnitTaker = (c: { transactionId: string; paymentEventId: string; by: string }) => Promise<LateAcceptance>;
+export type UnitTaker = (
+  c: { transactionId: string; paymentEventId: string; by: string },
+  options?: PublishOptions,
+) => Promise<LateAcceptance>;
 
 type CaseRow = {
   mismatch_id: string;
@@ -129,8 +132,14 @@ async function loadCase(db: Db, mismatchId: string): Promise<CaseRow | undefined
 }
 
 /** Accepting a late payment: a unit for its shopper, or the refusal saying why not. */
-async function giveUnit(takeUnit: UnitTaker, m: MismatchCase, paymentEventId: string, by: string): Promise<ResolveRefusal | undefined> {
-  const taken = await takeUnit({ transactionId: m.transactionId, paymentEventId, by });
+async function giveUnit(
+  takeUnit: UnitTaker,
+  m: MismatchCase,
+  row: Pick<CaseRow, 'partner_event_id'>,
+  { by, requestId }: { by: string } & PublishOptions,
+): Promise<ResolveRefusal | undefined> {
+  const paymentEventId = row.partner_event_id ?? '';
+  const taken = await takeUnit({ transactionId: m.transactionId, paymentEventId, by }, requestId ? { requestId } : {});
   if (taken === 'taken') return undefined;
   const message =
     taken === 'no_unit'
@@ -167,6 +176,8 @@ export function createMismatchResolver({
   return async function resolve(
     mismatchId: string,
     command: { action: ResolutionAction; note: string | null; by: string },
+    /** Where the resolution was asked over HTTP, that request's id for the records it publishes. */
+    options: PublishOptions = {},
   ): Promise<ResolveOutcome> {
     const row = await loadCase(db, mismatchId);
     if (!row) return { ok: false, refusal: { status: 404, code: 'unknown_mismatch', message: `no mismatch ${mismatchId}` } };
@@ -194,12 +205,12 @@ export function createMismatchResolver({
         },
       };
     try {
-      const refusal = decision.takesUnit ? await giveUnit(takeUnit, m, row.partner_event_id ?? '', command.by) : undefined;
+      const refusal = decision.takesUnit ? await giveUnit(takeUnit, m, row, { by: command.by, ...options }) : undefined;
       if (refusal) {
         await redis.del(key);
         return { ok: false, refusal };
       }
-      await publisher.publish(decision.events);
+      await publisher.publish(decision.events, options);
     } catch (err) {
       await redis.del(key).catch(() => undefined);
       throw err;

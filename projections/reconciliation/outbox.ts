@@ -4,13 +4,13 @@
 // asks the topic which of those did get through (`pending`, `forget`) before publishing the
 // rest, so a restart publishes nothing twice. Rows are locked while in flight, so two
 // publishers (the role and the reconcile command) never send the same one at once.
-import type { EventPublisher } from '../../platform/kafka/publisher.js';
+import type { EventPublisher, PublishOptions } from '../../platform/kafka/publisher.js';
 import { type Db, inTransaction } from '../../platform/postgres.js';
 import type { EventOf } from '../../schemas/events/index.js';
 
 export type MismatchOutbox = {
-  /** Publishes everything waiting; returns how many were published. */
-  drain(): Promise<number>;
+  /** Publishes everything waiting (`options`: from inside an HTTP request, its id); returns how many were published. */
+  drain(options?: PublishOptions): Promise<number>;
   /** What waits: the ids, and the earliest event time among them (where to look for them on the topic). */
   pending(): Promise<{ ids: string[]; oldest: number | null }>;
   /** Removes entries known to be on the topic already; returns how many. */
@@ -21,7 +21,7 @@ const CHUNK = 500;
 
 export function createMismatchOutbox({ db, publisher }: { db: Db; publisher: Pick<EventPublisher, 'publish'> }): MismatchOutbox {
   return {
-    async drain() {
+    async drain(options = {}) {
       let total = 0;
       for (;;) {
         const published = await inTransaction(db, async (client) => {
@@ -30,7 +30,10 @@ export function createMismatchOutbox({ db, publisher }: { db: Db; publisher: Pic
             [CHUNK],
           );
           if (rows.length === 0) return 0;
-          await publisher.publish(rows.map((r) => r.event));
+          await publisher.publish(
+            rows.map((r) => r.event),
+            options,
+          );
           await client.query('delete from reconciliation_outbox where mismatch_id = any($1::text[])', [rows.map((r) => r.mismatch_id)]);
           return rows.length;
         });

@@ -34,7 +34,7 @@ async function settlementRoutes(platform: Platform, limits: RateLimits) {
     limits,
     log,
     maxBytes: config.settlements.maxBytes,
-    afterIntake: async () => void (await outbox.drain()),
+    afterIntake: async (options) => void (await outbox.drain(options)),
   });
 }
 
@@ -46,7 +46,7 @@ function mismatchResolution({ db, redis, publisher, config }: Platform) {
     redis,
     publisher,
     topicPrefix: config.topicPrefix,
-    takeUnit: (a) => lateAcceptance.accept(a),
+    takeUnit: (a, options) => lateAcceptance.accept(a, options),
   });
   return { lateAcceptance, resolve };
 }
@@ -86,18 +86,21 @@ export async function startApi(platform: Platform): Promise<RunningRole & { port
     streamRouters: [settlements],
     log,
     trustedProxies: config.trustedProxies,
+    // The sale routers first (the claim route first of all): they take the crowd, and express
+    // walks every router before the one that matches. No two routers share a path.
     routers: [
+      ...saleEdge.routers,
       partnerWebhooks,
       transactionQueries,
-      ...saleEdge.routers,
       createReconciliationRouter({ db, verify: verifyToken, limits, resolve }),
       dashboard.router,
       createApiDocsRouter(),
     ],
     readiness: createReadinessCheck(platform),
   });
-  const server: Server = await new Promise((resolve) => {
-    const s = app.listen(config.port, '0.0.0.0', () => resolve(s));
+  // express 5 calls back with the error too (a taken port): the start must fail, not say it listens.
+  const server: Server = await new Promise((resolve, reject) => {
+    const s = app.listen(config.port, '0.0.0.0', (err?: Error) => (err ? reject(err) : resolve(s)));
   });
   answerBeforeExpress(server);
   const address = server.address();

@@ -10,6 +10,7 @@ export async function startClaims(platform: Platform): Promise<RunningRole> {
   const decider = createClaimDecider({ redis, publisher, log, topicPrefix: config.topicPrefix, metrics });
   const runner = await startConsumerRunner({
     kafka,
+    sessionTimeoutMs: config.kafkaSessionTimeoutMs,
     codec,
     log,
     topicPrefix: config.topicPrefix,

@@ -4,17 +4,31 @@
 import { createExpiryWorker } from '../../consumers/expiry/expiryWorker.js';
 import { createSettlementHandler, settlementSubscription } from '../../consumers/expiry/settlement.js';
 import { createUnitReturnsHandler, unitReturnsSubscription } from '../../consumers/expiry/unitReturns.js';
+import { createSettledFrontier } from '../../consumers/expiry/settledFrontier.js';
+import { connectAdmin } from '../../platform/kafka/client.js';
 import { startConsumerRunner } from '../../platform/kafka/consumerRunner.js';
+import { consumerGroupId } from '../../platform/kafka/groupId.js';
+import { topicName } from '../../schemas/topics.js';
 import type { Platform } from '../platform.js';
 import type { RunningRole } from '../role.js';
 
 export async function startExpiry(platform: Platform): Promise<RunningRole> {
   const { kafka, codec, log, redis, publisher, config, metrics } = platform;
   const { topicPrefix } = config;
-  const worker = createExpiryWorker({ redis, publisher, log, topicPrefix, metrics });
+  const frontier = createSettledFrontier({
+    connectAdmin: async () => {
+      const admin = kafka.admin();
+      await connectAdmin(admin, config);
+      return admin;
+    },
+    groupId: consumerGroupId(topicPrefix, settlementSubscription.group),
+    topic: topicName(topicPrefix, 'partner-events'),
+  });
+  const worker = createExpiryWorker({ redis, publisher, log, topicPrefix, metrics, frontier });
   const settlement = createSettlementHandler({ redis, publisher, log, topicPrefix, metrics });
   const runner = await startConsumerRunner({
     kafka,
+    sessionTimeoutMs: config.kafkaSessionTimeoutMs,
     codec,
     log,
     topicPrefix,
@@ -26,6 +40,7 @@ export async function startExpiry(platform: Platform): Promise<RunningRole> {
   const returns = createUnitReturnsHandler({ redis, publisher, log, topicPrefix });
   const returnsRunner = await startConsumerRunner({
     kafka,
+    sessionTimeoutMs: config.kafkaSessionTimeoutMs,
     codec,
     log,
     topicPrefix,
@@ -37,6 +52,7 @@ export async function startExpiry(platform: Platform): Promise<RunningRole> {
   return {
     async stop() {
       await worker.stop();
+      await frontier.stop();
       await runner.stop();
       await returnsRunner.stop();
       await settlement.close();

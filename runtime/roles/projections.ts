@@ -20,6 +20,7 @@ export function startTransactionsProjector({
   projection,
   group = transactionsSubscription.group,
   metrics,
+  sessionTimeoutMs,
 }: {
   kafka: Kafka;
   codec: EventCodec;
@@ -28,9 +29,11 @@ export function startTransactionsProjector({
   projection: Pick<TransactionsProjection, 'applyBatch'>;
   group?: string;
   metrics?: Registry;
+  sessionTimeoutMs?: number;
 }): Promise<ConsumerRunner> {
   return startConsumerRunner({
     kafka,
+    ...(sessionTimeoutMs !== undefined && { sessionTimeoutMs }),
     codec,
     log,
     topicPrefix,
@@ -54,6 +57,7 @@ export async function startInventoryProjector({
   projector.start();
   const runner = await startConsumerRunner({
     kafka,
+    sessionTimeoutMs: config.kafkaSessionTimeoutMs,
     codec,
     log,
     topicPrefix,
@@ -77,7 +81,8 @@ export async function startProjections(platform: Platform): Promise<RunningRole>
   // PostgreSQL: one row per transaction, from entries, claims, sales, redirects, partner-events.
   const transactions = createTransactionsProjection({ db });
   await transactions.migrate();
-  running.push(await startTransactionsProjector({ kafka, codec, log, topicPrefix: config.topicPrefix, projection: transactions, metrics }));
+  const { topicPrefix, kafkaSessionTimeoutMs: sessionTimeoutMs } = config;
+  running.push(await startTransactionsProjector({ kafka, codec, log, topicPrefix, projection: transactions, metrics, sessionTimeoutMs }));
 
   // Redis inventory: the sales' slot queues and transactions' decisions, rebuilt from the topics when flushed.
   running.push(await startInventoryProjector(platform));

@@ -22,6 +22,7 @@ export async function startReconciliation(platform: Platform): Promise<RunningRo
   await consumer.notePartitions();
   const runner = await startConsumerRunner({
     kafka,
+    sessionTimeoutMs: config.kafkaSessionTimeoutMs,
     codec,
     log,
     topicPrefix,
@@ -34,6 +35,7 @@ export async function startReconciliation(platform: Platform): Promise<RunningRo
   const refunds = createRefundCaller({ partnerSecrets: config.partnerSecrets, urlTemplate: config.refunds.urlTemplate, log });
   const refundRunner = await startConsumerRunner({
     kafka,
+    sessionTimeoutMs: config.kafkaSessionTimeoutMs,
     codec,
     log,
     topicPrefix,

@@ -12,7 +12,7 @@ import {
   SaleScheduled,
   UnitsReturned,
 } from './sales.js';
-import { ClaimRequested, EntryRecorded, PaymentRedirectIssued } from './storefront.js';
+import { ClaimForwarded, ClaimRequested, EntryRecorded, PaymentRedirectIssued } from './storefront.js';
 
 export const eventSchemas = {
   SaleScheduled,
@@ -25,6 +25,7 @@ export const eventSchemas = {
   UnitsReturned,
   EntryRecorded,
   ClaimRequested,
+  ClaimForwarded,
   PaymentRedirectIssued,
   PartnerPaymentReported,
   PartnerRefundReported,

@@ -29,6 +29,13 @@ export const SaleScheduled = defineEvent('SaleScheduled', 'An operator scheduled
     default: null,
     doc: 'Entries one user may hold in this sale without claiming with one of them; null: MAX_OPEN_ENTRIES_PER_USER.',
   },
+  // v3. Every earlier sale was decided on one partition, as a sale of one shard is.
+  {
+    name: 'shards',
+    type: 'int',
+    default: 1,
+    doc: "Claims partitions the sale's claims are spread over, each decided by whoever owns it; a shopper stays on one (shardOf).",
+  },
 ]);
 
 export const SaleClosed = defineEvent('SaleClosed', 'The sale stops taking claims (an operator closed it early).', [

@@ -21,6 +21,27 @@ export const ClaimRequested = defineEvent(
     { name: 'saleId', type: 'string' },
     { name: 'userId', type: 'string' },
     { name: 'quantity', type: 'int' },
+    // v2. Every earlier claim was on its sale's own partition, shard 0.
+    {
+      name: 'shard',
+      type: 'int',
+      default: 0,
+      doc: "The sale shard of the shopper (shardOf(userId, shards)): the claim goes to the sale's partition plus this, modulo the partitions.",
+    },
+  ],
+);
+
+export const ClaimForwarded = defineEvent(
+  'ClaimForwarded',
+  "A sharded sale's claim whose shard had too few free units, handed on to a shard that had them, to be decided there from its own.",
+  [
+    { name: 'transactionId', type: 'string' },
+    { name: 'saleId', type: 'string' },
+    { name: 'userId', type: 'string' },
+    { name: 'quantity', type: 'int' },
+    { name: 'fromShard', type: 'int', doc: 'The shard that handed it on.' },
+    { name: 'shard', type: 'int', doc: "The shard that decides it now: on the sale's claims partition plus this." },
+    { name: 'hops', type: 'int', doc: 'How many times the claim was handed on, this time included; a sale of K shards stops at K.' },
   ],
 );
 

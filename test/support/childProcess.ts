@@ -1,5 +1,6 @@
-// Runs a test-support TypeScript entry in its own Node process (through tsx), and waits for
-// the JSON lines it prints: a process of its own is what a crash or a second replica is.
+// Runs a test-support entry in its own Node process (TypeScript through tsx; an already
+// compiled .mjs as it is), and waits for the JSON lines it prints: a process of its own is what
+// a crash or a second replica is.
 import { type ChildProcess, spawn } from 'node:child_process';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -17,9 +18,10 @@ export type Child = {
   stop(): Promise<void>;
 };
 
-/** `from`: the source tree to run it from (a patched copy, say); the repository by default. */
-export function runChild(entry: string, env: Record<string, string>, from: string = root): Child {
-  const child = spawn(process.execPath, ['--import', 'tsx', path.join(from, entry)], {
+/** `from`: the source tree to run it from (a patched copy, say); the repository by default. `args`: its command line. */
+export function runChild(entry: string, env: Record<string, string>, from: string = root, args: readonly string[] = []): Child {
+  const loader = entry.endsWith('.ts') ? ['--import', 'tsx'] : ['--enable-source-maps'];
+  const child = spawn(process.execPath, [...loader, path.join(from, entry), ...args], {
     cwd: from,
     env: { ...process.env, ...env },
     stdio: ['ignore', 'pipe', 'pipe'],

@@ -36,6 +36,7 @@ export function claimOf(saleId: string, userId: string, quantity = 1): Claim {
     saleId,
     userId,
     quantity,
+    shard: 0,
   };
 }
 

@@ -27,6 +27,7 @@ export function saleScheduled(overrides: Partial<EventOf<'SaleScheduled'>> = {})
     reservationSeconds: 300,
     challenge: 'none',
     maxOpenEntriesPerUser: null,
+    shards: 1,
     ...overrides,
   };
 }

@@ -96,6 +96,7 @@ export function generateScenario(opts: ScenarioOptions): Scenario {
     reservationSeconds: reservationMs / 1000,
     challenge: 'none',
     maxOpenEntriesPerUser: null,
+    shards: 1,
   };
 
   // Faults on distinct transactions (so each is exactly one flag), the rest clean.

@@ -98,6 +98,7 @@ export function laterSale(at: number, partnerId = 'demo-pay'): EventOf<'SaleSche
     reservationSeconds: 60,
     challenge: 'none',
     maxOpenEntriesPerUser: null,
+    shards: 1,
   };
 }
 

@@ -27,6 +27,7 @@ export function sampleEvents(saleId = 'sale-1'): { [T in EventType]: EventOf<T> 
       reservationSeconds: 300,
       challenge: 'pow',
       maxOpenEntriesPerUser: null,
+      shards: 1,
     },
     SaleClosed: { type: 'SaleClosed', ...envelope(saleId), saleId, closedBy: 'operator-1' },
     ClaimGranted: {
@@ -61,7 +62,18 @@ export function sampleEvents(saleId = 'sale-1'): { [T in EventType]: EventOf<T> 
     },
     ReservationSettled: { type: 'ReservationSettled', ...envelope(), transactionId: tx, saleId, paymentEventId: 'demo-pay:evt-1' },
     EntryRecorded: { type: 'EntryRecorded', ...envelope(), transactionId: tx, saleId, userId: 'u-1' },
-    ClaimRequested: { type: 'ClaimRequested', ...envelope(), transactionId: tx, saleId, userId: 'u-1', quantity: 1 },
+    ClaimRequested: { type: 'ClaimRequested', ...envelope(), transactionId: tx, saleId, userId: 'u-1', quantity: 1, shard: 0 },
+    ClaimForwarded: {
+      type: 'ClaimForwarded',
+      ...envelope(),
+      transactionId: tx,
+      saleId,
+      userId: 'u-1',
+      quantity: 1,
+      fromShard: 0,
+      shard: 1,
+      hops: 1,
+    },
     PaymentRedirectIssued: {
       type: 'PaymentRedirectIssued',
       ...envelope(),

@@ -49,6 +49,7 @@ export const story = (s: Story) => ({
     saleId: s.saleId,
     userId: s.userId,
     quantity: s.quantity,
+    shard: 0,
   }),
   granted: (at = 20): TransactionEvent => ({
     type: 'ClaimGranted',

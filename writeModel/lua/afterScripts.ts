@@ -1,7 +1,7 @@
 // The store's scripts for what happens after a reservation ended: a late payment accepted
 // onto free slots, and a refunded payment's units put back in the queue. Same conventions as
 // scripts.ts (ARGV[1] the key prefix, writers gated by their epoch).
-import { decision as D, ending as E, flag, keyPart as K, saleField as S, txField as T } from '../storeFormat.js';
+import { decision as D, ending as E, flag, saleField as S, txField as T } from '../storeFormat.js';
 import { foldLua } from './fold.js';
 
 /**
@@ -20,11 +20,14 @@ local f = redis.call('HMGET', k, '${T.decision}', '${T.ending}', '${T.decidedSal
 if f[6] then return {'OK', 'again', {t, f[3], f[4], f[5], f[6], f[7], f[8], f[9]}} end
 if f[1] ~= '${D.granted}' or f[2] ~= '${E.released}' then return {'OK', 'not_released'} end
 local q = tonumber(f[5])
-local sk = saleKey(f[3])
-if redis.call('ZCARD', sk .. '${K.free}') < q then return {'OK', 'no_unit'} end
-local taken = redis.call('ZRANGE', sk .. '${K.free}', 0, q - 1)
+if freeUnits(f[3]) < q then return {'OK', 'no_unit'} end
+-- The lowest free slots of the sale's shards, shard by shard (an operator's rare act: it takes
+-- from any shard's pool, as it took from the one pool before shards).
 local nums = {}
-for j = 1, #taken do nums[j] = string.match(taken[j], '(%d+)$') end
+for shard = 0, (shardsOf(f[3]) or 1) - 1 do
+  for _, taken in ipairs(redis.call('ZRANGE', poolKey(f[3], shard), 0, q - #nums - 1)) do nums[#nums + 1] = string.match(taken, '(%d+)$') end
+  if #nums >= q then break end
+end
 local slots = table.concat(nums, ',')
 applyAccepted(t, f[3], f[4], f[5], slots, pay, by, at)
 return {'OK', 'accepted', {t, f[3], f[4], f[5], slots, pay, by, at}}

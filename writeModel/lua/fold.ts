@@ -7,6 +7,7 @@
 // never with Lua's default %.14g, which would switch to exponent notation on large values.
 // Key parts, field names and stored words come from ../storeFormat.ts, interpolated here.
 import { decision as D, ending as E, flag, keyPart as K, saleField as S, txField as T } from '../storeFormat.js';
+import { shardPoolsLua } from './shardPools.js';
 
 /**
  * How long a transaction's hash outlives its sale: a week after the sale's end, when every
@@ -40,6 +41,7 @@ local function saleEnd(s)
   end
   return ends
 end
+${shardPoolsLua}
 local function clockMs()
   if nowMs == nil then
     local clock = redis.call('TIME')
@@ -66,20 +68,23 @@ local function applySchedule(s, fields, stock)
   local sk = saleKey(s)
   if redis.call('EXISTS', sk) == 1 then return false end
   redis.call('HSET', sk, unpack(fields))
+  local k = shardsOf(s)
   -- A slot some transaction holds already (folded out of order) is not free.
   local holders = redis.call('EXISTS', sk .. '${K.holders}') == 1
-  local batch = {}
-  for n = 1, stock do
-    if not holders or redis.call('HEXISTS', sk .. '${K.holders}', n) == 0 then
-      batch[#batch + 1] = n
-      batch[#batch + 1] = s .. ':' .. n
-      if #batch >= 2000 then
-        redis.call('ZADD', sk .. '${K.free}', unpack(batch))
-        batch = {}
+  for shard = 0, k - 1 do
+    local pool, batch = poolKey(s, shard), {}
+    for n = shard + 1, stock, k do
+      if not holders or redis.call('HEXISTS', sk .. '${K.holders}', n) == 0 then
+        batch[#batch + 1] = n
+        batch[#batch + 1] = s .. ':' .. n
+        if #batch >= 2000 then
+          redis.call('ZADD', pool, unpack(batch))
+          batch = {}
+        end
       end
     end
+    if #batch > 0 then redis.call('ZADD', pool, unpack(batch)) end
   end
-  if #batch > 0 then redis.call('ZADD', sk .. '${K.free}', unpack(batch)) end
   for _, t in ipairs(redis.call('SMEMBERS', sk .. '${K.untimed}')) do keepUntilSaleOver(t, s) end
   redis.call('DEL', sk .. '${K.untimed}')
   return true
@@ -121,7 +126,8 @@ local function applyGrant(t, s, u, q, slots, exp, amount, currency, at, cause)
   if ending == '${E.released}' then return true end
   local sk = saleKey(s)
   for n in string.gmatch(slots, '[^,]+') do
-    redis.call('ZREM', sk .. '${K.free}', s .. ':' .. n)
+    local pool = homePool(s, n)
+    if pool then redis.call('ZREM', pool, s .. ':' .. n) end
     redis.call('HSET', sk .. '${K.holders}', n, t)
   end
   redis.call('HINCRBY', sk .. '${K.held}', u, tonumber(q))
@@ -147,7 +153,8 @@ local function applyRelease(t, s, slots, at, cause, reason)
     -- Only a slot this transaction still holds goes back: a later grant may own it already.
     if redis.call('HGET', sk .. '${K.holders}', n) == t then
       redis.call('HDEL', sk .. '${K.holders}', n)
-      redis.call('ZADD', sk .. '${K.free}', n, g[5] .. ':' .. n)
+      local pool = homePool(g[5], n)
+      if pool then redis.call('ZADD', pool, n, g[5] .. ':' .. n) end
     end
   end
   if redis.call('HINCRBY', sk .. '${K.held}', g[2], -tonumber(g[3])) <= 0 then redis.call('HDEL', sk .. '${K.held}', g[2]) end
@@ -177,7 +184,8 @@ local function applyAccepted(t, s, u, q, slots, pay, by, at)
   keepUntilSaleOver(t, s)
   local sk = saleKey(s)
   for n in string.gmatch(slots, '[^,]+') do
-    redis.call('ZREM', sk .. '${K.free}', s .. ':' .. n)
+    local pool = homePool(s, n)
+    if pool then redis.call('ZREM', pool, s .. ':' .. n) end
     redis.call('HSET', sk .. '${K.holders}', n, t)
   end
   redis.call('HINCRBY', sk .. '${K.held}', u, tonumber(q))
@@ -195,7 +203,8 @@ local function applyReturned(t, s, u, q, slots, pay, refund, at)
   for n in string.gmatch(slots, '[^,]+') do
     if redis.call('HGET', sk .. '${K.holders}', n) == t then
       redis.call('HDEL', sk .. '${K.holders}', n)
-      redis.call('ZADD', sk .. '${K.free}', n, s .. ':' .. n)
+      local pool = homePool(s, n)
+      if pool then redis.call('ZADD', pool, n, s .. ':' .. n) end
     end
   end
   if redis.call('HINCRBY', sk .. '${K.held}', u, -tonumber(q)) <= 0 then redis.call('HDEL', sk .. '${K.held}', u) end

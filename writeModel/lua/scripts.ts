@@ -4,72 +4,8 @@
 import { decision as D, ending as E, flag, foldKind as F, keyPart as K, saleField as S, txField as T } from '../storeFormat.js';
 import { acceptLate, returnUnits } from './afterScripts.js';
 import { clear, finishRebuild, lock, renewLock, unlock } from './rebuildScripts.js';
+import { decide } from './decideScript.js';
 import { foldLua } from './fold.js';
-
-/**
- * Decides a batch of claims. ARGV: prefix, expected epoch, now, then per claim
- * transactionId, saleId, userId, quantity, claim eventId. The rules are those of
- * domain/claiming/decide.ts; a decided transaction gets its stored decision back.
- */
-const decide = `${foldLua}
-local gate = writerGate(ARGV[2])
-if gate then return gate end
-local at = ARGV[3]
-local now = tonumber(at)
-local sales = {}
-local function terms(s)
-  local m = sales[s]
-  if m == nil then
-    local f = redis.call('HMGET', saleKey(s), '${S.startsAt}', '${S.endsAt}', '${S.closed}', '${S.perUserLimit}', '${S.reservationSeconds}',
-      '${S.priceMinor}', '${S.currency}')
-    m = false
-    if f[1] then
-      m = { startsAt = tonumber(f[1]), endsAt = tonumber(f[2]), closed = f[3] == '${flag.yes}', limit = tonumber(f[4]),
-            seconds = tonumber(f[5]), price = tonumber(f[6]), currency = f[7] }
-    end
-    sales[s] = m
-  end
-  return m
-end
-local out = {'OK'}
-for i = 4, #ARGV, 5 do
-  local t, s, u, qs, cause = ARGV[i], ARGV[i + 1], ARGV[i + 2], ARGV[i + 3], ARGV[i + 4]
-  local q = tonumber(qs)
-  if redis.call('HEXISTS', txKey(t), '${T.decision}') == 1 then
-    out[#out + 1] = storedDecision(t)
-  else
-    local m = terms(s)
-    local sk = saleKey(s)
-    local reason = nil
-    -- The sale window: domain/claiming/saleWindow.ts saleWindowAt, kept here because it must run in Redis.
-    if not m or m.closed or now < m.startsAt or now >= m.endsAt then
-      reason = 'sale_not_open'
-    else
-      local live = redis.call('HGET', sk .. '${K.live}', u)
-      if live and live ~= t then
-        reason = 'duplicate'
-      elseif tonumber(redis.call('HGET', sk .. '${K.held}', u) or '0') + q > m.limit then
-        reason = 'limit_exceeded'
-      elseif redis.call('ZCARD', sk .. '${K.free}') < q then
-        reason = 'sold_out'
-      end
-    end
-    if reason then
-      applyReject(t, s, u, qs, reason, at, cause)
-      out[#out + 1] = {'${D.rejected}', t, s, u, qs, at, cause, reason}
-    else
-      local taken = redis.call('ZRANGE', sk .. '${K.free}', 0, q - 1)
-      local nums = {}
-      for j = 1, #taken do nums[j] = string.match(taken[j], '(%d+)$') end
-      local slots = table.concat(nums, ',')
-      local exp, amount = fmt(now + m.seconds * 1000), fmt(m.price * q)
-      applyGrant(t, s, u, qs, slots, exp, amount, m.currency, at, cause)
-      out[#out + 1] = {'${D.granted}', t, s, u, qs, at, cause, false, slots, exp, amount, m.currency}
-    end
-  end
-end
-return out
-`;
 
 /**
  * Settles reservations for reported payments. ARGV: prefix, expected epoch, now, then per
@@ -106,15 +42,17 @@ return out
 `;
 
 /**
- * Releases live grants whose time is up. ARGV: prefix, expected epoch, now, limit. Each
- * release is written to the outbox in the same step, so a crash before Kafka has it loses
- * nothing: the outbox is published again.
+ * Releases live grants whose time is up. ARGV: prefix, expected epoch, now, limit, due by (the
+ * moment every acknowledged payment is known settled: consumers/expiry/settledFrontier.ts; now
+ * if absent). Each release is written to the outbox in the same step, so a crash before Kafka
+ * has it loses nothing: the outbox is published again.
  */
 const releaseDue = `${foldLua}
 local gate = writerGate(ARGV[2])
 if gate then return gate end
 local at = ARGV[3]
-local due = redis.call('ZRANGEBYSCORE', P .. '${K.expiries}', '-inf', at, 'LIMIT', 0, tonumber(ARGV[4]))
+local dueBy = ARGV[5] or at
+local due = redis.call('ZRANGEBYSCORE', P .. '${K.expiries}', '-inf', dueBy, 'LIMIT', 0, tonumber(ARGV[4]))
 local out = {'OK'}
 for _, t in ipairs(due) do
   local f = redis.call('HMGET', txKey(t), '${T.decision}', '${T.ending}', '${T.decidedSaleId}', '${T.grantedSlots}')
@@ -201,11 +139,18 @@ local complete = storeComplete()
 return {complete and 1 or 0, redis.call('EXISTS', P .. '${K.restored}')}
 `;
 
-/** A sale's terms and free-slot count, and whether the store is complete. ARGV: prefix, saleId. */
-const readSale = `
-local P = ARGV[1]
-local sk = P .. '${K.sale}' .. ARGV[2]
-return {redis.call('EXISTS', P .. '${K.ready}'), redis.call('ZCARD', sk .. '${K.free}'), redis.call('HGETALL', sk)}
+/** A sale's terms and free-slot count (over its shards), and whether the store is complete. ARGV: prefix, saleId. */
+const readSale = `${foldLua}
+return {redis.call('EXISTS', P .. '${K.ready}'), freeUnits(ARGV[2]), redis.call('HGETALL', saleKey(ARGV[2]))}
+`;
+
+/**
+ * A transaction's hash and, in the same step, whether the store is complete (storeComplete in
+ * fold.ts): a reader must not trust a hash read from a store still folding its tail, nor
+ * learn that the store is complete only after its read. ARGV: prefix, tx.
+ */
+const readTransaction = `${foldLua}
+return {storeComplete() and 1 or 0, redis.call('HGETALL', txKey(ARGV[2]))}
 `;
 
 /** The edge's entry: idempotent, and the same fold the projector runs on EntryRecorded. ARGV: prefix, tx, sale, user. */
@@ -287,6 +232,7 @@ export const inventoryScripts = {
   fsUnlock: unlock,
   fsCheckStore: checkStore,
   fsReadSale: readSale,
+  fsReadTransaction: readTransaction,
   fsRecordEntry: recordEntry,
   fsReserveEntry: reserveEntry,
   fsMarkPending: markPending,

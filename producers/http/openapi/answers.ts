@@ -35,6 +35,7 @@ export const saleAnswer = z
     perUserLimit: z.number().int().positive(),
     maxOpenEntriesPerUser: z.number().int().positive().openapi({ description: "the sale's own cap, else MAX_OPEN_ENTRIES_PER_USER" }),
     challenge: z.enum(['pow', 'none']).openapi({ description: '`pow`: a claim needs a solved GET /sales/{saleId}/challenge' }),
+    shards: z.number().int().positive().openapi({ description: 'the claims partitions the sale is decided on (1: one decision-maker)' }),
   })
   .strict()
   .openapi('Sale');

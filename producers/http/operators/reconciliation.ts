@@ -10,6 +10,7 @@ import { decodeMismatchCursor, readReconciliation } from '../../../projections/r
 import { MISMATCH_STATUSES, RESOLUTION_ACTIONS } from '../../../domain/reconciliation/resolution.js';
 import type { MismatchResolver } from '../../reconciliation/resolveMismatch.js';
 import type { TokenVerifier } from '../auth.js';
+import { requestIdOf } from '../accessLog.js';
 import { principalOf } from '../authMiddleware.js';
 import { conflict, notFound } from '../errors.js';
 import type { RateLimits } from '../rateLimit.js';
@@ -97,7 +98,7 @@ export function createReconciliationRouter({
   router.post('/reconciliation/mismatches/:mismatchId/resolution', limits.operator(verify), async (req, res) => {
     const { mismatchId } = parse(mismatchParams, req.params);
     const { action, note } = parse(resolutionBody, req.body);
-    const outcome = await resolve(mismatchId, { action, note: note || null, by: principalOf(res).userId });
+    const outcome = await resolve(mismatchId, { action, note: note || null, by: principalOf(res).userId }, { requestId: requestIdOf(res) });
     if (!outcome.ok) {
       const { status, code, message } = outcome.refusal;
       throw status === 404 ? notFound(message) : conflict(message, { reason: code });

@@ -7,9 +7,11 @@ import { Router, type Response } from 'express';
 import { z } from 'zod';
 import { OPEN_ENTRIES_CAP_MAX } from '../../../platform/config.js';
 import type { EventPublisher } from '../../../platform/kafka/publisher.js';
+import { topicSpec } from '../../../schemas/topics.js';
 import type { Logger } from '../../../platform/log.js';
 import type { Db } from '../../../platform/postgres.js';
 import type { TokenVerifier } from '../auth.js';
+import { requestIdOf } from '../accessLog.js';
 import { principalOf } from '../authMiddleware.js';
 import { envelope } from '../envelope.js';
 import { badRequest, conflict, notFound } from '../errors.js';
@@ -24,6 +26,8 @@ export const WARM_DEADLINE_MS = 10_000;
 const POLL_MS = 20;
 const MAX_STOCK = 1_000_000;
 const MAX_RESERVATION_SECONDS = 24 * 3600;
+/** One shard per claims partition at most: two shards on one partition would be decided by one process anyway. */
+const MAX_SHARDS = topicSpec('claims').partitions;
 
 export const scheduleBody = z
   .object({
@@ -38,6 +42,8 @@ export const scheduleBody = z
     challenge: z.enum(['pow', 'none']).default('pow'),
     // The sale's own cap on open entries per user; left out, MAX_OPEN_ENTRIES_PER_USER applies.
     maxOpenEntriesPerUser: z.number().int().min(1).max(OPEN_ENTRIES_CAP_MAX).optional(),
+    // A hot sale's claims spread over this many claims partitions, each decided by whoever owns it.
+    shards: z.number().int().min(1).max(MAX_SHARDS).default(1),
   })
   .strict()
   .refine((b) => b.endsAt > b.startsAt, { path: ['endsAt'], message: 'must be after startsAt' })
@@ -100,24 +106,28 @@ async function scheduleSale({ db, store, publisher, log, maxOpenEntriesPerUser }
     throw conflict(`sale ${input.saleId} already exists`);
   }
   try {
-    await publisher.publish([
-      {
-        type: 'SaleScheduled',
-        ...envelope(input.saleId),
-        saleId: input.saleId,
-        productId: product.productId,
-        partnerId: product.partnerId,
-        stock: input.stock,
-        priceMinor: input.priceMinor ?? product.priceMinor,
-        currency: product.currency,
-        startsAt: input.startsAt,
-        endsAt: input.endsAt,
-        perUserLimit: input.perUserLimit,
-        reservationSeconds: input.reservationSeconds,
-        challenge: input.challenge,
-        maxOpenEntriesPerUser: input.maxOpenEntriesPerUser ?? null,
-      },
-    ]);
+    await publisher.publish(
+      [
+        {
+          type: 'SaleScheduled',
+          ...envelope(input.saleId),
+          saleId: input.saleId,
+          productId: product.productId,
+          partnerId: product.partnerId,
+          stock: input.stock,
+          priceMinor: input.priceMinor ?? product.priceMinor,
+          currency: product.currency,
+          startsAt: input.startsAt,
+          endsAt: input.endsAt,
+          perUserLimit: input.perUserLimit,
+          reservationSeconds: input.reservationSeconds,
+          challenge: input.challenge,
+          maxOpenEntriesPerUser: input.maxOpenEntriesPerUser ?? null,
+          shards: input.shards,
+        },
+      ],
+      { requestId: requestIdOf(res) },
+    );
   } catch (err) {
     await unregisterSale(db, input.saleId);
     throw err;
@@ -143,7 +153,9 @@ async function closeSale({ db, store, publisher, log, maxOpenEntriesPerUser }: S
     res.status(200).json(saleBody(current, maxOpenEntriesPerUser));
     return;
   }
-  await publisher.publish([{ type: 'SaleClosed', ...envelope(saleId), saleId, closedBy: principalOf(res).userId }]);
+  await publisher.publish([{ type: 'SaleClosed', ...envelope(saleId), saleId, closedBy: principalOf(res).userId }], {
+    requestId: requestIdOf(res),
+  });
   log.info({ saleId, operator: principalOf(res).userId }, 'sale closed');
   const sale = await waitForSale(store, saleId, (s) => s.status === 'closed');
   if (!sale) {

@@ -11,19 +11,21 @@ import { z } from 'zod';
 import type { EventPublisher } from '../../../platform/kafka/publisher.js';
 import type { Logger } from '../../../platform/log.js';
 import type { TokenVerifier } from '../auth.js';
+import { requestIdOf } from '../accessLog.js';
 import { principalOf } from '../authMiddleware.js';
 import { envelope } from '../envelope.js';
 import { badRequest, forbidden, HttpError, notFound } from '../errors.js';
 import { saleParams, transactionId } from '../inputs.js';
 import type { RateLimits } from '../rateLimit.js';
+import { publishingFor } from '../publishAtEdge.js';
 import { parse } from '../validate.js';
 import type { ChallengeService } from './challenge.js';
 import { decisionAnswer, edgeRefusal, parsePreferWait } from './claimAnswer.js';
 import type { ClaimMetrics, ClaimOutcome } from './claimMetrics.js';
 import type { Refusal, RefusalRecorder } from './refusalRecorder.js';
-import type { SaleStorePort } from './saleStorePort.js';
-import { cachedSaleReader } from './saleViewCache.js';
+import type { SaleStorePort, SaleView } from './saleStorePort.js';
 import { decisionEventId } from '../../../domain/claiming/decide.js';
+import { shardOf } from '../../../domain/claiming/shards/shardOf.js';
 
 const MAX_QUANTITY = 1000;
 
@@ -43,7 +45,6 @@ type ClaimDeps = {
   challenges: ChallengeService;
   refusals: RefusalRecorder;
   log: Logger;
-  readSale: ReturnType<typeof cachedSaleReader>;
 };
 
 /** Records a claim's outcome in the metrics, once. */
@@ -72,7 +73,7 @@ export function createClaimsRouter({
   limits: RateLimits;
 }): Router {
   const router = Router();
-  const deps: ClaimDeps = { store, publisher, challenges, refusals, log, readSale: cachedSaleReader(store.readSale) };
+  const deps: ClaimDeps = { store, publisher, challenges, refusals, log };
 
   router.post('/sales/:saleId/claims', limits.user(verify), async (req, res) => {
     const started = performance.now();
@@ -100,11 +101,17 @@ async function claim(deps: ClaimDeps, { params, rawBody, prefer, res, done }: Cl
   const userId = principalOf(res).userId;
   const txId = body.transactionId;
 
-  const { transaction: tx, decision: decided } = await deps.store.readClaim(txId);
+  const now = Date.now();
+  // The sale comes with the transaction, in the same round trip, while the claim may be a first one.
+  const { transaction: tx, decision: decided, sale } = await deps.store.readClaim(txId, saleId, now);
   if (!tx || tx.userId !== userId || tx.saleId !== saleId) throw notFound(`no transaction ${txId} of yours in sale ${saleId}`);
   if (decided) return answerDecision(res, txId, decided, done);
 
-  if (tx.status === 'entered' && !(await requestClaim(deps, { saleId, userId, body, res, done }))) return;
+  if (tx.status === 'entered') {
+    // What a first claim publishes carries this request's id (the records' request-id header).
+    const requesting = { ...deps, publisher: publishingFor(deps.publisher, requestIdOf(res)) };
+    if (!(await requestClaim(requesting, { saleId, userId, body, res, done, sale, now }))) return;
+  }
   // Else the claim was requested before and is still undecided: nothing new to publish.
 
   if (wait.seconds > 0) {
@@ -122,12 +129,18 @@ async function claim(deps: ClaimDeps, { params, rawBody, prefer, res, done }: Cl
  * the transaction marked pending. False when the claim was refused and answered.
  */
 async function requestClaim(
-  { store, publisher, challenges, refusals, log, readSale }: ClaimDeps,
-  { saleId, userId, body, res, done }: { saleId: string; userId: string; body: z.infer<typeof claimBody>; res: Response; done: Done },
+  { store, publisher, challenges, refusals, log }: ClaimDeps,
+  {
+    saleId,
+    userId,
+    body,
+    res,
+    done,
+    sale,
+    now,
+  }: { saleId: string; userId: string; body: z.infer<typeof claimBody>; res: Response; done: Done; sale?: SaleView; now: number },
 ): Promise<boolean> {
   const txId = body.transactionId;
-  const now = Date.now();
-  const sale = await readSale(saleId, now);
   if (!sale) throw notFound(`no sale ${saleId}`);
   const refusal = edgeRefusal(sale.status);
   if (refusal) {
@@ -146,7 +159,7 @@ async function requestClaim(
     };
     // Lost only to a concurrent claim of the same transaction, which then answers for it.
     if (!(await store.refuseAtEdge(event))) return true;
-    refusals.record(event);
+    refusals.record(event, requestIdOf(res));
     done('refused_at_edge', refusal);
     res.status(409).json({ transactionId: txId, status: 'rejected', reason: refusal });
     return false;
@@ -159,7 +172,17 @@ async function requestClaim(
     }
   }
   await publisher.publish([
-    { type: 'ClaimRequested', ...envelope(txId, now), transactionId: txId, saleId, userId, quantity: body.quantity },
+    {
+      type: 'ClaimRequested',
+      ...envelope(txId, now),
+      transactionId: txId,
+      saleId,
+      userId,
+      quantity: body.quantity,
+      // A shopper's claims always go to one shard's partition: their transactions, limit and
+      // duplicates are then decided by one process, in order.
+      shard: shardOf(userId, sale.shards),
+    },
   ]);
   await store.markPending(txId, body.quantity);
   log.debug({ saleId, transactionId: txId, quantity: body.quantity }, 'claim requested');

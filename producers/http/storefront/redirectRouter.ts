@@ -7,6 +7,7 @@ import { z } from 'zod';
 import type { EventPublisher } from '../../../platform/kafka/publisher.js';
 import type { Logger } from '../../../platform/log.js';
 import type { TokenVerifier } from '../auth.js';
+import { requestIdOf } from '../accessLog.js';
 import { principalOf } from '../authMiddleware.js';
 import { envelope } from '../envelope.js';
 import { conflict, notFound } from '../errors.js';
@@ -74,7 +75,7 @@ export function createRedirectRouter({
       expiresAt: decision.expiresAt,
     };
     const token = await issuePaymentToken(partnerPaymentKey(paymentTokenKey, sale.partnerId), event, event.eventId);
-    await publisher.publish([event]);
+    await publisher.publish([event], { requestId: requestIdOf(res) });
     log.info({ saleId: tx.saleId, transactionId, partnerId: sale.partnerId }, 'payment redirect issued');
     const location = paymentPageUrl(paymentPageTemplate, sale.partnerId, token);
     res.status(303).location(location).json({ transactionId, location });

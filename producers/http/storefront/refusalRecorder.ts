@@ -9,7 +9,6 @@ import { Counter, Gauge, type Registry } from 'prom-client';
 import type { EventPublisher } from '../../../platform/kafka/publisher.js';
 import type { Logger } from '../../../platform/log.js';
 import type { EventOf } from '../../../schemas/events/index.js';
-import { currentRequestId, runWithRequestId } from '../../../platform/requestContext.js';
 
 export type Refusal = EventOf<'ClaimRejected'>;
 
@@ -17,8 +16,8 @@ export type Refusal = EventOf<'ClaimRejected'>;
 type Queued = { event: Refusal; requestId?: string };
 
 export type RefusalRecorder = {
-  /** Never blocks and never throws: queues the event for the next batch. */
-  record(refusal: Refusal): void;
+  /** Never blocks and never throws: queues the event for the next batch, its record to carry `requestId` (the refused request's). */
+  record(refusal: Refusal, requestId?: string): void;
   /** Publishes everything queued (until `deadlineMs`), then stops. */
   close(deadlineMs?: number): Promise<void>;
 };
@@ -88,9 +87,8 @@ export function createRefusalRecorder({
   const timer = setInterval(kick, flushIntervalMs).unref();
 
   return {
-    record(refusal) {
+    record(refusal, requestId) {
       if (state.closed) return noteDrops(1);
-      const requestId = currentRequestId();
       state.queue.push(requestId ? { event: refusal, requestId } : { event: refusal });
       trim();
       counts.queued.set(state.queue.length);
@@ -115,10 +113,7 @@ export function createRefusalRecorder({
  */
 async function publishEach(publisher: EventPublisher, batch: readonly Queued[]): Promise<{ failed: Queued[]; err?: Error }> {
   const outcomes = await Promise.allSettled(
-    batch.map(({ event, requestId }) => {
-      const publish = () => publisher.publish([event]);
-      return requestId ? runWithRequestId(requestId, publish) : publish();
-    }),
+    batch.map(({ event, requestId }) => publisher.publish([event], requestId ? { requestId } : {})),
   );
   const failed = batch.filter((_, i) => outcomes[i]!.status === 'rejected');
   const rejected = outcomes.find((o): o is PromiseRejectedResult => o.status === 'rejected');

@@ -19,5 +19,6 @@ export function saleBody(sale: SaleView, defaultOpenEntriesCap: number) {
     perUserLimit: sale.perUserLimit,
     maxOpenEntriesPerUser: sale.maxOpenEntriesPerUser ?? defaultOpenEntriesCap,
     challenge: sale.challenge,
+    shards: sale.shards,
   };
 }

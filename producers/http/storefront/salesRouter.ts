@@ -6,6 +6,7 @@ import { z } from 'zod';
 import type { EventPublisher } from '../../../platform/kafka/publisher.js';
 import type { Logger } from '../../../platform/log.js';
 import type { TokenVerifier } from '../auth.js';
+import { requestIdOf } from '../accessLog.js';
 import { principalOf } from '../authMiddleware.js';
 import { envelope } from '../envelope.js';
 import { conflict, notFound } from '../errors.js';
@@ -73,7 +74,8 @@ export function createStorefrontSalesRouter({
     });
     if (!reserved.ok)
       throw conflict(`${reserved.open} open entries of yours in sale ${saleId} already (at most ${reserved.cap}): claim with one of them`);
-    await publisher.publish([{ type: 'EntryRecorded', ...envelope(transactionId, now), transactionId, saleId, userId }]);
+    const entry = { type: 'EntryRecorded', ...envelope(transactionId, now), transactionId, saleId, userId } as const;
+    await publisher.publish([entry], { requestId: requestIdOf(res) });
     await store.recordEntry({ transactionId, saleId, userId });
     log.debug({ saleId, transactionId }, 'entry recorded');
     res.status(201).location(`/transactions/${transactionId}`).json({ transactionId });

@@ -1,5 +1,6 @@
 // The README's first command: `flashsale demo` runs a whole flash sale to its summary and
-// exits 0 only when every check holds (here with a smaller crowd, to keep CI short): the
+// exits 0 only when every check holds (here with a smaller crowd, to keep CI short, on three
+// shards: never oversold, every unit accounted for, the claims on three partitions): the
 // planted faults resolved with nothing left open, the books balanced, the refunded unit sold
 // again, and the partner's settlement file reconciled.
 import { spawn } from 'node:child_process';
@@ -7,7 +8,7 @@ import { describe, expect, it } from 'vitest';
 
 describe('flashsale demo', () => {
   it('runs a flash sale end to end and ends with a passing summary', async () => {
-    const child = spawn(process.execPath, ['bin/flashsale.js', 'demo', '--shoppers', '60', '--stock', '15'], {
+    const child = spawn(process.execPath, ['bin/flashsale.js', 'demo', '--shoppers', '60', '--stock', '15', '--shards', '3'], {
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     let stdout = '';
@@ -19,6 +20,7 @@ describe('flashsale demo', () => {
     expect(stdout).toMatch(/Reconciliation report/);
     expect(stdout).toMatch(/Replay: \d+ events into \S+: equal/);
     expect(stdout).toMatch(/Demo passed: every check holds\./);
+    expect(stdout).toMatch(/✔ the sale ran on 3 shard\(s\), its claims spread over 3 claims partition\(s\)/);
     expect(stdout).not.toMatch(/✘/);
     for (const kind of ['late_payment', 'duplicate_payment', 'amount_mismatch', 'unknown_transaction'])
       expect(stdout).toMatch(new RegExp(`✔ the operator resolved the ${kind} with refund, and it is resolved`));

@@ -5,6 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createApiClient } from '../../../demo/api.js';
 import { runCrowd, type Shopper } from '../../../demo/crowd.js';
 import { createPartner } from '../../../demo/partner.js';
+import { storeReady } from '../storefront/storefrontClient.js';
 import { startTestSystem, type TestSystem } from '../../support/system.js';
 import { waitFor } from '../../support/waitFor.js';
 
@@ -25,6 +26,8 @@ function replay(into: string, extra: string[] = []): Promise<{ status: number | 
 
 beforeAll(async () => {
   system = await startTestSystem('replay');
+  // A system just started may still be building its store (503): wait for it, as a client would retry.
+  await storeReady(system);
   const api = createApiClient(system.baseUrl);
   const op = await system.operatorToken();
   const { config } = system.platform;

@@ -11,6 +11,7 @@ let system: TestSystem;
 let call: Call;
 let consumer: Consumer;
 const entries: KafkaMessage[] = [];
+const claims: KafkaMessage[] = [];
 
 beforeAll(async () => {
   system = await startTestSystem('request-id', ['api', 'projections']);
@@ -18,8 +19,10 @@ beforeAll(async () => {
   await storeReady(system);
   consumer = system.platform.kafka.consumer({ groupId: `${system.prefix}-request-id-test` });
   await consumer.connect();
-  await consumer.subscribe({ topic: topicName(system.prefix, 'entries'), fromBeginning: true });
-  await consumer.run({ eachMessage: async ({ message }) => void entries.push(message) });
+  await consumer.subscribe({ topics: [topicName(system.prefix, 'entries'), topicName(system.prefix, 'claims')], fromBeginning: true });
+  await consumer.run({
+    eachMessage: async ({ topic, message }) => void (topic.endsWith('claims') ? claims : entries).push(message),
+  });
 });
 afterAll(async () => {
   await consumer?.disconnect();
@@ -41,6 +44,24 @@ describe('X-Request-Id', () => {
     });
     expect(headerOf(record, 'request-id')).toBe('shop-42.abc_DEF:1');
     expect(headerOf(record, 'event-type')).toBe('EntryRecorded');
+  });
+
+  it('puts the id of the claim request in the header of the ClaimRequested it published', async () => {
+    const { saleId } = await scheduleSale(call, await system.operatorToken());
+    const token = await system.userToken('u-request-id-claim');
+    const entered = await call('POST', `/sales/${saleId}/entries`, { token });
+    const transactionId = entered.body.transactionId as string;
+    const res = await call('POST', `/sales/${saleId}/claims`, {
+      token,
+      body: { transactionId, quantity: 1 },
+      headers: { 'x-request-id': 'claim-7' },
+    });
+    expect(res.status).toBe(202);
+    const record = await waitFor(() => claims.find((m) => m.value?.includes(Buffer.from(transactionId))), {
+      what: 'the ClaimRequested record',
+    });
+    expect(headerOf(record, 'event-type')).toBe('ClaimRequested');
+    expect(headerOf(record, 'request-id')).toBe('claim-7');
   });
 
   it('mints a UUID for a request without one, or with an unsafe or too long one, refusals included', async () => {

@@ -88,7 +88,7 @@ describe('the operations port of each role, each in its own process', () => {
 
   it("shows on the api every group's lag, the dead-letter topic and an open sale's stock", async () => {
     const api = children.get('api')!;
-    const call: Call = client({ baseUrl: api.baseUrl } as Parameters<typeof client>[0]);
+    const call: Call = client({ baseUrl: api.baseUrl });
     const operator = await signUserToken({ ...loadConfig() }, 'operator-ops', { operator: true });
     const { saleId, answer } = await scheduleSale(call, operator, { stock: 7 });
     expect([201, 202]).toContain(answer.status);

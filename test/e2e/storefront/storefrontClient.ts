@@ -14,7 +14,7 @@ export type Call = (
   opts?: { token?: string; body?: unknown; rawBody?: string; headers?: Record<string, string> },
 ) => Promise<Answer>;
 
-export function client(system: TestSystem): Call {
+export function client(system: Pick<TestSystem, 'baseUrl'>): Call {
   return async (method, path, opts = {}) => {
     const headers: Record<string, string> = { 'content-type': 'application/json', ...opts.headers };
     if (opts.token) headers.authorization = `Bearer ${opts.token}`;
@@ -73,6 +73,7 @@ export async function scheduleSale(
     challenge: 'pow' | 'none';
     priceMinor: number;
     maxOpenEntriesPerUser: number;
+    shards: number;
   }> = {},
 ): Promise<{ saleId: string; productId: string; answer: Answer }> {
   const productId = uniqueId('p');

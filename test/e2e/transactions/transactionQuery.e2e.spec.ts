@@ -5,6 +5,7 @@ import crypto from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { signWebhook } from '../../../platform/webhookSignature.js';
 import { startTestSystem, type TestSystem } from '../../support/system.js';
+import { storeReady } from '../storefront/storefrontClient.js';
 import { newStory, story } from '../../support/transactionStory.js';
 import { waitFor } from '../../support/waitFor.js';
 
@@ -12,6 +13,8 @@ let system: TestSystem;
 
 beforeAll(async () => {
   system = await startTestSystem('txquery', ['api', 'projections'], { PARTNER_SECRETS: 'demo-pay:secret-current' });
+  // Until the store's first build is done, a read the projection cannot answer is a 503, not a 404.
+  await storeReady(system);
 });
 afterAll(async () => {
   await system?.stop();

@@ -54,6 +54,7 @@ describe('a claim storm', () => {
       perUserLimit: 2,
       reservationSeconds: 600,
       challenge: 'none',
+      shards: 1,
     });
   });
 

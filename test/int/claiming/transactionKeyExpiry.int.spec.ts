@@ -34,7 +34,7 @@ const envelope = (tx: string) => ({ eventId: crypto.randomUUID(), occurredAt: Da
 const entry = (tx: string, saleId: string, userId: string) =>
   ({ type: 'EntryRecorded', ...envelope(tx), transactionId: tx, saleId, userId }) as const;
 const claimOf = (tx: string, saleId: string, userId: string) =>
-  ({ type: 'ClaimRequested', ...envelope(tx), transactionId: tx, saleId, userId, quantity: 1 }) as const;
+  ({ type: 'ClaimRequested', ...envelope(tx), transactionId: tx, saleId, userId, quantity: 1, shard: 0 }) as const;
 
 describe('expiry of transaction keys', () => {
   it('expires a transaction a week after its sale ends, an old sale’s an hour after it is folded, and again after a rebuild', async () => {

@@ -41,6 +41,7 @@ const scheduled = (at: number): EventOf<'SaleScheduled'> => ({
   reservationSeconds: 60,
   challenge: 'none',
   maxOpenEntriesPerUser: null,
+  shards: 1,
 });
 const granted = (tx: string, at: number): EventOf<'ClaimGranted'> => ({
   type: 'ClaimGranted',

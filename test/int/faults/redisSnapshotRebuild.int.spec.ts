@@ -11,7 +11,7 @@ import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createInventoryScripts, type Positioned } from '../../../writeModel/inventoryScripts.js';
 import { saleScheduled } from '../../support/claimingFixtures.js';
-import { type OwnRedis, startOwnRedis } from '../../support/faults/ownRedis.js';
+import { type OwnRedis, startOwnRedis, waitForServer } from '../../support/faults/ownRedis.js';
 
 let redis: OwnRedis;
 let client: Redis;
@@ -46,7 +46,7 @@ describe('a rebuild under way while Redis is restarted from a snapshot', () => {
     await redis.restart();
 
     // Rebuild A goes on: it must not fold offset 2 onto a data set without offset 1, nor mark it complete.
-    await waitForServer();
+    await waitForServer(client);
     expect(await scripts.apply({ mode: 'rebuild', token: 'rebuild-a' }, [at(2)])).toBe('lock_lost');
     expect(await scripts.finishRebuild('rebuild-a', 'epoch-a')).toBe(false);
     expect(await scripts.checkStore()).toEqual({ complete: false, restored: false });
@@ -58,11 +58,3 @@ describe('a rebuild under way while Redis is restarted from a snapshot', () => {
     expect(await scripts.checkStore()).toEqual({ complete: true, restored: false });
   });
 });
-
-async function waitForServer(): Promise<void> {
-  for (let i = 0; i < 100; i++) {
-    if ((await client.ping().catch(() => undefined)) === 'PONG') return;
-    await new Promise((r) => setTimeout(r, 50));
-  }
-  throw new Error('the restarted Redis did not answer');
-}

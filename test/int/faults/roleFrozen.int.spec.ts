@@ -14,9 +14,10 @@
 // decision the zombie publishes again carries the same eventId, which the ledger counts once,
 // so every copy must also be the same decision (copiesThatDisagree).
 import crypto from 'node:crypto';
-import { AssignerProtocol, type Admin, Partitioners } from 'kafkajs';
+import { AssignerProtocol, type Admin } from 'kafkajs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { consumerGroupId } from '../../../platform/kafka/groupId.js';
+import { partitionOf } from '../../../platform/kafka/partitioning.js';
 import { keyPrefix } from '../../../platform/redis.js';
 import type { EventOf } from '../../../schemas/events/index.js';
 import { topicName, topicSpec } from '../../../schemas/topics.js';
@@ -108,20 +109,11 @@ async function members(): Promise<Member[]> {
 
 /** One sale id per partition of `claims`, as the publisher's partitioner places them. */
 function oneSalePerPartition(): string[] {
-  const partitioner = Partitioners.DefaultPartitioner();
   const count = topicSpec('claims').partitions;
-  const partitionMetadata = Array.from({ length: count }, (_, partitionId) => ({
-    partitionId,
-    leader: 0,
-    partitionErrorCode: 0,
-    replicas: [0],
-    isr: [0],
-  }));
-  const topic = topicName(system.prefix, 'claims');
   const bySlot = new Map<number, string>();
   for (let n = 0; bySlot.size < count; n++) {
     const saleId = `frozen-${n}`;
-    const partition = partitioner({ topic, partitionMetadata, message: { key: saleId, value: null } });
+    const partition = partitionOf('claims', saleId);
     if (!bySlot.has(partition)) bySlot.set(partition, saleId);
   }
   return [...bySlot.entries()].sort(([a], [b]) => a - b).map(([, saleId]) => saleId);

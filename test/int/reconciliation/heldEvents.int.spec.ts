@@ -24,6 +24,7 @@ const scheduled = (saleId: string, at: number): EventOf<'SaleScheduled'> => ({
   reservationSeconds: 60,
   challenge: 'none',
   maxOpenEntriesPerUser: null,
+  shards: 1,
 });
 const granted = (saleId: string, tx: string, at: number): EventOf<'ClaimGranted'> => ({
   type: 'ClaimGranted',

@@ -28,6 +28,21 @@ export async function readSalesTopic({ kafka, codec, topicPrefix }: TopicSlice):
   return events;
 }
 
+/** The transactions of this sale with a ClaimRequested on the claims topic. */
+export async function readClaimedTransactions({ kafka, codec, topicPrefix }: TopicSlice, saleId: string): Promise<Set<string>> {
+  const claimed = new Set<string>();
+  await readTopicRange({
+    kafka,
+    codec,
+    topicPrefix,
+    topics: ['claims'],
+    onBatch: (batch) => {
+      for (const { event } of batch) if (event.type === 'ClaimRequested' && event.saleId === saleId) claimed.add(event.transactionId);
+    },
+  });
+  return claimed;
+}
+
 /**
  * One sale's decisions as the topic tells them. A decision published again (a redelivered
  * batch) carries the same eventId and counts once; two different events for one transaction

@@ -149,3 +149,12 @@ export async function startOwnRedis({
     },
   };
 }
+
+/** Resolves once a restarted server answers the client's PING again (about 5 s at most). */
+export async function waitForServer(client: Pick<Redis, 'ping'>): Promise<void> {
+  for (let i = 0; i < 100; i++) {
+    if ((await client.ping().catch(() => undefined)) === 'PONG') return;
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  throw new Error('the restarted Redis did not answer');
+}

@@ -13,8 +13,13 @@ export type SystemChild = Child & {
   ended(): { code: number | null; signal: NodeJS.Signals | null } | undefined;
 };
 
-export async function startSystemChild(env: Record<string, string>, from?: string): Promise<SystemChild> {
-  const child = runChild('test/support/faults/systemProcess.ts', env, from);
+/** `entry`: the process to run, relative to `from`; systemProcess.ts through tsx by default, or its compiled build. */
+export async function startSystemChild(
+  env: Record<string, string>,
+  from?: string,
+  entry = 'test/support/faults/systemProcess.ts',
+): Promise<SystemChild> {
+  const child = runChild(entry, env, from);
   let stderr = '';
   child.process.stderr?.on('data', (chunk: Buffer) => {
     stderr = (stderr + chunk.toString()).slice(-8192);

@@ -6,8 +6,14 @@ import { afterEach, describe, expect, it, vi } from 'vitest';
 import { createEventPublisher, PublishQueueFullError, PublishTimeoutError } from '../../../platform/kafka/publisher.js';
 import { sampleEvents } from '../../support/sampleEvents.js';
 
+/** What a broker answers for a batch: each topic partition it wrote, acknowledged. */
+const answerFor = (batch: ProducerBatch) =>
+  (batch.topicMessages ?? []).flatMap((t) =>
+    [...new Set(t.messages.map((m) => m.partition))].map((partition) => ({ topicName: t.topic, partition, errorCode: 0 })),
+  );
+
 function fakeKafka() {
-  const batches: { batch: ProducerBatch; ack: () => void; fail: (err: Error) => void }[] = [];
+  const batches: { batch: ProducerBatch; ack: () => void; answer: (metadata: unknown[]) => void; fail: (err: Error) => void }[] = [];
   const configs: ProducerConfig[] = [];
   const kafka = {
     producer: (config: ProducerConfig) => {
@@ -16,7 +22,7 @@ function fakeKafka() {
         connect: () => Promise.resolve(),
         disconnect: () => Promise.resolve(),
         sendBatch: (batch: ProducerBatch) =>
-          new Promise((resolve, reject) => batches.push({ batch, ack: () => resolve([]), fail: reject })),
+          new Promise((resolve, reject) => batches.push({ batch, ack: () => resolve(answerFor(batch)), answer: resolve, fail: reject })),
       };
     },
   } as unknown as Pick<Kafka, 'producer'>;
@@ -90,6 +96,36 @@ describe('event publisher', () => {
     await vi.waitFor(() => expect(batches).toHaveLength(2));
     batches[1]!.ack();
     expect(await Promise.all(queued)).toEqual(['acknowledged', 'acknowledged']);
+  });
+
+  it('sends each partition in a produce request of its own, and answers a caller once all of its partitions are acknowledged', async () => {
+    const { kafka, batches } = fakeKafka();
+    const publisher = await createEventPublisher({ kafka, codec, topicPrefix: 't' });
+    const other = { ...claim(2), saleId: 'another-sale' };
+    const both = settled(publisher.publish([claim(1), other]));
+    await vi.waitFor(() => expect(batches).toHaveLength(2));
+    for (const { batch } of batches) {
+      expect(batch.topicMessages).toHaveLength(1);
+      expect(new Set(batch.topicMessages![0]!.messages.map((m) => m.partition)).size).toBe(1);
+    }
+    expect(batches[0]!.batch.topicMessages![0]!.messages[0]!.partition).not.toBe(
+      batches[1]!.batch.topicMessages![0]!.messages[0]!.partition,
+    );
+    batches[0]!.ack();
+    await new Promise((r) => setTimeout(r, 20));
+    const early = await Promise.race([both, Promise.resolve('still waiting')]);
+    expect(early).toBe('still waiting');
+    batches[1]!.ack();
+    expect(await both).toBe('acknowledged');
+  });
+
+  it('refuses, retriably, a publish whose answer does not name its partition (tulios/kafkajs#1303)', async () => {
+    const { kafka, batches } = fakeKafka();
+    const publisher = await createEventPublisher({ kafka, codec, topicPrefix: 't' });
+    const one = settled(publisher.publish([claim(1)]));
+    await vi.waitFor(() => expect(batches).toHaveLength(1));
+    batches[0]!.answer([]); // kafkajs resolved with another broker's answer only
+    expect(await one).toBeInstanceOf(PublishTimeoutError);
   });
 
   it('passes a failed batch on to every caller in it', async () => {

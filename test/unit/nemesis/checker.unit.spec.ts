@@ -94,6 +94,7 @@ function cleanRun(): Observed {
     stock: 2,
     history,
     salesEvents: [a, b, rejected('c')],
+    claimsOnTopic: new Set(['a', 'b', 'c']),
     transactions: [
       { transaction_id: 'a', status: 'paid', payments: 1, refunds: 0 },
       { transaction_id: 'b', status: 'paid', payments: 1, refunds: 0 },
@@ -133,12 +134,31 @@ describe('the nemesis checker', () => {
     expect(checks(o)).not.toContain('slots e');
   });
 
+  it('says whether a slot granted while held was released later on the log, or never', () => {
+    const o = cleanRun();
+    const a = o.salesEvents[0] as EventOf<'ClaimGranted'>;
+    const slotSays = () => checkRun(o).violations.find((v) => v.check === 'slots')?.says;
+    o.salesEvents = [...o.salesEvents, granted('e', 1)];
+    expect(slotSays()).toMatch(/holds it; it never released the slot$/);
+    o.salesEvents = [...o.salesEvents, released(a)];
+    expect(slotSays()).toMatch(/holds it; its release of the slot is 1 records later on the log$/);
+  });
+
   it('finds a claim decided twice, an accepted claim never decided, and an answer the topic contradicts', () => {
     const o = cleanRun();
     o.salesEvents = [...o.salesEvents, rejected('a')];
     o.history = [...o.history, claimCall('f', 202, { status: 'pending' }), claimCall('g', 409, { status: 'rejected', reason: 'sold_out' })];
     o.salesEvents = [...o.salesEvents, granted('g', 9)];
     expect(checks(o)).toEqual(expect.arrayContaining(['decided-once a', 'decided-once f', 'decided-once g']));
+  });
+
+  it('tells an accepted claim lost from the log from one on the log never decided', () => {
+    const o = cleanRun();
+    o.history = [...o.history, claimCall('f', 202, { status: 'pending' }), claimCall('h', 202, { status: 'pending' })];
+    o.claimsOnTopic = new Set([...o.claimsOnTopic, 'h']);
+    const says = new Map(checkRun(o).violations.map((v) => [v.transactionId, v.says]));
+    expect(says.get('f')).toContain('no ClaimRequested on the claims topic');
+    expect(says.get('h')).toContain('is on the claims topic: never decided');
   });
 
   it('counts a decision published twice (same eventId) once, unless the copies disagree', () => {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { describeNemesis, planRun } from '../../../faults/schedule.js';
+import { describeNemesis, planRun, SESSION_TIMEOUTS_MS } from '../../../faults/schedule.js';
 
 const opts = { saleMs: 24_000, stock: 30, shoppers: 300, kafkaProxied: false };
 
@@ -25,6 +25,19 @@ describe('a run plan drawn from a seed', () => {
     }
   });
 
+  it('plans a sale of one shard as before shards existed (the recorded seeds replay), and on a sharded sale strikes the second decision-maker too', () => {
+    for (let seed = 0; seed < 50; seed++) expect(planRun(seed, { ...opts, shards: 1 })).toEqual(planRun(seed, opts));
+    const struck = (shards: number) =>
+      new Set(
+        Array.from({ length: 300 }, (_, seed) => planRun(seed, { ...opts, shards }).nemeses)
+          .flat()
+          .flatMap((n) => (n.kind === 'kill-role' || n.kind === 'pause-role' ? [n.role] : [])),
+      );
+    expect(struck(1)).not.toContain('claims-2');
+    expect(struck(3)).toContain('claims-2');
+    expect(planRun(7, { ...opts, shards: 3 }).shards).toBe(3);
+  });
+
   it('cuts Kafka traffic only where a proxy carries it', () => {
     const parts = (kafkaProxied: boolean) =>
       Array.from({ length: 300 }, (_, seed) => planRun(seed, { ...opts, kafkaProxied }).nemeses)
@@ -39,5 +52,18 @@ describe('a run plan drawn from a seed', () => {
     expect([...kinds].sort()).toEqual(
       ['clock-shift', 'kill-broker', 'kill-role', 'pause-broker', 'pause-role', 'postgres-stop', 'proxy', 'redis-snapshot'].sort(),
     );
+  });
+
+  it('pauses roles and brokers past their sessions in a good share of runs, and shorter in others', () => {
+    const pauses = Array.from({ length: 300 }, (_, seed) => planRun(seed, opts).nemeses).flat();
+    for (const [kind, session] of [
+      ['pause-role', SESSION_TIMEOUTS_MS.role],
+      ['pause-broker', SESSION_TIMEOUTS_MS.broker],
+    ] as const) {
+      const lengths = pauses.filter((n) => n.kind === kind).map((n) => n.durationMs);
+      const past = lengths.filter((ms) => ms > session).length;
+      expect(past, kind).toBeGreaterThan(lengths.length / 4);
+      expect(past, kind).toBeLessThan(lengths.length);
+    }
   });
 });

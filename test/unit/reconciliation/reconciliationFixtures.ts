@@ -24,6 +24,7 @@ export const scheduled = (saleId = SALE, startsAt = T0, endsAt = T0 + 3_600_000)
   reservationSeconds: 120,
   challenge: 'none',
   maxOpenEntriesPerUser: null,
+  shards: 1,
 });
 export const granted = (tx: string, at = T0, quantity = 1, amountMinor = 1000): EventOf<'ClaimGranted'> => ({
   type: 'ClaimGranted',

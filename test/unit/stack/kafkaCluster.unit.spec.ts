@@ -53,6 +53,14 @@ describe('the properties of a Kafka node', () => {
     expect(p.get('controller.listener.names')).toBe('CONTROLLER');
   });
 
+  it("keeps Kafka's broker session unless asked, and a heartbeat a quarter of a shorter one", () => {
+    expect(props(3).has('broker.session.timeout.ms')).toBe(false);
+    const all = clusterNodes({ nodes: 3, firstPort: 30000, root: '/scratch', brokerSessionTimeoutMs: 4000 });
+    const text = serverProperties(all[0]!, all);
+    expect(text).toContain('broker.session.timeout.ms=4000\n');
+    expect(text).toContain('broker.heartbeat.interval.ms=1000\n');
+  });
+
   it('tells a proxy which advertised port forwards to which listener', () => {
     const cluster = kafkaCluster({ nodes: 3, firstPort: 30000, root: '/scratch', proxied: true });
     expect(cluster.brokers).toEqual(['127.0.0.1:30000', '127.0.0.1:30002', '127.0.0.1:30004']);

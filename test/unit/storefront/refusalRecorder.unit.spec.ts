@@ -5,7 +5,6 @@ import { Registry } from 'prom-client';
 import { describe, expect, it } from 'vitest';
 import type { FlashsaleEvent } from '../../../schemas/events/index.js';
 import { createRefusalRecorder, type Refusal } from '../../../producers/http/storefront/refusalRecorder.js';
-import { currentRequestId, runWithRequestId } from '../../../platform/requestContext.js';
 
 const log = pino({ level: 'silent' });
 
@@ -46,12 +45,12 @@ describe('the refusal recorder', () => {
     const p = publisher();
     const requestIds: (string | undefined)[] = [];
     const recorder = createRefusalRecorder({
-      publisher: { ...p, publish: (events) => (requestIds.push(currentRequestId()), p.publish(events)) },
+      publisher: { ...p, publish: (events, options) => (requestIds.push(options?.requestId), p.publish(events)) },
       log,
       maxBatch: 4,
       flushIntervalMs: 5,
     });
-    for (let n = 0; n < 10; n++) runWithRequestId(`req-${n}`, () => recorder.record(refusal(n)));
+    for (let n = 0; n < 10; n++) recorder.record(refusal(n), `req-${n}`);
     await recorder.close();
     expect(requestIds).toEqual(Array.from({ length: 10 }, (_, n) => `req-${n}`));
     expect(p.published.flat().map((e) => (e as Refusal).transactionId)).toEqual(Array.from({ length: 10 }, (_, n) => `tx-${n}`));
