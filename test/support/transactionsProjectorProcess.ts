@@ -23,6 +23,7 @@ const runner = await startTransactionsProjector({
   codec: createEventCodec({ registry: createSchemaRegistry(config), topicPrefix: config.topicPrefix }),
   log,
   topicPrefix: config.topicPrefix,
+  sessionTimeoutMs: config.kafkaSessionTimeoutMs,
   projection: {
     async applyBatch(batch) {
       const outcome = await projection.applyBatch(batch);

@@ -77,6 +77,8 @@ function startRole(): Promise<SystemChild> {
     TEST_DB_SCHEMA: system.dbSchema,
     ROLES: 'reconciliation',
     RECONCILIATION_GRACE_SECONDS: String(GRACE_SECONDS),
+    // The next process takes the partitions once the dead one's session ends: 10 s, not the default 30 s.
+    KAFKA_SESSION_TIMEOUT_MS: '10000',
     TEST_LOG_LEVEL: 'debug',
   });
 }

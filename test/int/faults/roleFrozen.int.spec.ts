@@ -5,7 +5,7 @@
 // on each partition of `claims`, so the child holds some of them when it is frozen.
 //
 // While it is frozen its sales' claims wait; once the coordinator gives up on it (the
-// session timeout, 30 s in consumerRunner.ts, with no setting to shorten it) the group
+// session timeout: 10 s here, KAFKA_SESSION_TIMEOUT_MS; 30 s by default) the group
 // rebalances and the other process decides them. Then the frozen one wakes as a zombie: with
 // whatever batch it had in hand, a generation the group has left behind, and the belief that
 // it owns its partitions, until its next heartbeat or commit tells it otherwise. The promise:
@@ -40,16 +40,18 @@ import { cleanPrefixAt } from '../../support/redisPrefix.js';
 import { startTestSystem, type TestSystem } from '../../support/system.js';
 import { waitFor } from '../../support/waitFor.js';
 
-/** Past the decision-maker's 30 s session timeout (consumerRunner.ts), with room for the rebalance. */
-const FROZEN_MS = 42_000;
+/** Both decision-makers' consumer session: short, so the freeze need not be long (the default is 30 s). */
+const SESSION_TIMEOUT_MS = '10000';
+/** Past the decision-makers' session timeout, with room for the rebalance. */
+const FROZEN_MS = 20_000;
 const FLOWING_BEFORE_MS = 6_000;
 const FLOWING_AFTER_MS = 15_000;
 /** One claim per sale every tick. */
 const TICK_MS = 250;
 /** Claims per sale published at once just before the freeze, so the child is likely frozen inside a batch. */
 const BURST = 300;
-/** About BURST + 250 claims per sale arrive in all: each sale sells out a little after the frozen process wakes. */
-const STOCK = 500;
+/** About BURST + 160 claims per sale arrive in all: each sale sells out a little after the frozen process wakes. */
+const STOCK = 400;
 /** A claim decided later than this after it was published waited on the frozen process. */
 const STALLED_MS = 10_000;
 
@@ -62,7 +64,7 @@ let forgetChild: (() => void) | undefined;
 let inProcessMember: string;
 
 beforeAll(async () => {
-  system = await startTestSystem('frozen', ['projections', 'claims']);
+  system = await startTestSystem('frozen', ['projections', 'claims'], { KAFKA_SESSION_TIMEOUT_MS: SESSION_TIMEOUT_MS });
   admin = system.platform.kafka.admin();
   await admin.connect();
   // The in-process decision-maker alone in the group first, so the child's member is the one that joins after it.
@@ -73,6 +75,7 @@ beforeAll(async () => {
     TOPIC_PREFIX: system.prefix,
     TEST_DB_SCHEMA: system.dbSchema,
     ROLES: 'claims',
+    KAFKA_SESSION_TIMEOUT_MS: SESSION_TIMEOUT_MS,
     TEST_LOG_LEVEL: 'debug',
   });
   const pid = frozen.process.pid;

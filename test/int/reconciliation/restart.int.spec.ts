@@ -53,6 +53,8 @@ function startReconciliation(): Child {
     TOPIC_PREFIX: stack.prefix,
     TEST_DB_SCHEMA: schema,
     RECONCILIATION_GRACE_SECONDS: String(GRACE_SECONDS),
+    // The next process takes the partitions once the dead one's session ends: 10 s, not the default 30 s.
+    KAFKA_SESSION_TIMEOUT_MS: '10000',
   });
   children.push(child);
   return child;

@@ -29,6 +29,8 @@ function projector(env: Record<string, string> = {}): Child {
   const child = runChild('test/support/transactionsProjectorProcess.ts', {
     TOPIC_PREFIX: stack.prefix,
     TEST_DB_SCHEMA: fresh.schema,
+    // The next projector takes the partitions once the dead one's session ends: 10 s, not the default 30 s.
+    KAFKA_SESSION_TIMEOUT_MS: '10000',
     ...env,
   });
   children.push(child);
