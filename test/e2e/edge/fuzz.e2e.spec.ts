@@ -17,7 +17,7 @@ import { waitFor } from '../../support/waitFor.js';
 import { client, iso, storeReady, type Call } from '../storefront/storefrontClient.js';
 
 const SEED = Number(process.env.FUZZ_SEED ?? 16_2026);
-const REQUESTS = Number(process.env.FUZZ_REQUESTS ?? 10_000);
+const REQUESTS = Number(process.env.FUZZ_REQUESTS ?? 6_000);
 const CONCURRENCY = 32;
 /** Requests per property run: several times the concurrency, so one slow answer does not idle the other connections. */
 const BATCH = 256;
