@@ -145,6 +145,11 @@ export function createInventoryScripts(redis: Redis, topicPrefix: string) {
       );
     },
 
+    /** Kafka has these releases (or returns): their slots go back to their pools, and releases leave the outbox. */
+    async published(kind: 'releases' | 'returns', transactionIds: readonly string[]): Promise<void> {
+      if (transactionIds.length > 0) await call(kind === 'releases' ? 'fsReleasesPublished' : 'fsReturnsPublished', ...transactionIds);
+    },
+
     async readOutbox(limit: number): Promise<EventOf<'ReservationReleased'>[]> {
       return ((await call('fsReadOutbox', limit)) as Cell[][]).map(releaseFromTuple);
     },

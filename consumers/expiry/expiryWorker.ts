@@ -1,8 +1,11 @@
 // Releases granted reservations left unpaid past their expiresAt: one Lua step per batch
-// frees the slots (back into the sale's queue), marks the transactions released and writes
-// them to the outbox; then ReservationReleased (eventId `release:<transactionId>`) goes to
-// Kafka and the outbox entries are acknowledged. A crash in between loses nothing: the outbox
-// is published again on the next turn, by this process or another (same eventId).
+// marks the transactions released and writes them to the outbox; then ReservationReleased
+// (eventId `release:<transactionId>`) goes to Kafka, and only once Kafka has it do the slots go
+// back into the sale's queue (and leave the outbox). A slot freed before its release was on
+// the log could be granted again and that grant published first: the log would then show a
+// slot granted while its holder still held it (the nemesis suite saw it, seed 313 of the
+// sharded campaign). A crash in between loses nothing: the outbox is published again on the
+// next turn, by this process or another (same eventId), and its slots freed then.
 // A payment racing the release is settled by another Lua step on the same transaction
 // (settlement.ts): Redis runs one after the other, and whichever comes second sees the first.
 // A payment acknowledged before the expiry but not yet settled must win that race, so only
@@ -61,7 +64,10 @@ export function createExpiryWorker({
   async function publish(releases: Release[]): Promise<void> {
     if (releases.length === 0) return;
     await publisher.publish(releases);
-    await redis.zrem(keys.outbox, ...releases.map((r) => r.transactionId));
+    await scripts.published(
+      'releases',
+      releases.map((r) => r.transactionId),
+    );
     metrics.ended('released', releases.length);
     for (const r of releases) log.info({ transactionId: r.transactionId, saleId: r.saleId, slotIds: r.slotIds }, 'reservation released');
   }

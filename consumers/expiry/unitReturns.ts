@@ -1,8 +1,8 @@
 // A refund returns stock: when a refund resolution is closed by the partner's refund
 // (MismatchResolved, action refund, on the reconciliation topic) and the payment refunded is
-// the one holding the transaction's units, one Lua step puts them back in the sale's queue
-// while the sale is open, and UnitsReturned (eventId `returned:<transactionId>`) goes to the
-// sales topic. A refund of another payment (a duplicate, a late one never accepted) or after
+// the one holding the transaction's units, one Lua step records the return while the sale is
+// open, UnitsReturned (eventId `returned:<transactionId>`) goes to the sales topic, and only
+// then are the units back in the sale's queue (as a release's: expiryWorker.ts says why). A refund of another payment (a duplicate, a late one never accepted) or after
 // the sale's end changes nothing. Published before the offset commit; a redelivered
 // resolution gets the same return again.
 import { waitUnlessRecordsFault } from '../../platform/errors.js';
@@ -50,6 +50,10 @@ export function createUnitReturnsHandler({
     }
     if (returned.length === 0) return;
     await publisher.publish(returned);
+    await scripts.published(
+      'returns',
+      returned.map((e) => e.transactionId),
+    );
     writer.published(returned);
     for (const e of returned)
       log.info({ transactionId: e.transactionId, saleId: e.saleId, slotIds: e.slotIds }, 'refunded units back in the queue');

@@ -1,7 +1,7 @@
 // The store's scripts for what happens after a reservation ended: a late payment accepted
 // onto free slots, and a refunded payment's units put back in the queue. Same conventions as
 // scripts.ts (ARGV[1] the key prefix, writers gated by their epoch).
-import { decision as D, ending as E, flag, saleField as S, txField as T } from '../storeFormat.js';
+import { decision as D, ending as E, flag, keyPart as K, saleField as S, txField as T } from '../storeFormat.js';
 import { foldLua } from './fold.js';
 
 /**
@@ -35,7 +35,7 @@ return {'OK', 'accepted', {t, f[3], f[4], f[5], slots, pay, by, at}}
 
 /**
  * Returns a transaction's units to the queue when the payment holding them was refunded and
- * the sale is still open. ARGV: prefix, expected epoch, now, transactionId, payment eventId,
+ * the sale is still open; they stay off the pools until Kafka has the return (fsReturnsPublished). ARGV: prefix, expected epoch, now, transactionId, payment eventId,
  * refund eventId. Returns {'OK', outcome, tuple}: 'returned' (or 'again') with transactionId,
  * saleId, userId, quantity, slots, payment, refund, at; or 'not_holding' / 'sale_over' alone.
  */
@@ -53,6 +53,24 @@ elseif f[9] == pay and f[8] then slots = f[8]
 else return {'OK', 'not_holding'} end
 local m = redis.call('HMGET', saleKey(f[4]), '${S.endsAt}', '${S.closed}')
 if m[2] == '${flag.yes}' or tonumber(at) >= tonumber(m[1]) then return {'OK', 'sale_over'} end
-applyReturned(t, f[4], f[5], f[6], slots, pay, refund, at)
+applyReturned(t, f[4], f[5], f[6], slots, pay, refund, at, true)
 return {'OK', 'returned', {t, f[4], f[5], f[6], slots, pay, refund, at}}
+`;
+
+/**
+ * Releases Kafka has acknowledged: their slots go back to their pools, and they leave the
+ * outbox. ARGV: prefix, then transaction ids. Again for the same release changes nothing.
+ */
+export const releasesPublished = `${foldLua}
+for i = 2, #ARGV do
+  freeReleased(ARGV[i])
+  redis.call('ZREM', P .. '${K.outbox}', ARGV[i])
+end
+return 'OK'
+`;
+
+/** Returns Kafka has acknowledged: their slots go back to their pools. ARGV: prefix, then transaction ids. */
+export const returnsPublished = `${foldLua}
+for i = 2, #ARGV do freeReturned(ARGV[i]) end
+return 'OK'
 `;

@@ -139,7 +139,23 @@ local function applyGrant(t, s, u, q, slots, exp, amount, currency, at, cause)
   return true
 end
 
-local function applyRelease(t, s, slots, at, cause, reason)
+-- The slots a transaction still holds go back to their pools (a later grant may own one already).
+local function freeHeld(t, s, slots)
+  local sk = saleKey(s)
+  for n in string.gmatch(slots, '[^,]+') do
+    if redis.call('HGET', sk .. '${K.holders}', n) == t then
+      redis.call('HDEL', sk .. '${K.holders}', n)
+      local pool = homePool(s, n)
+      if pool then redis.call('ZADD', pool, n, s .. ':' .. n) end
+    end
+  end
+end
+
+-- A release. Folded from the log, its slots go back at once. Written by the expiry ahead of
+-- its event (held = true), they stay with the transaction until the event is on the log
+-- (freeReleased, after Kafka's acknowledgement): a slot is granted again only after the release
+-- that freed it is on record, so the log never shows a slot granted while its holder holds it.
+local function applyRelease(t, s, slots, at, cause, reason, held)
   local k = txKey(t)
   if redis.call('HEXISTS', k, '${T.ending}') == 1 then return false end
   redis.call('HSET', k, '${T.ending}', '${E.released}', '${T.endedSaleId}', s, '${T.releasedSlots}', slots, '${T.endedAt}', at,
@@ -148,18 +164,17 @@ local function applyRelease(t, s, slots, at, cause, reason)
   redis.call('ZREM', P .. '${K.expiries}', t)
   local g = redis.call('HMGET', k, '${T.decision}', '${T.decidedUserId}', '${T.decidedQuantity}', '${T.grantedSlots}', '${T.decidedSaleId}')
   if g[1] ~= '${D.granted}' then return true end
+  if not held then freeHeld(t, g[5], g[4]) end
   local sk = saleKey(g[5])
-  for n in string.gmatch(g[4], '[^,]+') do
-    -- Only a slot this transaction still holds goes back: a later grant may own it already.
-    if redis.call('HGET', sk .. '${K.holders}', n) == t then
-      redis.call('HDEL', sk .. '${K.holders}', n)
-      local pool = homePool(g[5], n)
-      if pool then redis.call('ZADD', pool, n, g[5] .. ':' .. n) end
-    end
-  end
   if redis.call('HINCRBY', sk .. '${K.held}', g[2], -tonumber(g[3])) <= 0 then redis.call('HDEL', sk .. '${K.held}', g[2]) end
   if redis.call('HGET', sk .. '${K.live}', g[2]) == t then redis.call('HDEL', sk .. '${K.live}', g[2]) end
   return true
+end
+
+-- A release's event is on the log: the slots it kept back go free.
+local function freeReleased(t)
+  local g = redis.call('HMGET', txKey(t), '${T.ending}', '${T.decidedSaleId}', '${T.grantedSlots}')
+  if g[1] == '${E.released}' and g[2] and g[3] then freeHeld(t, g[2], g[3]) end
 end
 
 local function applySettle(t, s, pay, at, cause)
@@ -192,24 +207,26 @@ local function applyAccepted(t, s, u, q, slots, pay, by, at)
   return true
 end
 
--- The payment holding the units was refunded while the sale was open: the slots it still holds go back.
-local function applyReturned(t, s, u, q, slots, pay, refund, at)
+-- The payment holding the units was refunded while the sale was open: the slots it still holds
+-- go back. Written by the refund desk ahead of its event (held = true), they go back only once
+-- the event is on the log (freeReturned), as for a release.
+local function applyReturned(t, s, u, q, slots, pay, refund, at, held)
   local k = txKey(t)
   if redis.call('HEXISTS', k, '${T.returnedSlots}') == 1 then return false end
   redis.call('HSET', k, '${T.returnedSlots}', slots, '${T.returnedPaymentEventId}', pay, '${T.returnedRefundEventId}', refund,
     '${T.returnedAt}', at)
   keepUntilSaleOver(t, s)
+  if not held then freeHeld(t, s, slots) end
   local sk = saleKey(s)
-  for n in string.gmatch(slots, '[^,]+') do
-    if redis.call('HGET', sk .. '${K.holders}', n) == t then
-      redis.call('HDEL', sk .. '${K.holders}', n)
-      local pool = homePool(s, n)
-      if pool then redis.call('ZADD', pool, n, s .. ':' .. n) end
-    end
-  end
   if redis.call('HINCRBY', sk .. '${K.held}', u, -tonumber(q)) <= 0 then redis.call('HDEL', sk .. '${K.held}', u) end
   if redis.call('HGET', sk .. '${K.live}', u) == t then redis.call('HDEL', sk .. '${K.live}', u) end
   return true
+end
+
+-- A return's event is on the log: the slots it kept back go free.
+local function freeReturned(t)
+  local g = redis.call('HMGET', txKey(t), '${T.returnedSlots}', '${T.decidedSaleId}')
+  if g[1] and g[2] then freeHeld(t, g[2], g[1]) end
 end
 
 -- The stored decision, in the order the adapter reads it back (encoding.ts decisionFromTuple):

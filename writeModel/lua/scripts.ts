@@ -2,7 +2,7 @@
 // check lives (one script pops slots only after checking sale window, limit and stock, with
 // no other command in between). ARGV[1] is always the key prefix; see ../keys.ts.
 import { decision as D, ending as E, flag, foldKind as F, keyPart as K, saleField as S, txField as T } from '../storeFormat.js';
-import { acceptLate, returnUnits } from './afterScripts.js';
+import { acceptLate, releasesPublished, returnsPublished, returnUnits } from './afterScripts.js';
 import { clear, finishRebuild, lock, renewLock, unlock } from './rebuildScripts.js';
 import { decide } from './decideScript.js';
 import { foldLua } from './fold.js';
@@ -45,7 +45,8 @@ return out
  * Releases live grants whose time is up. ARGV: prefix, expected epoch, now, limit, due by (the
  * moment every acknowledged payment is known settled: consumers/expiry/settledFrontier.ts; now
  * if absent). Each release is written to the outbox in the same step, so a crash before Kafka
- * has it loses nothing: the outbox is published again.
+ * has it loses nothing: the outbox is published again. Its slots stay off the pools until
+ * Kafka has the release (fsReleasesPublished).
  */
 const releaseDue = `${foldLua}
 local gate = writerGate(ARGV[2])
@@ -58,7 +59,7 @@ for _, t in ipairs(due) do
   local f = redis.call('HMGET', txKey(t), '${T.decision}', '${T.ending}', '${T.decidedSaleId}', '${T.grantedSlots}')
   if f[1] == '${D.granted}' and not f[2] then
     local cause = 'decision:' .. t
-    applyRelease(t, f[3], f[4], at, cause, 'expired')
+    applyRelease(t, f[3], f[4], at, cause, 'expired', true)
     redis.call('ZADD', P .. '${K.outbox}', at, t)
     out[#out + 1] = {t, f[3], f[4], at, cause}
   else
@@ -224,6 +225,8 @@ export const inventoryScripts = {
   fsAcceptLate: acceptLate,
   fsReturnUnits: returnUnits,
   fsReadOutbox: readOutbox,
+  fsReleasesPublished: releasesPublished,
+  fsReturnsPublished: returnsPublished,
   fsApply: apply,
   fsClear: clear,
   fsFinishRebuild: finishRebuild,

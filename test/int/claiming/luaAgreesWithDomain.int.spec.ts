@@ -41,6 +41,11 @@ async function storeEventsOf(
   if ('expireDue' in step) {
     const r = await scripts.releaseDue(EPOCH, step.expireDue, 1_000);
     if (r.kind !== 'ok') throw new Error(r.kind);
+    // The expiry worker frees the slots once Kafka has the releases: the domain's fold is of the log.
+    await scripts.published(
+      'releases',
+      r.value.map((e) => e.transactionId),
+    );
     return r.value;
   }
   const c = step.command;

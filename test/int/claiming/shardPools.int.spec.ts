@@ -2,7 +2,8 @@
 // each taken from only by its own shard's claims; a claim its shard cannot serve is handed on,
 // with nothing written, to the shard with the most free slots, and decided there; sold out only
 // when no shard has enough (or the claim was handed on K - 1 times already). A released slot goes
-// back to its own pool, and folding the same events into an empty store gives the same pools.
+// back to its own pool (once Kafka has the release), and folding the same events into an empty
+// store gives the same pools.
 import crypto from 'node:crypto';
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -124,6 +125,12 @@ describe('a sale of three shards', () => {
     const released = await live.scripts.releaseDue(EPOCH, now + 5_000, 10);
     if (released.kind !== 'ok') throw new Error(released.kind);
     expect(released.value).toHaveLength(3);
+    // Off the pools until Kafka has the releases (the expiry worker's acknowledgement), then each in its own.
+    expect(await pools(live.keys)).toEqual([['pools-1:4', 'pools-1:7'], ['pools-1:2', 'pools-1:5'], []]);
+    await live.scripts.published(
+      'releases',
+      released.value.map((e) => e.transactionId),
+    );
     const after = await pools(live.keys);
     expect(after).toEqual([
       ['pools-1:1', 'pools-1:4', 'pools-1:7'],
@@ -145,5 +152,22 @@ describe('a sale of three shards', () => {
       [...granted, { ...sale, reservationSeconds: 1 }].map((event) => ({ event })),
     );
     expect(await pools(onlyGrants.keys)).toEqual([['pools-1:4', 'pools-1:7'], ['pools-1:2', 'pools-1:5'], []]);
+  });
+
+  it('puts a refunded unit back in its own pool only once Kafka has the return', async () => {
+    const { scripts, keys } = await freshStore();
+    await scripts.apply({ mode: 'direct' }, [{ event: sale }]);
+    const r = await scripts.decideOnShards(EPOCH, now, [claim('r', 1)]);
+    if (r.kind !== 'ok') throw new Error(r.kind);
+    expect(slotsOf(r.value.decisions[0])).toEqual(['pools-1:2']);
+    const transactionId = r.value.decisions[0]!.transactionId;
+    const settled = await scripts.settle(EPOCH, now, [{ transactionId, paymentEventId: 'pay-r', partnerId: 'demo-pay' }]);
+    expect(settled.kind === 'ok' && settled.value[0]?.outcome).toBe('settled');
+    const returned = await scripts.returnUnits(EPOCH, now, { transactionId, paymentEventId: 'pay-r', refundEventId: 'refund-r' });
+    expect(returned.kind === 'ok' && returned.value.outcome).toBe('returned');
+    expect((await pools(keys))[1]).toEqual(['pools-1:5']);
+    await scripts.published('returns', [transactionId]);
+    await scripts.published('returns', [transactionId]); // again: nothing more
+    expect((await pools(keys))[1]).toEqual(['pools-1:2', 'pools-1:5']);
   });
 });
