@@ -41,8 +41,8 @@ const BUGS = {
     patches: [
       {
         file: 'writeModel/lua/decideScript.ts',
-        find: "elseif redis.call('ZCARD', pool) < q then",
-        replace: 'elseif false then',
+        find: 'if #popped < 2 * q then',
+        replace: 'if false then',
       },
       {
         file: 'producers/http/storefront/claimAnswer.ts',
