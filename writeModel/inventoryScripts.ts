@@ -14,6 +14,7 @@ import {
   type StoreEvent,
 } from './encoding.js';
 import { inventoryKeys, inventoryPrefix } from './keys.js';
+import { flag, txField } from './storeFormat.js';
 import { edgeScripts } from './lua/edgeScripts.js';
 import { type InventoryScriptName, inventoryScripts } from './lua/scripts.js';
 import type { EventOf } from '../schemas/events/index.js';
@@ -244,8 +245,15 @@ export function createInventoryScripts(redis: Redis, topicPrefix: string) {
       await call('fsRecordEntry', transactionId, saleId, userId);
     },
 
+    /**
+     * Two plain commands in one round trip, not a script: a script's call costs Redis ~12 µs
+     * against ~3 µs for these, on every first claim. Neither needs the other: each is a set
+     * (the first quantity kept), and a transaction with only the first still reads entered, so
+     * its next claim publishes again, which the decision-maker answers once.
+     */
     async markPending(transactionId: string, quantity: number): Promise<void> {
-      await call('fsMarkPending', transactionId, String(quantity));
+      const key = inventoryKeys(topicPrefix).transaction(transactionId);
+      await redis.pipeline().hsetnx(key, txField.claimedQuantity, quantity).hset(key, txField.claimPending, flag.yes).exec();
     },
 
     /** 'refused', 'claimed' (a claim is pending or decided already) or 'not_ready' (a rebuild runs). */

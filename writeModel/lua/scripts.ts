@@ -1,7 +1,7 @@
 // The store's Lua scripts. Each runs atomically in Redis: that is where the "never oversell"
 // check lives (one script pops slots only after checking sale window, limit and stock, with
 // no other command in between). ARGV[1] is always the key prefix; see ../keys.ts.
-import { decision as D, ending as E, flag, foldKind as F, keyPart as K, saleField as S, txField as T } from '../storeFormat.js';
+import { decision as D, ending as E, foldKind as F, keyPart as K, saleField as S, txField as T } from '../storeFormat.js';
 import { acceptLate, releasesPublished, returnsPublished, returnUnits } from './afterScripts.js';
 import { clear, finishRebuild, lock, renewLock, unlock } from './rebuildScripts.js';
 import { decide } from './decideScript.js';
@@ -192,14 +192,6 @@ redis.call('PEXPIRE', k, keep)
 return {1, open + 1, cap}
 `;
 
-/** The edge published a claim: the transaction reads pending until decided. ARGV: prefix, tx, quantity. */
-const markPending = `
-local k = ARGV[1] .. '${K.transaction}' .. ARGV[2]
-redis.call('HSETNX', k, '${T.claimedQuantity}', ARGV[3])
-redis.call('HSET', k, '${T.claimPending}', '${flag.yes}')
-return 1
-`;
-
 /**
  * A claim the edge refused at once (the sale sold out or not open) becomes the transaction's
  * decision, with the same fold the projector runs when the ClaimRejected event the edge
@@ -238,7 +230,6 @@ export const inventoryScripts = {
   fsReadTransaction: readTransaction,
   fsRecordEntry: recordEntry,
   fsReserveEntry: reserveEntry,
-  fsMarkPending: markPending,
   fsRefuseAtEdge: refuseAtEdge,
 } as const;
 
