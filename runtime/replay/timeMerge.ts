@@ -9,26 +9,43 @@ import type { PartitionProgress, TopicRange } from '../../platform/kafka/topicRe
 
 const key = (topic: string, partition: number) => `${topic}:${partition}`;
 
+// Ties broken by topic (code-unit order: the same on every machine, unlike localeCompare,
+// and a tenth of its cost), partition and offset.
 function byTime(a: Delivered, b: Delivered): number {
   return (
     a.timestamp - b.timestamp ||
-    a.position.topic.localeCompare(b.position.topic) ||
+    (a.position.topic < b.position.topic ? -1 : a.position.topic > b.position.topic ? 1 : 0) ||
     a.position.partition - b.position.partition ||
     Number(a.position.offset) - Number(b.position.offset)
   );
 }
 
+/** Two arrays already in time order, as one. */
+function mergeSorted(a: readonly Delivered[], b: readonly Delivered[]): Delivered[] {
+  if (a.length === 0) return [...b];
+  if (b.length === 0) return [...a];
+  const out: Delivered[] = new Array<Delivered>(a.length + b.length);
+  let i = 0;
+  let j = 0;
+  let k = 0;
+  while (i < a.length && j < b.length) out[k++] = byTime(a[i]!, b[j]!) <= 0 ? a[i++]! : b[j++]!;
+  while (i < a.length) out[k++] = a[i++]!;
+  while (j < b.length) out[k++] = b[j++]!;
+  return out;
+}
+
 export function createTimeMerge(ranges: readonly TopicRange[]) {
   /** The latest time each unfinished partition has reached; a finished one drops out. */
   const reached = new Map(ranges.map((r) => [key(r.topic, r.partition), Number.NEGATIVE_INFINITY]));
+  /** Held back, always in time order: each batch is sorted alone and merged in, never the whole buffer again. */
   let buffered: Delivered[] = [];
 
   function release(): Delivered[] {
     const frontier = reached.size === 0 ? Number.POSITIVE_INFINITY : Math.min(...reached.values());
-    buffered.sort(byTime);
-    const cut = buffered.findIndex((d) => d.timestamp > frontier);
-    const ready = cut < 0 ? buffered : buffered.slice(0, cut);
-    buffered = cut < 0 ? [] : buffered.slice(cut);
+    let cut = 0;
+    while (cut < buffered.length && buffered[cut]!.timestamp <= frontier) cut++;
+    const ready = buffered.slice(0, cut);
+    buffered = buffered.slice(cut);
     return ready;
   }
 
@@ -36,7 +53,7 @@ export function createTimeMerge(ranges: readonly TopicRange[]) {
     /** Takes one partition's batch; returns what is now safe to apply, in time order. */
     push(batch: readonly Delivered[], read: PartitionProgress): Delivered[] {
       const id = key(read.topic, read.partition);
-      buffered.push(...batch);
+      buffered = mergeSorted(buffered, [...batch].sort(byTime));
       if (read.done) reached.delete(id);
       else reached.set(id, Math.max(reached.get(id) ?? Number.NEGATIVE_INFINITY, read.reachedTime));
       return release();
