@@ -81,7 +81,7 @@ describe('a released slot', () => {
     try {
       // Released in Redis (the transaction reads expired), its event held back from Kafka.
       await waitFor(async () => (await store.readTransaction(first.transactionId))?.status === 'expired', { what: 'the release in Redis' });
-      expect(held.held()).toBeGreaterThan(0);
+      await waitFor(() => held.held() > 0, { what: 'the release on its way to Kafka, held back' });
       const meanwhile = await claim(sale.saleId, 'meanwhile');
       expect(meanwhile.decision).toMatchObject({ status: 'rejected', reason: 'sold_out' });
 
