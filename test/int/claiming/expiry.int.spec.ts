@@ -2,34 +2,20 @@
 // is up (an event, and its slot goes back into the queue), a paid one is settled and never
 // released, a payment after the release settles nothing, and a release that reached Redis but
 // not Kafka before a crash is published from the outbox.
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { createExpiryWorker } from '../../../consumers/expiry/expiryWorker.js';
 import { settlementSubscription } from '../../../consumers/expiry/settlement.js';
 import { consumerGroupId } from '../../../platform/kafka/groupId.js';
 import { createInventoryScripts } from '../../../writeModel/inventoryScripts.js';
 import { inventoryKeys } from '../../../writeModel/keys.js';
-import { keyPrefix } from '../../../platform/redis.js';
-import { createSaleStore, type SaleStore } from '../../../writeModel/saleStore.js';
 import type { EventOf } from '../../../schemas/events/index.js';
 import { topicName } from '../../../schemas/topics.js';
-import { claimOf, salesEvents } from '../../support/claimStorm.js';
+import { salesEvents } from '../../support/claimStorm.js';
 import { saleScheduled } from '../../support/claimingFixtures.js';
-import { cleanPrefixAt } from '../../support/redisPrefix.js';
-import { startTestSystem, type TestSystem } from '../../support/system.js';
+import { paymentOf, useClaimingSystem } from '../../support/claimingSystem.js';
 import { waitFor } from '../../support/waitFor.js';
 
-let system: TestSystem;
-let store: SaleStore;
-
-beforeAll(async () => {
-  system = await startTestSystem('expiry', ['projections', 'claims', 'expiry']);
-  store = createSaleStore({ redis: system.platform.redis, topicPrefix: system.prefix });
-});
-afterAll(async () => {
-  await store?.close();
-  await system?.stop();
-  if (system) await cleanPrefixAt(system.platform.config.redisUrl, keyPrefix(system.prefix));
-});
+const claiming = useClaimingSystem('expiry', ['projections', 'claims', 'expiry']);
 
 async function schedule(saleId: string, stock: number): Promise<EventOf<'SaleScheduled'>> {
   const now = Date.now();
@@ -42,48 +28,28 @@ async function schedule(saleId: string, stock: number): Promise<EventOf<'SaleSch
     perUserLimit: 1,
     reservationSeconds: 3,
   });
-  await system.platform.publisher.publish([sale]);
-  await waitFor(() => store.readSale(saleId, Date.now()), { what: `sale ${saleId} pre-warmed` });
+  await claiming.system.platform.publisher.publish([sale]);
+  await waitFor(() => claiming.store.readSale(saleId, Date.now()), { what: `sale ${saleId} pre-warmed` });
   return sale;
 }
 
-async function claim(saleId: string, userId: string) {
-  const event = claimOf(saleId, userId);
-  const { transactionId } = event;
-  await system.platform.publisher.publish([event]);
-  return { transactionId, decision: await store.awaitDecision(transactionId, 30_000) };
-}
-
 async function pay(transactionId: string, partnerEventId: string): Promise<EventOf<'PartnerPaymentReported'>> {
-  const payment: EventOf<'PartnerPaymentReported'> = {
-    type: 'PartnerPaymentReported',
-    eventId: `demo-pay:${partnerEventId}`,
-    occurredAt: Date.now(),
-    correlationId: transactionId,
-    causationId: null,
-    partnerId: 'demo-pay',
-    partnerEventId,
-    transactionId,
-    quantity: 1,
-    amountMinor: 1999,
-    currency: 'EUR',
-    reportedAt: Date.now(),
-  };
-  await system.platform.publisher.publish([payment]);
+  const payment = paymentOf(transactionId, partnerEventId);
+  await claiming.system.platform.publisher.publish([payment]);
   return payment;
 }
 
 /** Waits until the settlement consumer has handled (and committed) everything on partner-events. */
 async function settlementCaughtUp(): Promise<void> {
-  const admin = system.platform.kafka.admin();
+  const admin = claiming.system.platform.kafka.admin();
   await admin.connect();
   try {
-    const topic = topicName(system.prefix, 'partner-events');
+    const topic = topicName(claiming.system.prefix, 'partner-events');
     const ends = new Map((await admin.fetchTopicOffsets(topic)).map((p) => [p.partition, Number(p.high)]));
     await waitFor(
       async () => {
         const [committed] = await admin.fetchOffsets({
-          groupId: consumerGroupId(system.prefix, settlementSubscription.group),
+          groupId: consumerGroupId(claiming.system.prefix, settlementSubscription.group),
           topics: [topic],
         });
         return committed!.partitions.every((p) => (ends.get(p.partition) ?? 0) === 0 || Number(p.offset) >= ends.get(p.partition)!);
@@ -98,32 +64,32 @@ async function settlementCaughtUp(): Promise<void> {
 describe('reservations ending', () => {
   it('releases the unpaid one when its time is up and settles the paid one; the late payment settles nothing', async () => {
     await schedule('exp-1', 2);
-    const unpaid = await claim('exp-1', 'u-1');
-    const paid = await claim('exp-1', 'u-2');
+    const unpaid = await claiming.claim('exp-1', 'u-1');
+    const paid = await claiming.claim('exp-1', 'u-2');
     expect(unpaid.decision).toMatchObject({ status: 'granted', slotIds: ['exp-1:1'] });
     expect(paid.decision).toMatchObject({ status: 'granted', slotIds: ['exp-1:2'] });
-    expect(await store.readSale('exp-1', Date.now())).toMatchObject({ status: 'sold_out' });
+    expect(await claiming.store.readSale('exp-1', Date.now())).toMatchObject({ status: 'sold_out' });
 
     const payment = await pay(paid.transactionId, 'evt-paid');
-    await waitFor(async () => (await store.readTransaction(paid.transactionId))?.status === 'paid', {
+    await waitFor(async () => (await claiming.store.readTransaction(paid.transactionId))?.status === 'paid', {
       what: 'the paid reservation settled',
     });
-    await waitFor(async () => (await store.readTransaction(unpaid.transactionId))?.status === 'expired', {
+    await waitFor(async () => (await claiming.store.readTransaction(unpaid.transactionId))?.status === 'expired', {
       what: 'the unpaid one released',
     });
-    expect(await store.readSale('exp-1', Date.now())).toMatchObject({ status: 'open', stockRemaining: 1 });
+    expect(await claiming.store.readSale('exp-1', Date.now())).toMatchObject({ status: 'open', stockRemaining: 1 });
 
     const late = await pay(unpaid.transactionId, 'evt-late');
     const second = await pay(paid.transactionId, 'evt-second');
     await settlementCaughtUp();
-    expect(await store.readTransaction(unpaid.transactionId)).toMatchObject({ status: 'expired' });
-    expect(await store.readTransaction(paid.transactionId)).toMatchObject({ status: 'paid' });
+    expect(await claiming.store.readTransaction(unpaid.transactionId)).toMatchObject({ status: 'expired' });
+    expect(await claiming.store.readTransaction(paid.transactionId)).toMatchObject({ status: 'paid' });
 
     // The slot that went back is handed out again; the paid one stays sold.
-    const again = await claim('exp-1', 'u-1');
+    const again = await claiming.claim('exp-1', 'u-1');
     expect(again.decision).toMatchObject({ status: 'granted', slotIds: ['exp-1:1'] });
 
-    const endings = (await salesEvents(system)).filter((e) => e.type === 'ReservationReleased' || e.type === 'ReservationSettled');
+    const endings = (await salesEvents(claiming.system)).filter((e) => e.type === 'ReservationReleased' || e.type === 'ReservationSettled');
     expect(endings.filter((e) => e.transactionId === unpaid.transactionId)).toMatchObject([
       { type: 'ReservationReleased', eventId: `release:${unpaid.transactionId}`, slotIds: ['exp-1:1'], reason: 'expired' },
     ]);
@@ -135,35 +101,39 @@ describe('reservations ending', () => {
 
   it('publishes from the outbox a release that reached Redis but not Kafka before a crash', async () => {
     await schedule('exp-2', 1);
-    const { transactionId, decision } = await claim('exp-2', 'u-9');
+    const { transactionId, decision } = await claiming.claim('exp-2', 'u-9');
     expect(decision).toMatchObject({ status: 'granted' });
     const expiresAt = (decision as { expiresAt: number }).expiresAt;
     // The Redis half of an expiry, as a crashed worker left it: released, in the outbox, never published.
-    const scripts = createInventoryScripts(system.platform.redis, system.prefix);
-    const keys = inventoryKeys(system.prefix);
-    const epoch = (await system.platform.redis.get(keys.ready))!;
+    const scripts = createInventoryScripts(claiming.system.platform.redis, claiming.system.prefix);
+    const keys = inventoryKeys(claiming.system.prefix);
+    const epoch = (await claiming.system.platform.redis.get(keys.ready))!;
     const crashed = await scripts.releaseDue(epoch, expiresAt + 60_000, 1_000);
     expect(crashed.kind === 'ok' && crashed.value.map((r) => r.transactionId)).toContain(transactionId);
-    expect(await system.platform.redis.zscore(keys.outbox, transactionId)).not.toBeNull();
+    expect(await claiming.system.platform.redis.zscore(keys.outbox, transactionId)).not.toBeNull();
 
     // The running expiry worker (or a restarted one) owes it to Kafka, with the same eventId.
     const worker = createExpiryWorker({
-      redis: system.platform.redis,
-      publisher: system.platform.publisher,
-      log: system.platform.log,
-      topicPrefix: system.prefix,
+      redis: claiming.system.platform.redis,
+      publisher: claiming.system.platform.publisher,
+      log: claiming.system.platform.log,
+      topicPrefix: claiming.system.prefix,
       // This test is about the outbox: every payment counts as settled.
       frontier: { settledThrough: () => Promise.resolve(Date.now()) },
     });
     worker.start();
     try {
-      await waitFor(async () => (await system.platform.redis.zscore(keys.outbox, transactionId)) === null, { what: 'the outbox drained' });
+      await waitFor(async () => (await claiming.system.platform.redis.zscore(keys.outbox, transactionId)) === null, {
+        what: 'the outbox drained',
+      });
     } finally {
       await worker.stop();
     }
-    const releases = (await salesEvents(system)).filter((e) => e.type === 'ReservationReleased' && e.transactionId === transactionId);
+    const releases = (await salesEvents(claiming.system)).filter(
+      (e) => e.type === 'ReservationReleased' && e.transactionId === transactionId,
+    );
     expect(releases.length).toBeGreaterThanOrEqual(1);
     expect(new Set(releases.map((r) => r.eventId))).toEqual(new Set([`release:${transactionId}`]));
-    expect(await store.readSale('exp-2', Date.now())).toMatchObject({ status: 'open', stockRemaining: 1 });
+    expect(await claiming.store.readSale('exp-2', Date.now())).toMatchObject({ status: 'open', stockRemaining: 1 });
   });
 });
