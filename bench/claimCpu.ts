@@ -8,15 +8,11 @@
 // With `profile`, each api runs under --cpu-prof (profiles in the work directory; see
 // profileSummary.ts). Drops its topics, keys and schema at the end.
 import fs from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
-import { loadConfig } from '../platform/config.js';
-import { createLogger } from '../platform/log.js';
-import { createDb, ensureSchema } from '../platform/postgres.js';
 import { keyPrefix } from '../platform/redis.js';
-import { openPlatform } from '../runtime/platform.js';
 import { topicName, topics } from '../schemas/topics.js';
-import { benchStore, type BenchContext, createSales, runLoad, sutEnv } from './context.js';
+import { createSales, runLoad, sutEnv } from './context.js';
+import { openBenchSession } from './session.js';
 import { snapshot } from './cpu.js';
 import { childNames, killAll, startServer, type Child } from './processes.js';
 import { prepareClaims } from './prepare.js';
@@ -46,38 +42,9 @@ const claims = opts.claims ?? 6_000;
 const warmup = opts.warmup ?? 4_000;
 const connections = opts.connections ?? 200;
 
-const stamp = new Date().toISOString().replace(/\D/g, '').slice(0, 14);
-const prefix = `cpu-${stamp}`;
-const schema = `cpu_${stamp}`;
-const workDir = fs.mkdtempSync(path.join(os.tmpdir(), `flashsale-claimcpu-${stamp}-`));
-const say = (line: string) => console.log(`▸ ${line}`);
-process.once('SIGINT', () => {
-  killAll();
-  process.exit(130);
-});
-
-const config = { ...loadConfig({ ...process.env, TOPIC_PREFIX: prefix }), port: 0, opsPort: 0 };
-const log = createLogger('error', 'claimcpu');
-const pg = createDb(config.databaseUrl, 'public', 2);
-await ensureSchema(pg, schema);
-const platform = await openPlatform(config, log, { dbSchema: schema });
-const admin = platform.kafka.admin();
-await admin.connect();
-const ctx: BenchContext = {
-  stamp,
-  prefix,
-  schema,
-  config,
-  log,
-  platform,
-  admin,
-  store: benchStore(platform),
-  workDir,
-  layout: 'split',
-  profile: false,
-  scale: 1,
-  say,
-};
+const { ctx, pg } = await openBenchSession('claimcpu', { layout: 'split', profile: false, scale: 1 });
+const { prefix, schema, workDir, config, platform, admin } = ctx;
+const say = (line: string) => ctx.say(line);
 say(`prefix ${prefix}, work files in ${workDir}`);
 
 const children: Child[] = [];

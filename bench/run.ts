@@ -13,13 +13,10 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { loadConfig } from '../platform/config.js';
-import { createLogger } from '../platform/log.js';
-import { createDb, ensureSchema } from '../platform/postgres.js';
 import { keyPrefix } from '../platform/redis.js';
-import { openPlatform } from '../runtime/platform.js';
 import { topicName, topics } from '../schemas/topics.js';
-import { BENCH_DIR, benchStore, type BenchContext, type Layout, LAYOUTS, startSut, type Sut } from './context.js';
+import { BENCH_DIR, type Layout, LAYOUTS, startSut, type Sut } from './context.js';
+import { openBenchSession } from './session.js';
 import { killAll } from './processes.js';
 import { type BenchResults, capacityOf, claimPathCost, type ClaimRunReport, evaluateTargets, markdown } from './report.js';
 import { decisionLatency, scanSales } from './salesScan.js';
@@ -40,40 +37,10 @@ const keep = process.env.BENCH_KEEP === '1';
 const SUT_GROUPS = 5; // claims, inventory, transactions, reconciliation, settlement
 
 const started = new Date();
-const stamp = started.toISOString().replace(/\D/g, '').slice(0, 14);
-const prefix = `bench-${stamp}`;
-const schema = `bench_${stamp}`;
-const workDir = fs.mkdtempSync(path.join(os.tmpdir(), `flashsale-bench-${stamp}-`));
-const say = (line: string) => console.log(`▸ ${line}`);
-
-process.once('SIGINT', () => {
-  killAll();
-  process.exit(130);
-});
-
-const config = { ...loadConfig({ ...process.env, TOPIC_PREFIX: prefix }), port: 0, opsPort: 0 };
-const log = createLogger('error', 'bench');
-const pg = createDb(config.databaseUrl, 'public', 2);
-await ensureSchema(pg, schema);
+const { ctx, pg } = await openBenchSession('bench', { layout, profile: process.env.BENCH_PROFILE === '1', scale, started });
+const { prefix, schema, workDir, platform, admin } = ctx;
+const say = (line: string) => ctx.say(line);
 say(`bench ${prefix}: Postgres schema ${schema}, work files in ${workDir}, layout ${layout}, scale ${scale}`);
-const platform = await openPlatform(config, log, { dbSchema: schema });
-const admin = platform.kafka.admin();
-await admin.connect();
-const ctx: BenchContext = {
-  stamp,
-  prefix,
-  schema,
-  config,
-  log,
-  platform,
-  admin,
-  store: benchStore(platform),
-  workDir,
-  layout,
-  profile: process.env.BENCH_PROFILE === '1',
-  scale,
-  say,
-};
 
 /** Clean-up of one run prefix: its topics and its Redis keys. */
 async function dropTopicsAndKeys(p: string): Promise<void> {
