@@ -7,24 +7,12 @@
 // granted them again (33 units held for 30). The lock now names the server run it was taken
 // under: a rebuild that outlives a restart is refused on the new data set, and the next one
 // takes the void lock at once and folds from the positions the restored data set holds.
-import { Redis } from 'ioredis';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { createInventoryScripts, type Positioned } from '../../../writeModel/inventoryScripts.js';
 import { saleScheduled } from '../../support/claimingFixtures.js';
-import { type OwnRedis, startOwnRedis, waitForServer } from '../../support/faults/ownRedis.js';
+import { useOwnRedis, waitForServer } from '../../support/faults/ownRedis.js';
 
-let redis: OwnRedis;
-let client: Redis;
-
-beforeAll(async () => {
-  redis = await startOwnRedis({ persistence: 'rdb' });
-  client = new Redis(redis.url, { maxRetriesPerRequest: 1 });
-  client.on('error', () => undefined);
-});
-afterAll(async () => {
-  client?.disconnect();
-  await redis?.stop();
-});
+const own = useOwnRedis('rdb');
 
 /** A sale's schedule at `offset` of one `sales` partition: any folded event does. */
 const at = (offset: number): Positioned => ({
@@ -34,19 +22,19 @@ const at = (offset: number): Positioned => ({
 
 describe('a rebuild under way while Redis is restarted from a snapshot', () => {
   it('is refused on the restored data set, and the next rebuild takes the lock at once', async () => {
-    const scripts = createInventoryScripts(client, `snaprebuild-${Date.now()}`);
+    const scripts = createInventoryScripts(own.client, `snaprebuild-${Date.now()}`);
     expect(await scripts.checkStore()).toEqual({ complete: false, restored: false });
     expect(await scripts.lock('rebuild-a', 30_000)).toBe(true);
     expect(await scripts.lock('rebuild-b', 30_000)).toBe(false); // one rebuild at a time
     expect(await scripts.apply({ mode: 'rebuild', token: 'rebuild-a' }, [at(0)])).toBe('ok');
 
-    await redis.save(); // the lock, and the fold of offset 0, are in the snapshot
+    await own.server.save(); // the lock, and the fold of offset 0, are in the snapshot
     expect(await scripts.apply({ mode: 'rebuild', token: 'rebuild-a' }, [at(1)])).toBe('ok'); // lost with the crash
-    await redis.kill();
-    await redis.restart();
+    await own.server.kill();
+    await own.server.restart();
 
     // Rebuild A goes on: it must not fold offset 2 onto a data set without offset 1, nor mark it complete.
-    await waitForServer(client);
+    await waitForServer(own.client);
     expect(await scripts.apply({ mode: 'rebuild', token: 'rebuild-a' }, [at(2)])).toBe('lock_lost');
     expect(await scripts.finishRebuild('rebuild-a', 'epoch-a')).toBe(false);
     expect(await scripts.checkStore()).toEqual({ complete: false, restored: false });

@@ -5,32 +5,20 @@
 // again (writerEpoch.ts); B must not take A's slot before that. With one free-slot queue shared
 // by the shards, B's next claim got A's slot; with a pool per shard, B takes from its own pool
 // only and hands on a claim it cannot serve, to be decided by A, after A's re-fold.
-import { Redis } from 'ioredis';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { DecisionEvent } from '../../../domain/claiming/inventory.js';
 import { createInventoryScripts, type Claim, type InventoryScripts } from '../../../writeModel/inventoryScripts.js';
 import { inventoryKeys } from '../../../writeModel/keys.js';
 import { createSaleStore } from '../../../writeModel/saleStore.js';
 import { createWriterEpoch } from '../../../writeModel/writerEpoch.js';
 import { saleScheduled } from '../../support/claimingFixtures.js';
-import { type OwnRedis, startOwnRedis, waitForServer } from '../../support/faults/ownRedis.js';
+import { useOwnRedis, waitForServer } from '../../support/faults/ownRedis.js';
 
-let redis: OwnRedis;
-let client: Redis;
-
-beforeAll(async () => {
-  redis = await startOwnRedis({ persistence: 'rdb' });
-  client = new Redis(redis.url, { maxRetriesPerRequest: 1 });
-  client.on('error', () => undefined);
-});
-afterAll(async () => {
-  client?.disconnect();
-  await redis?.stop();
-});
+const own = useOwnRedis('rdb');
 
 /** One decision-maker as decisionMaker.ts drives the store: decide under its epoch, remember what it wrote. */
 function decider(scripts: InventoryScripts, prefix: string) {
-  const store = createSaleStore({ redis: client, topicPrefix: prefix });
+  const store = createSaleStore({ redis: own.client, topicPrefix: prefix });
   const writer = createWriterEpoch<DecisionEvent>({ scripts, waitUntilReady: store.waitUntilReady, waitMs: 200 });
   return {
     async decide(claims: Claim[]) {
@@ -48,7 +36,7 @@ const slotOf = (d: DecisionEvent | undefined) =>
 describe('two decision-makers of a sharded sale, Redis restarted from a snapshot', () => {
   it('never hand one shard’s slot to the other while its decision-maker has not re-folded its grants', async () => {
     const prefix = `snapshards-${Date.now()}`;
-    const scripts = createInventoryScripts(client, prefix);
+    const scripts = createInventoryScripts(own.client, prefix);
     const now = Date.now();
     const sale = saleScheduled({ saleId: 'hot', stock: 4, shards: 2, perUserLimit: 1, startsAt: now - 1_000, endsAt: now + 3_600_000 });
     expect(await scripts.lock('first', 30_000)).toBe(true);
@@ -67,12 +55,12 @@ describe('two decision-makers of a sharded sale, Redis restarted from a snapshot
     const b = decider(scripts, prefix); // shard 1: slots 2, 4
     expect((await b.decide([claim('b0', 1)])).decisions.map(slotOf)).toEqual(['2']);
 
-    await redis.save();
+    await own.server.save();
     // After the snapshot, A grants slot 1: written to Redis, not yet on Kafka when Redis dies.
     expect((await a.decide([claim('a1', 0)])).decisions.map(slotOf)).toEqual(['1']);
-    await redis.kill();
-    await redis.restart();
-    await waitForServer(client);
+    await own.server.kill();
+    await own.server.restart();
+    await waitForServer(own.client);
     // The tail is folded (nothing of A's grant was on the topics): the store is whole again, under a new epoch.
     expect(await scripts.lock('second', 30_000)).toBe(true);
     expect(await scripts.finishRebuild('second', 'epoch-2')).toBe(true);
@@ -84,7 +72,7 @@ describe('two decision-makers of a sharded sale, Redis restarted from a snapshot
     // A re-folds its grant of slot 1 before anything else, then decides the claim handed to it.
     const fromA = await a.decide([claim('b2', 0, 1)]);
     expect(fromA.decisions.map(slotOf)).toEqual(['3']);
-    const holders = await client.hgetall(inventoryKeys(prefix).holders('hot'));
+    const holders = await own.client.hgetall(inventoryKeys(prefix).holders('hot'));
     expect(holders).toEqual({ '1': 'tx-a1', '2': 'tx-b0', '3': 'tx-b2', '4': 'tx-b1' });
     await a.close();
     await b.close();
