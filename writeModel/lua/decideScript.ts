@@ -5,14 +5,21 @@ import { decision as D, flag, keyPart as K, saleField as S, txField as T } from 
 import { foldLua } from './fold.js';
 
 /**
- * Decides a batch of claims. ARGV: prefix, expected epoch, now, then per claim
+ * The decision script. The `#!lua` first line (no flags) has Redis refuse the whole call
+ * when it is over maxmemory, before the script runs: without it Redis only refuses a script's
+ * first write that may grow memory, and once a ZPOPMIN (a write that frees memory) had run,
+ * every later write of the call went through, so claims were decided past maxmemory (the
+ * redisErrors OOM test: the claims must wait until Redis has room again).
+ *
+ * It decides a batch of claims. ARGV: prefix, expected epoch, now, then per claim
  * transactionId, saleId, userId, quantity, claim eventId, shard, hops (times handed on so far).
  * The rules are those of domain/claiming/decide.ts, over the shard's own free slots; a decided
  * transaction gets its stored decision back. A claim its shard cannot serve is handed on
  * (nothing written) to the shard with the most free slots, if one has enough and the claim has
  * not yet been handed on K - 1 times; otherwise it is sold out: no shard has enough.
  */
-export const decide = `${foldLua}
+export const decide = `#!lua
+${foldLua}
 local gate = writerGate(ARGV[2])
 if gate then return gate end
 local at = ARGV[3]
