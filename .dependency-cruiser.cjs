@@ -98,6 +98,14 @@ module.exports = {
       from: { path: '^(cli|stack|platform|schemas|domain|producers|consumers|projections|writeModel|runtime|demo)/' },
       to: { dependencyTypes: ['npm-dev'], dependencyTypesNot: ['type-only'] },
     },
+    {
+      name: 'commands-run-outside-vitest',
+      comment:
+        'The nemesis suite (`npm run faults`) and the bench run as plain programs: vitest, reached through any chain of imports (a test helper with hooks, say), throws at load there. Keep vitest hooks and expect in files of their own under test/.',
+      severity: 'error',
+      from: { path: '^(faults|bench|scripts)/' },
+      to: { path: 'node_modules/vitest/', reachable: true },
+    },
     ...directionRules,
   ],
   options: {

@@ -10,7 +10,8 @@
 import { describe, expect, it } from 'vitest';
 import { createInventoryScripts, type Positioned } from '../../../writeModel/inventoryScripts.js';
 import { saleScheduled } from '../../support/claimingFixtures.js';
-import { useOwnRedis, waitForServer } from '../../support/faults/ownRedis.js';
+import { waitForServer } from '../../support/faults/ownRedis.js';
+import { useOwnRedis } from '../../support/faults/useOwnRedis.js';
 
 const own = useOwnRedis('rdb');
 

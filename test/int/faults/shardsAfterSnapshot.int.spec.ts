@@ -12,7 +12,8 @@ import { inventoryKeys } from '../../../writeModel/keys.js';
 import { createSaleStore } from '../../../writeModel/saleStore.js';
 import { createWriterEpoch } from '../../../writeModel/writerEpoch.js';
 import { saleScheduled } from '../../support/claimingFixtures.js';
-import { useOwnRedis, waitForServer } from '../../support/faults/ownRedis.js';
+import { waitForServer } from '../../support/faults/ownRedis.js';
+import { useOwnRedis } from '../../support/faults/useOwnRedis.js';
 
 const own = useOwnRedis('rdb');
 

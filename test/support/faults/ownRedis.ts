@@ -10,7 +10,6 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { Redis } from 'ioredis';
-import { afterAll, beforeAll } from 'vitest';
 import { onWorkerExit } from './cleanup.js';
 import { freePort } from './ports.js';
 
@@ -158,34 +157,4 @@ export async function waitForServer(client: Pick<Redis, 'ping'>): Promise<void> 
     await new Promise((r) => setTimeout(r, 50));
   }
   throw new Error('the restarted Redis did not answer');
-}
-
-/**
- * A redis-server of the test file's own (started before its tests, stopped after them) and a
- * client of it that rides out its restarts (one retry per command, errors swallowed between).
- */
-export function useOwnRedis(persistence: RedisPersistence): { readonly server: OwnRedis; readonly client: Redis } {
-  let server: OwnRedis | undefined;
-  let client: Redis | undefined;
-  beforeAll(async () => {
-    server = await startOwnRedis({ persistence });
-    client = new Redis(server.url, { maxRetriesPerRequest: 1 });
-    client.on('error', () => undefined);
-  });
-  afterAll(async () => {
-    client?.disconnect();
-    await server?.stop();
-  });
-  const started = <T>(v: T | undefined): T => {
-    if (v === undefined) throw new Error('the own redis-server is not started (used outside a test?)');
-    return v;
-  };
-  return {
-    get server() {
-      return started(server);
-    },
-    get client() {
-      return started(client);
-    },
-  };
 }
