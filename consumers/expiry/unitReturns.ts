@@ -2,8 +2,9 @@
 // (MismatchResolved, action refund, on the reconciliation topic) and the payment refunded is
 // the one holding the transaction's units, one Lua step records the return while the sale is
 // open, UnitsReturned (eventId `returned:<transactionId>`) goes to the sales topic, and only
-// then are the units back in the sale's queue (as a release's: expiryWorker.ts says why). A refund of another payment (a duplicate, a late one never accepted) or after
-// the sale's end changes nothing. Published before the offset commit; a redelivered
+// then are the units back in the sale's queue (as a release's: expiryWorker.ts says why). A
+// refund of another payment (a duplicate, a late one never accepted) or after the sale's end
+// changes nothing. Published before the offset commit; a redelivered
 // resolution gets the same return again.
 import { waitUnlessRecordsFault } from '../../platform/errors.js';
 import type { Delivered, Subscription } from '../../platform/kafka/consumerRunner.js';

@@ -35,7 +35,8 @@ return {'OK', 'accepted', {t, f[3], f[4], f[5], slots, pay, by, at}}
 
 /**
  * Returns a transaction's units to the queue when the payment holding them was refunded and
- * the sale is still open; they stay off the pools until Kafka has the return (fsReturnsPublished). ARGV: prefix, expected epoch, now, transactionId, payment eventId,
+ * the sale is still open; they stay off the pools until Kafka has the return
+ * (fsReturnsPublished). ARGV: prefix, expected epoch, now, transactionId, payment eventId,
  * refund eventId. Returns {'OK', outcome, tuple}: 'returned' (or 'again') with transactionId,
  * saleId, userId, quantity, slots, payment, refund, at; or 'not_holding' / 'sale_over' alone.
  */

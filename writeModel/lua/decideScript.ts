@@ -41,7 +41,7 @@ local function terms(s)
 end
 -- A grant to a transaction never decided, as applyGrant writes it (fold.ts), with fewer calls:
 -- this is the hot path of a sale (a call costs Redis 1-3 us; the script ran ~50 us a grant).
--- Its slots are the lowest free ones, already popped by the stock check (takeSlots); a transaction
+-- Its slots are the lowest free ones, popped by the stock check (takeSlots); a transaction
 -- not decided has no ending in a complete store (an ending is only ever folded after its
 -- grant was written here, or during a rebuild, when no decision is taken); and a transaction
 -- whose entry was folded has its expiry already (applyEntry), so only a claim without one
