@@ -46,9 +46,12 @@ return out
  * moment every acknowledged payment is known settled: consumers/expiry/settledFrontier.ts; now
  * if absent). Each release is written to the outbox in the same step, so a crash before Kafka
  * has it loses nothing: the outbox is published again. Its slots stay off the pools until
- * Kafka has the release (fsReleasesPublished).
+ * Kafka has the release (fsReleasesPublished). Flagged `#!lua` as the decide script is: a full
+ * Redis refuses the whole call (its first write may be a ZREM, after which Redis would let the
+ * rest through past maxmemory).
  */
-const releaseDue = `${foldLua}
+const releaseDue = `#!lua
+${foldLua}
 local gate = writerGate(ARGV[2])
 if gate then return gate end
 local at = ARGV[3]
@@ -170,10 +173,11 @@ return 1
  * Entries that were claimed (pending or decided) leave the list; so does one whose hash never
  * appeared within IN_FLIGHT_MS (its publish failed). Returns {1, open entries with this one,
  * cap} when let in, else {0, open entries, cap}. The list holds at most the cap, so the walk
- * over it is short.
+ * over it is short. Flagged `#!lua`: a full Redis refuses the whole call, even when its first
+ * write is the ZREM of a stale entry.
  */
 const IN_FLIGHT_MS = 60_000;
-const reserveEntry = `
+const reserveEntry = `#!lua
 local P, s, u, t = ARGV[1], ARGV[2], ARGV[3], ARGV[4]
 local now, keep = tonumber(ARGV[6]), tonumber(ARGV[7])
 local cap = tonumber(redis.call('HGET', P .. '${K.sale}' .. s, '${S.maxOpenEntriesPerUser}')) or tonumber(ARGV[5])
