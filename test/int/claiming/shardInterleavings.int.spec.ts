@@ -8,29 +8,16 @@
 // handed on K - 1 times already (a race the next claim of the same shopper does not lose).
 import crypto from 'node:crypto';
 import fc from 'fast-check';
-import { Redis } from 'ioredis';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { DecisionEvent } from '../../../domain/claiming/inventory.js';
 import { shardOf } from '../../../domain/claiming/shards/shardOf.js';
-import { loadConfig } from '../../../platform/config.js';
-import { createInventoryScripts, type Claim } from '../../../writeModel/inventoryScripts.js';
-import { inventoryKeys } from '../../../writeModel/keys.js';
+import { type Claim } from '../../../writeModel/inventoryScripts.js';
 import { saleScheduled } from '../../support/claimingFixtures.js';
-import { cleanPrefix } from '../../support/redisPrefix.js';
-import { markStoreReady } from '../../support/storeReady.js';
+import { useScratchStores } from '../../support/scratchStores.js';
 
 const EPOCH = 'interleavings';
 const LIMIT = 2;
-let redis: Redis;
-const prefixes: string[] = [];
-
-beforeAll(() => {
-  redis = new Redis(loadConfig().redisUrl);
-});
-afterAll(async () => {
-  for (const p of prefixes) await cleanPrefix(redis, inventoryKeys(p).prefix);
-  redis.disconnect();
-});
+const stores = useScratchStores('tinter', EPOCH);
 
 type Step = { kind: 'claim'; user: number; quantity: number } | { kind: 'decide'; pick: number } | { kind: 'expire' };
 
@@ -41,11 +28,8 @@ const step: fc.Arbitrary<Step> = fc.oneof(
 );
 
 async function run(shards: number, stock: number, steps: readonly Step[]): Promise<void> {
-  const topicPrefix = `tinter-${crypto.randomBytes(4).toString('hex')}`;
-  prefixes.push(topicPrefix);
-  await markStoreReady(redis, topicPrefix, EPOCH);
-  const scripts = createInventoryScripts(redis, topicPrefix);
-  const keys = inventoryKeys(topicPrefix);
+  const { scripts, keys } = await stores.fresh();
+  const redis = stores.redis;
   const start = Date.now();
   const sale = {
     ...saleScheduled({ saleId: 'inter', stock, shards, perUserLimit: LIMIT, startsAt: start - 1_000, endsAt: start + 3_600_000 }),

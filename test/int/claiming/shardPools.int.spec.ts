@@ -5,35 +5,17 @@
 // back to its own pool (once Kafka has the release), and folding the same events into an empty
 // store gives the same pools.
 import crypto from 'node:crypto';
-import { Redis } from 'ioredis';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { DecisionEvent } from '../../../domain/claiming/inventory.js';
-import { loadConfig } from '../../../platform/config.js';
-import { createInventoryScripts, type Claim } from '../../../writeModel/inventoryScripts.js';
-import { inventoryKeys } from '../../../writeModel/keys.js';
+import { type Claim } from '../../../writeModel/inventoryScripts.js';
+import type { inventoryKeys } from '../../../writeModel/keys.js';
 import { createSaleStore } from '../../../writeModel/saleStore.js';
 import { saleScheduled } from '../../support/claimingFixtures.js';
-import { cleanPrefix } from '../../support/redisPrefix.js';
-import { markStoreReady } from '../../support/storeReady.js';
+import { useScratchStores } from '../../support/scratchStores.js';
 
 const EPOCH = 'pools-epoch';
-let redis: Redis;
-const prefixes: string[] = [];
-
-beforeAll(() => {
-  redis = new Redis(loadConfig().redisUrl);
-});
-afterAll(async () => {
-  for (const p of prefixes) await cleanPrefix(redis, inventoryKeys(p).prefix);
-  redis.disconnect();
-});
-
-async function freshStore() {
-  const topicPrefix = `tpools-${crypto.randomBytes(4).toString('hex')}`;
-  prefixes.push(topicPrefix);
-  await markStoreReady(redis, topicPrefix, EPOCH);
-  return { topicPrefix, scripts: createInventoryScripts(redis, topicPrefix), keys: inventoryKeys(topicPrefix) };
-}
+const stores = useScratchStores('tpools', EPOCH);
+const freshStore = () => stores.fresh();
 
 const now = Date.now();
 const sale = saleScheduled({ saleId: 'pools-1', stock: 7, shards: 3, perUserLimit: 2, startsAt: now - 1_000, endsAt: now + 3_600_000 });
@@ -49,7 +31,7 @@ const claim = (user: string, shard: number, quantity = 1, hops = 0): Claim => ({
 const slotsOf = (d: DecisionEvent | undefined) => (d?.type === 'ClaimGranted' ? d.slotIds : d?.reason);
 
 async function pools(keys: ReturnType<typeof inventoryKeys>): Promise<string[][]> {
-  return Promise.all([0, 1, 2].map((k) => redis.zrange(keys.pool(sale.saleId, k), 0, -1)));
+  return Promise.all([0, 1, 2].map((k) => stores.redis.zrange(keys.pool(sale.saleId, k), 0, -1)));
 }
 
 describe('a sale of three shards', () => {
@@ -61,7 +43,7 @@ describe('a sale of three shards', () => {
       ['pools-1:2', 'pools-1:5'],
       ['pools-1:3', 'pools-1:6'],
     ]);
-    const store = createSaleStore({ redis, topicPrefix });
+    const store = createSaleStore({ redis: stores.redis, topicPrefix });
     expect(await store.readSale(sale.saleId, now)).toMatchObject({ stockRemaining: 7, shards: 3 });
 
     // Shard 0's claims take shard 0's slots, lowest first.
@@ -84,7 +66,7 @@ describe('a sale of three shards', () => {
         hops: 1,
       }),
     ]);
-    expect(await redis.hget(keys.transaction(d.transactionId), 'decision')).toBeNull();
+    expect(await stores.redis.hget(keys.transaction(d.transactionId), 'decision')).toBeNull();
     // Shard 1 decides it from its own slots.
     const there = await scripts.decideOnShards(EPOCH, now, [{ ...d, shard: 1, hops: 1 }]);
     expect(there.kind === 'ok' && there.value.decisions.map(slotsOf)).toEqual([['pools-1:2']]);
