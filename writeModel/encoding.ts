@@ -127,7 +127,6 @@ function foldRecordOf(event: StoreEvent): FoldRecord {
 
 type Cell = string | null;
 
-/** A decision tuple from the `decide` script (or storedDecision) as its event; its first cell is a storeFormat `decision`. */
 /** The envelope and claim fields a decide script's tuple carries, whatever it came to. */
 function claimFields(eventId: string, c: { t: string; s: string; u: string; q: string; at: string; cause: Cell | undefined }) {
   return {
@@ -142,6 +141,7 @@ function claimFields(eventId: string, c: { t: string; s: string; u: string; q: s
   };
 }
 
+/** A decision tuple from the `decide` script (or storedDecision) as its event; its first cell is a storeFormat `decision`. */
 export function decisionFromTuple(row: Cell[]): DecisionEvent {
   const [kind, t, s, u, q, at, cause, reason, slots, exp, amount, currency] = row;
   if (kind !== decision.granted && kind !== decision.rejected) throw new Error(`unknown decision in the store: ${JSON.stringify(row)}`);

@@ -66,6 +66,7 @@ export function createInventoryScripts(redis: Redis, topicPrefix: string) {
     defined.add(redis);
   }
   const p = inventoryPrefix(topicPrefix);
+  const keys = inventoryKeys(topicPrefix);
   const call = (name: ScriptName, ...args: (string | number)[]) => (redis as unknown as Record<ScriptName, Script>)[name](p, ...args);
 
   /** Decides a batch of claims: their decisions, and the claims handed on to another shard. */
@@ -192,7 +193,7 @@ export function createInventoryScripts(redis: Redis, topicPrefix: string) {
 
     /** The next offset the store still needs from each partition it folds ("topic:partition"), from its own positions. */
     async nextOffsets(): Promise<Map<string, number>> {
-      const positions = await redis.hgetall(inventoryKeys(topicPrefix).positions);
+      const positions = await redis.hgetall(keys.positions);
       return new Map(Object.entries(positions).map(([partition, offset]) => [partition, Number(offset) + 1]));
     },
 
@@ -223,9 +224,7 @@ export function createInventoryScripts(redis: Redis, topicPrefix: string) {
     /** A transaction's fields, read in one step with whether the store is complete. */
     async readTransaction(transactionId: string): Promise<{ complete: boolean; fields: Record<string, string> }> {
       const [complete, flat] = (await call('fsReadTransaction', transactionId)) as [number, string[]];
-      const fields: Record<string, string> = {};
-      for (let i = 0; i + 1 < flat.length; i += 2) fields[flat[i]!] = flat[i + 1]!;
-      return { complete: complete === 1, fields };
+      return { complete: complete === 1, fields: pairs(flat) };
     },
 
     /**
@@ -252,7 +251,7 @@ export function createInventoryScripts(redis: Redis, topicPrefix: string) {
      * its next claim publishes again, which the decision-maker answers once.
      */
     async markPending(transactionId: string, quantity: number): Promise<void> {
-      const key = inventoryKeys(topicPrefix).transaction(transactionId);
+      const key = keys.transaction(transactionId);
       await redis.pipeline().hsetnx(key, txField.claimedQuantity, quantity).hset(key, txField.claimPending, flag.yes).exec();
     },
 

@@ -3,8 +3,9 @@
 // claims always on one of them, so each shard has one decision-maker and a hot sale several)
 // and decides a whole batch in one Lua call per chunk, atomically in Redis. A shard decides
 // from its own free slots only; a claim it cannot serve is handed on (ClaimForwarded, on the
-// other shard's partition) to the shard with the most, and decided there (lua/shardPools.ts). It publishes the decisions (eventId `decision:<transactionId>`)
-// before the runner commits the offsets; a claim seen again after a crash, a redelivery or a
+// other shard's partition) to the shard with the most, and decided there (lua/shardPools.ts).
+// It publishes the decisions (eventId `decision:<transactionId>`) before the runner commits
+// the offsets; a claim seen again after a crash, a redelivery or a
 // repeated request gets its stored decision back and publishes it again, same eventId, so a
 // transaction has exactly one decision on the topic (possibly more than one copy of it).
 // Each published chunk is then announced on the store's decisions channel for waiting requests.
