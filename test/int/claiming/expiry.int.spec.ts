@@ -77,6 +77,11 @@ describe('reservations ending', () => {
     await waitFor(async () => (await claiming.store.readTransaction(unpaid.transactionId))?.status === 'expired', {
       what: 'the unpaid one released',
     });
+    // Its slot is back once the release is on Kafka (the outbox drained), a moment after it reads expired.
+    const outbox = inventoryKeys(claiming.system.prefix).outbox;
+    await waitFor(async () => (await claiming.system.platform.redis.zscore(outbox, unpaid.transactionId)) === null, {
+      what: 'the release on Kafka',
+    });
     expect(await claiming.store.readSale('exp-1', Date.now())).toMatchObject({ status: 'open', stockRemaining: 1 });
 
     const late = await pay(unpaid.transactionId, 'evt-late');
