@@ -41,13 +41,25 @@ function portFree(port: number): Promise<boolean> {
 }
 
 /**
+ * Where a cluster's ports are drawn: above the stack's 9092–9097, and below Linux's ephemeral
+ * range (32768–60999 by default, /proc/sys/net/ipv4/ip_local_port_range). A port in that range
+ * can be handed to any outgoing connection of the tests running beside it, between the check
+ * here and the broker's bind, or while a killed broker is down. Twice in a loaded npm test a
+ * node did not come up in time (once on port 39408, inside that range); a port taken under it
+ * is the likely cause, and one this range rules out.
+ */
+const CLUSTER_PORTS = { from: 20_000, below: 32_768 };
+
+/**
  * A first port p such that p .. p+count-1 (and, with `alsoAt`, the same span at each offset)
  * are all free: for a Kafka cluster whose node ports follow from its first port. Drawn at
- * random from 20000–45000, far from the stack's 9092–9097.
+ * random from CLUSTER_PORTS, the whole span with it.
  */
 export async function freePortRange(count: number, alsoAt: number[] = []): Promise<number> {
+  const span = count + Math.max(0, ...alsoAt);
+  const choices = Math.floor((CLUSTER_PORTS.below - CLUSTER_PORTS.from - span) / 2);
   for (let attempt = 0; attempt < 50; attempt++) {
-    const first = 20_000 + 2 * Math.floor(Math.random() * 12_500);
+    const first = CLUSTER_PORTS.from + 2 * Math.floor(Math.random() * choices);
     const ports = [0, ...alsoAt].flatMap((offset) => Array.from({ length: count }, (_, i) => first + offset + i));
     if ((await Promise.all(ports.map(portFree))).every(Boolean)) return first;
   }
