@@ -135,7 +135,8 @@ async function kafkaStatus(started: Set<Part>): Promise<PartStatus[]> {
   const cluster = stackKafka(mode);
   if (mode === 1) {
     const healthy = await answers(kafkaAnswers);
-    return [{ part: 'kafka', address: cluster.brokers[0]!, healthy, startedByUs: started.has('kafka'), pid: cluster.pid(1) }];
+    const note = partitionsNote(paths.kafkaData);
+    return [{ part: 'kafka', address: cluster.brokers[0]!, healthy, startedByUs: started.has('kafka'), pid: cluster.pid(1), note }];
   }
   const healthy = await Promise.all(cluster.nodeIds.map((id) => cluster.answering(id)));
   const leads = await cluster.leaders().catch(() => []);
@@ -150,6 +151,29 @@ async function kafkaStatus(started: Set<Part>): Promise<PartStatus[]> {
       note: `leads ${led.length} partition${led.length === 1 ? '' : 's'}`,
     };
   });
+}
+
+/**
+ * Past this many partitions the single node is near its end: each partition keeps a few files
+ * open and two mapped, and the broker died with "Too many open files" (the machine's limit,
+ * 20,000 descriptors) holding ~19,900 partitions that runs without teardown had left.
+ */
+const PARTITIONS_WARNING = 5_000;
+
+/** How many partitions the node keeps in its data folder (those being deleted left out), with a warning past PARTITIONS_WARNING. */
+function partitionsNote(dataDir: string): string | undefined {
+  let dirs: string[];
+  try {
+    dirs = fs.readdirSync(dataDir);
+  } catch {
+    return undefined; // never started here
+  }
+  const partitions = dirs.filter((d) => /-\d+$/.test(d)).length;
+  const warning =
+    partitions > PARTITIONS_WARNING
+      ? ': too many for one node; delete the topics of old prefixes (tests drop their own: test/support/testLeftovers.ts)'
+      : '';
+  return `${partitions} partition${partitions === 1 ? '' : 's'}${warning}`;
 }
 
 export async function stackStatus(): Promise<PartStatus[]> {

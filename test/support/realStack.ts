@@ -8,6 +8,7 @@ import { createEventPublisher, type EventPublisher } from '../../platform/kafka/
 import { ensureTopics } from '../../platform/kafka/topics.js';
 import { createLogger, type Logger } from '../../platform/log.js';
 import { createEventCodec, createSchemaRegistry, type EventCodec } from '../../platform/registry/codec.js';
+import { testRunId } from './testRun.js';
 
 export type TestStack = {
   config: Config;
@@ -19,8 +20,9 @@ export type TestStack = {
   close(): Promise<void>;
 };
 
+/** A prefix of the test run's (testRun.ts), so the run's teardown finds what it left. */
 export function freshPrefix(label: string): string {
-  return `t${Date.now().toString(36)}-${label}-${crypto.randomBytes(3).toString('hex')}`;
+  return `t${testRunId()}-${label}-${crypto.randomBytes(3).toString('hex')}`;
 }
 
 export async function openTestStack(label: string, prefix = freshPrefix(label)): Promise<TestStack> {
