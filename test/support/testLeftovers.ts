@@ -16,17 +16,21 @@ export type Dropped = { topics: number; schemas: number; keys: number };
 /** Deleted a batch at a time: one request for thousands of topics outlasts the admin's timeout. */
 const TOPICS_PER_REQUEST = 200;
 
-function chosen(name: string, filter: RunFilter): boolean {
-  const run = runOf(name);
-  return run !== undefined && filter(run);
-}
+type NameFilter = (name: string) => boolean;
 
-async function dropTopics(filter: RunFilter): Promise<number> {
+const ofRuns =
+  (filter: RunFilter): NameFilter =>
+  (name) => {
+    const run = runOf(name);
+    return run !== undefined && filter(run);
+  };
+
+async function dropTopics(chosen: NameFilter): Promise<number> {
   const config = loadConfig();
   const admin = createKafka(config, 'test-leftovers', createLogger('error')).admin();
   await admin.connect();
   try {
-    const names = (await admin.listTopics()).filter((t) => chosen(t, filter));
+    const names = (await admin.listTopics()).filter(chosen);
     for (let i = 0; i < names.length; i += TOPICS_PER_REQUEST)
       await admin.deleteTopics({ topics: names.slice(i, i + TOPICS_PER_REQUEST), timeout: 60_000 });
     return names.length;
@@ -35,18 +39,16 @@ async function dropTopics(filter: RunFilter): Promise<number> {
   }
 }
 
-async function dropSchemas(filter: RunFilter): Promise<number> {
+async function dropSchemas(chosen: NameFilter): Promise<number> {
   const db = createDb(loadConfig().databaseUrl);
   try {
-    const { rows } = await db.query<{ name: string }>(
-      `select schema_name as name from information_schema.schemata where schema_name ~ '^t[0-9a-z]{8,9}_'`,
-    );
-    const names = rows.map((r) => r.name).filter((n) => chosen(n, filter));
+    const { rows } = await db.query<{ name: string }>(`select schema_name as name from information_schema.schemata`);
+    const names = rows.map((r) => r.name).filter(chosen);
     // A connection a test leaked could hold a lock on a schema: that schema is left for a later sweep.
     await db.query(`set lock_timeout = '5s'`);
     let dropped = 0;
     for (const name of names) {
-      // The pattern above and runOf admit only [0-9a-z_] names: safe to quote as is.
+      // Both filters admit only [0-9a-z_] schema names: safe to quote as is.
       const done = await db.query(`drop schema if exists "${name}" cascade`).then(
         () => true,
         () => false,
@@ -59,7 +61,7 @@ async function dropSchemas(filter: RunFilter): Promise<number> {
   }
 }
 
-async function dropKeys(filter: RunFilter): Promise<number> {
+async function dropKeys(chosen: NameFilter): Promise<number> {
   const redis = new Redis(loadConfig().redisUrl);
   let dropped = 0;
   try {
@@ -67,7 +69,7 @@ async function dropKeys(filter: RunFilter): Promise<number> {
     do {
       const [next, keys] = await redis.scan(cursor, 'MATCH', 't*', 'COUNT', 5000);
       cursor = next;
-      const ours = keys.filter((k) => chosen(k, filter));
+      const ours = keys.filter(chosen);
       if (ours.length > 0) dropped += await redis.unlink(...ours);
     } while (cursor !== '0');
     return dropped;
@@ -78,6 +80,21 @@ async function dropKeys(filter: RunFilter): Promise<number> {
 
 /** Drops the topics, schemas and keys of the runs the filter chooses. */
 export async function dropTestLeftovers(filter: RunFilter): Promise<Dropped> {
-  const [topics, schemas, keys] = await Promise.all([dropTopics(filter), dropSchemas(filter), dropKeys(filter)]);
+  const chosen = ofRuns(filter);
+  const [topics, schemas, keys] = await Promise.all([dropTopics(chosen), dropSchemas(chosen), dropKeys(chosen)]);
   return { topics, schemas, keys };
+}
+
+/**
+ * Drops the topics of one topic prefix, and one schema with those named after it (the demo's
+ * replay check writes `<schema>_replay`), for a command that names its own (the demo's
+ * `demo-<time>`, which it keeps for an analyst's replay; a test of it must not).
+ */
+export async function dropPrefixLeftovers(prefix: string, schema: string): Promise<Omit<Dropped, 'keys'>> {
+  if (!/^[a-z0-9_]+$/.test(schema)) throw new Error(`not a schema name: ${schema}`);
+  const [topics, schemas] = await Promise.all([
+    dropTopics((t) => t.startsWith(`${prefix}.`)),
+    dropSchemas((s) => s === schema || s.startsWith(`${schema}_`)),
+  ]);
+  return { topics, schemas };
 }

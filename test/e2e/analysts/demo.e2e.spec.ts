@@ -4,7 +4,15 @@
 // planted faults resolved with nothing left open, the books balanced, the refunded unit sold
 // again, and the partner's settlement file reconciled.
 import { spawn } from 'node:child_process';
-import { describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
+import { dropPrefixLeftovers } from '../../support/testLeftovers.js';
+
+// The demo keeps its topics and schema for an analyst's replay; the test drops them (the
+// prefix is named by the demo, not by the test run, so the run's teardown would not).
+let ran: { prefix: string; schema: string } | undefined;
+afterAll(async () => {
+  if (ran) await dropPrefixLeftovers(ran.prefix, ran.schema);
+});
 
 describe('flashsale demo', () => {
   it('runs a flash sale end to end and ends with a passing summary', async () => {
@@ -16,6 +24,8 @@ describe('flashsale demo', () => {
     child.stdout.on('data', (c: Buffer) => (stdout += c.toString()));
     child.stderr.on('data', (c: Buffer) => (stderr += c.toString()));
     const code = await new Promise<number | null>((resolve) => child.once('exit', resolve));
+    const named = /on topics (\S+)\.\* and Postgres schema (\w+)/.exec(stdout);
+    if (named) ran = { prefix: named[1]!, schema: named[2]! };
     expect(code, `${stdout}\n${stderr}`).toBe(0);
     expect(stdout).toMatch(/Reconciliation report/);
     expect(stdout).toMatch(/Replay: \d+ events into \S+: equal/);
