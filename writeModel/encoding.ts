@@ -5,8 +5,13 @@ import { decisionEventId, forwardEventId, releaseEventId, settleEventId } from '
 import type { EventOf } from '../schemas/events/index.js';
 import { decision, flag, type FoldRecord, foldKind, saleField } from './storeFormat.js';
 
-/** The events the store folds: a sale's inventory events, and entries (which open transactions). */
-export type StoreEvent = InventoryEvent | EventOf<'EntryRecorded'>;
+/**
+ * The events the store folds: a sale's inventory events, entries (which open transactions), and
+ * claims handed on to another shard (what their home shard counted against the limit; folded
+ * again only by the decision-maker that handed them on, from its memory: see lua/fold.ts
+ * applyHandOn).
+ */
+export type StoreEvent = InventoryEvent | EventOf<'EntryRecorded'> | EventOf<'ClaimForwarded'>;
 
 const storeEventTypes: ReadonlySet<string> = new Set<StoreEvent['type']>([
   'SaleScheduled',
@@ -18,6 +23,7 @@ const storeEventTypes: ReadonlySet<string> = new Set<StoreEvent['type']>([
   'LatePaymentAccepted',
   'UnitsReturned',
   'EntryRecorded',
+  'ClaimForwarded',
 ]);
 
 export function isStoreEvent(event: { type: string }): event is StoreEvent {
@@ -63,6 +69,14 @@ function foldRecordOf(event: StoreEvent): FoldRecord {
       return { kind: foldKind.saleClosed, saleId: event.saleId };
     case 'EntryRecorded':
       return { kind: foldKind.entryRecorded, transactionId: event.transactionId, saleId: event.saleId, userId: event.userId };
+    case 'ClaimForwarded':
+      return {
+        kind: foldKind.handedOn,
+        transactionId: event.transactionId,
+        saleId: event.saleId,
+        userId: event.userId,
+        quantity: str(event.quantity),
+      };
     case 'ClaimGranted':
       return {
         kind: foldKind.granted,

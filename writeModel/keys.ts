@@ -19,8 +19,9 @@
 //                                    that shard's decision-maker takes from it (lua/shardPools.ts)
 //   <P>sale:<saleId>:free#<k> zset   shard k's free slots (k >= 1), as above
 //   <P>sale:<saleId>:holder  hash    slot n -> transactionId holding it (live or paid)
-//   <P>sale:<saleId>:held    hash    userId -> units held (live or paid): what the per-user limit counts
-//   <P>sale:<saleId>:live    hash    userId -> their one live reservation's transactionId
+//   <P>sale:<saleId>:held    hash    userId -> units held (live or paid, or in a claim handed on to another shard and not yet
+//                                    decided: lua/handOns.ts): what the per-user limit counts
+//   <P>sale:<saleId>:live    hash    userId -> their one live reservation's (or handed-on claim's) transactionId
 //   <P>sale:<saleId>:open:<userId>  zset  the user's open entries (not yet claimed), by entry time: the edge's cap
 //                                  counts them; expires a day after the sale ends; not rebuilt (a rebuild forgets them)
 //   <P>sale:<saleId>:untimed set     transactions folded before the sale's terms: their expiry is set when the sale is

@@ -68,6 +68,12 @@ export const txField = {
   // The claim the edge published, until it is decided.
   claimedQuantity: 'claimedQuantity',
   claimPending: 'claimPending',
+  /**
+   * Units the shopper's home shard counted against their limit (the sale's `held` and `live`)
+   * when it handed the claim on to another shard, until the claim is decided: the decision
+   * then keeps them (a grant) or gives them back (a refusal). See lua/fold.ts applyHandOn.
+   */
+  handOnHeld: 'handOnHeld',
   // The decision: `decision` holds decision.granted or decision.rejected.
   decision: 'decision',
   decidedSaleId: 'decidedSaleId',
@@ -120,6 +126,7 @@ export const foldKind = {
   settled: 'settled',
   accepted: 'accepted',
   returned: 'returned',
+  handedOn: 'handedOn',
 } as const;
 
 /**
@@ -141,7 +148,8 @@ export type FoldRecord =
   | ({ kind: typeof foldKind.released } & EndingRecord & { slotNumbers: string; reason: string })
   | ({ kind: typeof foldKind.settled } & EndingRecord & { paymentEventId: string })
   | ({ kind: typeof foldKind.accepted } & AfterRecord & { acceptedBy: string })
-  | ({ kind: typeof foldKind.returned } & AfterRecord & { refundEventId: string });
+  | ({ kind: typeof foldKind.returned } & AfterRecord & { refundEventId: string })
+  | { kind: typeof foldKind.handedOn; transactionId: string; saleId: string; userId: string; quantity: string };
 
 type AfterRecord = {
   transactionId: string;

@@ -11,7 +11,9 @@
 // has written since (unconfirmed: in Redis, perhaps on Kafka, perhaps not yet).
 // Every writer follows the same protocol: run the script, `written(events)`, publish,
 // `published(events)`. A publish that fails leaves its events unconfirmed; they stay
-// remembered until a later batch is published.
+// remembered until a later batch is published. What a writer wrote that is not on the topics
+// the rebuild reads (a claim's hand-on: lua/fold.ts applyHandOn) is remembered for a while
+// instead (`remember`), and folded again after every rebuild meanwhile.
 import { NotReadyError } from '../platform/errors.js';
 import type { StoreEvent } from './encoding.js';
 import type { Gated, InventoryScripts } from './inventoryScripts.js';
@@ -25,7 +27,35 @@ export type WriterEpoch<E extends StoreEvent> = {
   published(events: readonly E[]): void;
   /** Written but not known to be on Kafka (their publish failed): what a writer with an outbox publishes first. */
   unconfirmed(): E[];
+  /** Events just written that no rebuild will find on the topics: folded again after each rebuild for `forMs`. */
+  remember(events: readonly E[], forMs: number): void;
 };
+
+/** At most this many remembered events (the oldest go first): a hand-on is rare, and each costs a fold after a rebuild. */
+const MAX_REMEMBERED = 10_000;
+
+/** Events kept for a while each, by eventId, oldest first. */
+function timedMemory<E extends StoreEvent>() {
+  const kept = new Map<string, { event: E; until: number }>();
+  return {
+    add(events: readonly E[], forMs: number): void {
+      const until = Date.now() + forMs;
+      for (const event of events) {
+        kept.delete(event.eventId);
+        kept.set(event.eventId, { event, until });
+      }
+      for (const id of kept.keys()) {
+        if (kept.size <= MAX_REMEMBERED) break;
+        kept.delete(id);
+      }
+    },
+    current(): E[] {
+      const now = Date.now();
+      for (const [id, r] of kept) if (r.until <= now) kept.delete(id);
+      return [...kept.values()].map((r) => r.event);
+    },
+  };
+}
 
 export function createWriterEpoch<E extends StoreEvent>({
   scripts,
@@ -41,17 +71,19 @@ export function createWriterEpoch<E extends StoreEvent>({
   const unconfirmed = new Map<string, E>();
   /** What is re-folded into a store rebuilt without it. */
   let recent: readonly E[] = [];
+  const remembered = timedMemory<E>();
   return {
     async run(attempt) {
       for (;;) {
         const result = await attempt(epoch);
         if (result.kind === 'ok') return result.value;
         if (result.kind === 'epoch') {
+          const missing = [...remembered.current(), ...recent];
           if (
-            recent.length > 0 &&
+            missing.length > 0 &&
             (await scripts.apply(
               { mode: 'direct' },
-              recent.map((event) => ({ event })),
+              missing.map((event) => ({ event })),
             )) !== 'ok'
           )
             continue;
@@ -71,5 +103,6 @@ export function createWriterEpoch<E extends StoreEvent>({
       recent = lastPublished;
     },
     unconfirmed: () => [...unconfirmed.values()],
+    remember: (events, forMs) => remembered.add(events, forMs),
   };
 }

@@ -48,6 +48,14 @@ export class MalformedClaimError extends FlashsaleError {
   readonly retriable = false;
 }
 
+/**
+ * How long a claim handed on stays in its decision-maker's memory: its count against the
+ * shopper's limit (lua/fold.ts applyHandOn) is folded again after every rebuild meanwhile. The
+ * count matters until the other shard's decision is on the log, which is moments; five minutes
+ * covers a broker away for a while.
+ */
+const HAND_ON_MEMORY_MS = 5 * 60_000;
+
 /** One group over `claims`; fetches answer as soon as one claim is there (a person waits on each). */
 export const claimsSubscription: Subscription = { group: 'claims.decisions', topics: ['claims'] };
 
@@ -71,8 +79,9 @@ export function createClaimDecider({
   const log = parentLog.child({ consumer: 'claims' });
   const scripts = createInventoryScripts(redis, topicPrefix);
   const store = createSaleStore({ redis, topicPrefix });
-  // Remembers the decisions written to Redis that a rebuild may lack (see writerEpoch.ts).
-  const writer = createWriterEpoch<DecisionEvent>({ scripts, waitUntilReady: store.waitUntilReady });
+  // Remembers the decisions written to Redis that a rebuild may lack (see writerEpoch.ts), and
+  // the claims handed on, whose count against their shopper's limit no rebuild finds.
+  const writer = createWriterEpoch<DecisionEvent | EventOf<'ClaimForwarded'>>({ scripts, waitUntilReady: store.waitUntilReady });
   const channel = inventoryKeys(topicPrefix).decisionsChannel;
 
   function validate(claim: Claim): void {
@@ -123,6 +132,7 @@ export function createClaimDecider({
         fresh.push(d);
       }
       for (const f of outcome.handedOn) handedOn.add(f.transactionId);
+      writer.remember(outcome.handedOn, HAND_ON_MEMORY_MS);
       writer.written(fresh);
       await publishInOrder(fresh, outcome.handedOn);
     }

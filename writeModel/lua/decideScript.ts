@@ -15,8 +15,9 @@ import { foldLua } from './fold.js';
  * transactionId, saleId, userId, quantity, claim eventId, shard, hops (times handed on so far).
  * The rules are those of domain/claiming/decide.ts, over the shard's own free slots; a decided
  * transaction gets its stored decision back. A claim its shard cannot serve is handed on
- * (nothing written) to the shard with the most free slots, if one has enough and the claim has
- * not yet been handed on K - 1 times; otherwise it is sold out: no shard has enough.
+ * to the shard with the most free slots, if one has enough and the claim has not yet been handed
+ * on K - 1 times (its units counted against the shopper's limit meanwhile: fold.ts
+ * applyHandOn); otherwise it is sold out: no shard has enough.
  */
 export const decide = `#!lua
 ${foldLua}
@@ -46,7 +47,7 @@ end
 -- grant was written here, or during a rebuild, when no decision is taken); and a transaction
 -- whose entry was folded has its expiry already (applyEntry), so only a claim without one
 -- (published straight to Kafka, as the bench and some tests do) sets it here.
-local function grantFresh(t, s, u, qs, q, entered, m, at, cause, popped)
+local function grantFresh(t, s, u, qs, q, entered, counted, m, at, cause, popped)
   local sk = saleKey(s)
   local nums, holders = {}, {}
   for j = 2, #popped, 2 do
@@ -61,7 +62,8 @@ local function grantFresh(t, s, u, qs, q, entered, m, at, cause, popped)
     '${T.grantedSlots}', slots, '${T.expiresAt}', exp, '${T.amountMinor}', amount, '${T.currency}', m.currency)
   if not entered then keepUntilSaleOver(t, s) end
   redis.call('HSET', sk .. '${K.holders}', unpack(holders))
-  redis.call('HINCRBY', sk .. '${K.held}', u, q)
+  -- A claim its home shard handed on was counted against the limit then (applyHandOn).
+  if counted > 0 then redis.call('HDEL', txKey(t), '${T.handOnHeld}') else redis.call('HINCRBY', sk .. '${K.held}', u, q) end
   redis.call('HSET', sk .. '${K.live}', u, t)
   redis.call('ZADD', P .. '${K.expiries}', exp, t)
   return {'${D.granted}', t, s, u, qs, at, cause, false, slots, exp, amount, m.currency}
@@ -101,7 +103,7 @@ for i = 4, #ARGV, 7 do
   local t, s, u, qs, cause = ARGV[i], ARGV[i + 1], ARGV[i + 2], ARGV[i + 3], ARGV[i + 4]
   local shard, hops = tonumber(ARGV[i + 5]), tonumber(ARGV[i + 6])
   local q = tonumber(qs)
-  local known = redis.call('HMGET', txKey(t), '${T.decision}', '${T.saleId}')
+  local known = redis.call('HMGET', txKey(t), '${T.decision}', '${T.saleId}', '${T.handOnHeld}')
   if known[1] then
     out[#out + 1] = storedDecision(t)
   else
@@ -110,6 +112,8 @@ for i = 4, #ARGV, 7 do
     local reason, handOn, slots = nil, nil, nil
     local k = m and shardsOf(s) or 1
     local pool = poolKey(s, shard % k)
+    -- Units the home shard counted when it handed this claim on: in held and live already.
+    local counted = tonumber(known[3] or '0')
     -- The sale window: domain/claiming/saleWindow.ts saleWindowAt, kept here because it must run in Redis.
     if not m or m.closed or now < m.startsAt or now >= m.endsAt then
       reason = 'sale_not_open'
@@ -117,7 +121,7 @@ for i = 4, #ARGV, 7 do
       local live = redis.call('HGET', sk .. '${K.live}', u)
       if live and live ~= t then
         reason = 'duplicate'
-      elseif tonumber(redis.call('HGET', sk .. '${K.held}', u) or '0') + q > m.limit then
+      elseif tonumber(redis.call('HGET', sk .. '${K.held}', u) or '0') - counted + q > m.limit then
         reason = 'limit_exceeded'
       else
         slots = takeSlots(pool, q)
@@ -128,12 +132,13 @@ for i = 4, #ARGV, 7 do
       end
     end
     if handOn then
+      applyHandOn(t, s, u, qs)
       out[#out + 1] = {'forward', t, s, u, qs, at, cause, tostring(shard % k), tostring(handOn), tostring(hops + 1)}
     elseif reason then
       applyReject(t, s, u, qs, reason, at, cause)
       out[#out + 1] = {'${D.rejected}', t, s, u, qs, at, cause, reason}
     else
-      out[#out + 1] = grantFresh(t, s, u, qs, q, known[2] ~= false, m, at, cause, slots)
+      out[#out + 1] = grantFresh(t, s, u, qs, q, known[2] ~= false, counted, m, at, cause, slots)
     end
   end
 end

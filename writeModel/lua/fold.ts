@@ -7,7 +7,9 @@
 // never with Lua's default %.14g, which would switch to exponent notation on large values.
 // Key parts, field names and stored words come from ../storeFormat.ts, interpolated here.
 import { decision as D, ending as E, flag, keyPart as K, saleField as S, txField as T } from '../storeFormat.js';
+import { handOnLua } from './handOns.js';
 import { shardPoolsLua } from './shardPools.js';
+import { storeRunLua } from './storeRun.js';
 
 /**
  * How long a transaction's hash outlives its sale: a week after the sale's end, when every
@@ -105,12 +107,16 @@ local function applyEntry(t, s, u)
   return a + b > 0
 end
 
+${handOnLua}
+
+
 local function applyReject(t, s, u, q, reason, at, cause)
   local k = txKey(t)
   if redis.call('HEXISTS', k, '${T.decision}') == 1 then return false end
   redis.call('HSET', k, '${T.decision}', '${D.rejected}', '${T.decidedSaleId}', s, '${T.decidedUserId}', u, '${T.decidedQuantity}', q,
     '${T.rejectionReason}', reason, '${T.decidedAt}', at, '${T.decisionCausationId}', cause)
   keepUntilSaleOver(t, s)
+  uncountHandOn(t, s, u)
   return true
 end
 
@@ -123,18 +129,24 @@ local function applyGrant(t, s, u, q, slots, exp, amount, currency, at, cause)
   keepUntilSaleOver(t, s)
   local ending = redis.call('HGET', k, '${T.ending}')
   -- Released before this grant was folded: its slots went back already and stay free.
-  if ending == '${E.released}' then return true end
+  if ending == '${E.released}' then
+    uncountHandOn(t, s, u)
+    return true
+  end
   local sk = saleKey(s)
   for n in string.gmatch(slots, '[^,]+') do
     local pool = homePool(s, n)
     if pool then redis.call('ZREM', pool, s .. ':' .. n) end
     redis.call('HSET', sk .. '${K.holders}', n, t)
   end
-  redis.call('HINCRBY', sk .. '${K.held}', u, tonumber(q))
+  -- Counted already when its home shard handed it on: the count stays, the mark goes.
+  if redis.call('HDEL', k, '${T.handOnHeld}') == 0 then redis.call('HINCRBY', sk .. '${K.held}', u, tonumber(q)) end
   -- Settled before this grant was folded: held for good, nothing live, nothing to expire.
   if not ending then
     redis.call('HSET', sk .. '${K.live}', u, t)
     redis.call('ZADD', P .. '${K.expiries}', exp, t)
+  elseif redis.call('HGET', sk .. '${K.live}', u) == t then
+    redis.call('HDEL', sk .. '${K.live}', u)
   end
   return true
 end
@@ -238,51 +250,5 @@ local function storedDecision(t)
   return {f[1], t, f[2], f[3], f[4], f[5], f[6], f[7], f[8], f[9], f[10], f[11]}
 end
 
--- Which data set this is, as the server says it: its run id (new at every start of a
--- server, and another on a promoted replica) and its replication id (new whenever this server
--- becomes a master again: a node demoted in a failover, resynced from the new master, which
--- lacks the last writes the node took before it was demoted, and then promoted back keeps
--- its run id but not its replication id). The ready marker records the run under which the
--- state was last known complete. A master also takes a new replication id when it gets its
--- first replica (or again after its replicas have all been gone for repl-backlog-ttl): that
--- costs one tail fold of the events since the store's positions, idempotent, never a wrong
--- answer.
-local function serverRun()
-  local info = redis.call('INFO', 'server', 'replication') -- both sections in one call (Redis 7)
-  return string.match(info, 'run_id:(%w+)') .. ':' .. string.match(info, 'master_replid:(%w+)')
-end
-
--- The rebuild lock holds its rebuild's token and the server run it was taken under
--- ("<token>@<run>"). A lock that came back with the data set (a restart from a snapshot taken
--- while a rebuild was running, a promoted replica) names another run: it is void here. Without
--- the run, a rebuild that folded part of the topics' tail into the lost data set went on after
--- the restart (its token matched the restored lock), folded the rest into the restored one and
--- marked it complete without the part it had folded before the crash: the decisions in that
--- part lost their slots, and the next claims were granted them again (nemesis suite, seed 2).
-local function lockValue(token) return token .. '@' .. serverRun() end
-local function lockHeld(token) return redis.call('GET', P .. '${K.lock}') == lockValue(token) end
--- Whether the state is complete here and now. A server restarted from a snapshot or an AOF,
--- a replica promoted by a failover, or a master demoted and promoted back still holds the
--- ready marker but may have lost the writes after its last save or its last sync: those
--- events are on the topics, and the consumers that made them have committed past them, so
--- nothing would fold them again. Seen from another run, the marker is withdrawn: every
--- writer and the live fold stop until the rebuilder has folded the topics' tail since the
--- store's own positions (see ../rebuild.ts).
-local function storeComplete()
-  if redis.call('EXISTS', P .. '${K.ready}') == 0 then return false end
-  if redis.call('GET', P .. '${K.readyRun}') == serverRun() then return true end
-  redis.call('DEL', P .. '${K.ready}')
-  redis.call('SET', P .. '${K.restored}', '${flag.yes}')
-  return false
-end
-
--- Writers (decisions, expiry, settlement) act only on a complete state they have seen: the
--- ready marker must exist, under this server run, and carry the epoch the writer last saw
--- (see writerEpoch.ts).
-local function writerGate(expected)
-  if not storeComplete() then return {'NOT_READY'} end
-  local ready = redis.call('GET', P .. '${K.ready}')
-  if ready ~= expected then return {'EPOCH', ready} end
-  return nil
-end
+${storeRunLua}
 `;

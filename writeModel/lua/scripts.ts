@@ -111,6 +111,7 @@ for i = 4, #ARGV, 3 do
     if k == '${F.saleScheduled}' then did = applySchedule(e.saleId, e.terms, tonumber(e.stock))
     elseif k == '${F.saleClosed}' then did = applyClose(e.saleId)
     elseif k == '${F.entryRecorded}' then did = applyEntry(e.transactionId, e.saleId, e.userId)
+    elseif k == '${F.handedOn}' then did = applyHandOn(e.transactionId, e.saleId, e.userId, e.quantity)
     elseif k == '${F.granted}' then
       did = applyGrant(e.transactionId, e.saleId, e.userId, e.quantity, e.slotNumbers, e.expiresAt, e.amountMinor, e.currency,
         e.occurredAt, e.causationId)

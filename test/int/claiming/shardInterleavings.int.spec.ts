@@ -3,7 +3,8 @@
 // own queue in whatever order the scheduler picks, a claim handed on joins the queue of the
 // shard it was handed to, and now and then the expiry releases what is due (its slots freed
 // once "Kafka has it"). After every step: no unit sold twice (free + held = stock, each slot
-// once, each in its own shard's pool), nobody over the limit; and no false sold-out: a claim is
+// once, each in its own shard's pool), nobody over the limit, each shopper's count what their
+// grants and claims in flight to another shard hold; and no false sold-out: a claim is
 // refused sold_out only when no shard alone had its units at that moment, or it had been
 // handed on K - 1 times already (a race the next claim of the same shopper does not lose).
 import crypto from 'node:crypto';
@@ -40,6 +41,28 @@ async function run(shards: number, stock: number, steps: readonly Step[]): Promi
   const queues: Claim[][] = Array.from({ length: shards }, () => []);
   const pools = () => Promise.all(Array.from({ length: shards }, (_, k) => redis.zrange(keys.pool(sale.saleId, k), 0, -1)));
 
+  const txsOf = new Map<string, string[]>();
+  /**
+   * What a shopper's limit counts: units of grants not released, and of claims in flight to
+   * another shard (counted by their home shard when handed on: fold.ts applyHandOn).
+   */
+  async function counted(userId: string): Promise<number> {
+    let units = 0;
+    for (const t of txsOf.get(userId) ?? []) {
+      const [decision, ending, quantity, inFlight] = await redis.hmget(
+        `${keys.prefix}tx:${t}`,
+        'decision',
+        'ending',
+        'decidedQuantity',
+        'handOnHeld',
+      );
+      if (decision === 'granted' && ending !== 'released') units += Number(quantity);
+      else if (!decision && inFlight) units += Number(inFlight);
+      if (decision) expect(inFlight, `${t} decided, no longer counted as in flight`).toBeNull();
+    }
+    return units;
+  }
+
   async function check(): Promise<string[][]> {
     const free = await pools();
     const holders = await redis.hgetall(keys.holders(sale.saleId));
@@ -47,7 +70,9 @@ async function run(shards: number, stock: number, steps: readonly Step[]): Promi
     expect(freeSlots.length + Object.keys(holders).length, 'free + held = stock').toBe(stock);
     expect(new Set([...freeSlots, ...Object.keys(holders).map(Number)]).size, 'each slot once').toBe(stock);
     free.forEach((ids, k) => ids.forEach((id) => expect((Number(id.split(':')[1]) - 1) % shards, `${id} in its own pool`).toBe(k)));
-    for (const units of Object.values(await redis.hgetall(keys.held(sale.saleId)))) expect(Number(units)).toBeLessThanOrEqual(LIMIT);
+    const held = await redis.hgetall(keys.held(sale.saleId));
+    for (const units of Object.values(held)) expect(Number(units)).toBeLessThanOrEqual(LIMIT);
+    for (const userId of txsOf.keys()) expect(Number(held[userId] ?? 0), `${userId}'s units held`).toBe(await counted(userId));
     return free;
   }
 
@@ -57,6 +82,7 @@ async function run(shards: number, stock: number, steps: readonly Step[]): Promi
       const userId = `u${s.user}`;
       const shard = shardOf(userId, shards);
       const id = crypto.randomUUID();
+      txsOf.set(userId, [...(txsOf.get(userId) ?? []), id]);
       queues[shard]!.push({
         transactionId: id,
         saleId: sale.saleId,
