@@ -4,8 +4,9 @@
 import type { EventOf, FlashsaleEvent } from '../schemas/events/index.js';
 import { copiesThatDisagree } from '../test/support/faults/checkers.js';
 import type { HistoryEntry } from './history.js';
+import { checkLimit, checkStock, type Violation } from './logChecks.js';
 
-export type Violation = { check: string; says: string; transactionId?: string };
+export type { Violation };
 
 export type Observed = {
   saleId: string;
@@ -36,49 +37,6 @@ const isDecision = (e: FlashsaleEvent): e is Decision => e.type === 'ClaimGrante
 function distinct(events: readonly FlashsaleEvent[], saleId: string): FlashsaleEvent[] {
   const seen = new Set<string>();
   return events.filter((e) => 'saleId' in e && e.saleId === saleId && !seen.has(e.eventId) && Boolean(seen.add(e.eventId)));
-}
-
-/** Held units never exceed stock and no slot is granted while another reservation holds it (a released slot may be sold again). */
-function checkStock(events: readonly FlashsaleEvent[], stock: number): Violation[] {
-  const holder = new Map<string, string>();
-  const granted = new Map<string, EventOf<'ClaimGranted'>>();
-  let heldUnits = 0;
-  const found: Violation[] = [];
-  // Where each release of a slot is on the log: a slot granted again before its holder's
-  // release is on the log says which (the release may have been written to Redis first and
-  // published after the grant, by another process: seed 313 of the sharded campaign).
-  const releasedAt = new Map<string, number>();
-  events.forEach((e, i) => {
-    if (e.type === 'ReservationReleased') for (const s of e.slotIds) releasedAt.set(`${e.transactionId} ${s}`, i);
-  });
-  const laterRelease = (other: string, s: string, at: number) => {
-    const i = releasedAt.get(`${other} ${s}`);
-    return i !== undefined && i > at ? `; its release of the slot is ${i - at} records later on the log` : '; it never released the slot';
-  };
-  for (const [at, e] of events.entries()) {
-    if (e.type === 'ClaimGranted') {
-      granted.set(e.transactionId, e);
-      heldUnits += e.quantity;
-      if (e.slotIds.length !== e.quantity)
-        found.push({ check: 'slots', transactionId: e.transactionId, says: `granted ${e.quantity} units with ${e.slotIds.length} slots` });
-      for (const s of e.slotIds) {
-        const other = holder.get(s);
-        if (other)
-          found.push({
-            check: 'slots',
-            transactionId: e.transactionId,
-            says: `slot ${s} granted while ${other} holds it${laterRelease(other, s, at)}`,
-          });
-        holder.set(s, e.transactionId);
-      }
-      if (heldUnits > stock)
-        found.push({ check: 'stock', transactionId: e.transactionId, says: `${heldUnits} units held for ${stock} in stock` });
-    } else if (e.type === 'ReservationReleased') {
-      heldUnits -= granted.get(e.transactionId)?.quantity ?? 0;
-      for (const s of e.slotIds) if (holder.get(s) === e.transactionId) holder.delete(s);
-    }
-  }
-  return found;
 }
 
 type ClaimSeen = { status?: string; slotId?: string; reason?: string; accepted: boolean };
@@ -279,6 +237,7 @@ export function checkRun(o: Observed): Verdict {
   const grants = new Map(events.filter((e): e is EventOf<'ClaimGranted'> => e.type === 'ClaimGranted').map((g) => [g.transactionId, g]));
   const violations: Violation[] = [
     ...checkStock(events, o.stock),
+    ...checkLimit(events),
     ...copiesThatDisagree(o.salesEvents, o.saleId).map((says) => ({ check: 'copies', says })),
     ...checkDecisions(o.history, events, o.claimsOnTopic),
     ...checkEntriesKept(o.history),

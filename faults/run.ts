@@ -8,16 +8,13 @@ import { type Config, loadConfig } from '../platform/config.js';
 import { createLogger } from '../platform/log.js';
 import { createDb, ensureSchema } from '../platform/postgres.js';
 import { signUserToken } from '../producers/http/auth.js';
-import { replayableProjections } from '../projections/catalog.js';
 import { openPlatform, type Platform } from '../runtime/platform.js';
-import { replayProjections } from '../runtime/replay/replayProjections.js';
-import { deadLetterCount, readClaimedTransactions, readSalesTopic } from '../test/support/faults/checkers.js';
 import { freePort } from '../test/support/faults/ports.js';
-import { checkRun, type Observed, type Verdict, type Violation } from './checker.js';
+import { checkRun, type Verdict, type Violation } from './checker.js';
+import { observe } from './observe.js';
 import type { Environment } from './environment.js';
-import { createHistory, type Actor, type History } from './history.js';
+import { createHistory, type Actor } from './history.js';
 import { playNemeses } from './nemeses.js';
-import { waitForQuiet } from './quiescence.js';
 import { startRoles } from './roles.js';
 import { describeNemesis, planRun, type RunPlan, SESSION_TIMEOUTS_MS } from './schedule.js';
 import { runWorkload, setUpSale, type Workload } from './workload.js';
@@ -166,7 +163,7 @@ export async function runOnce({
       playNemeses(plan.nemeses, { env, roles, clock, topicPrefix: prefix, saleId }, history, startedAt),
     ]);
     const saleDoneAt = Date.now();
-    const observed = await observe({ platform, history, roles, schema, saleId, stock: plan.stock, databaseUrl: env.postgres.databaseUrl });
+    const observed = await observe({ platform, history, roles, schema, saleId, stock: plan.stock, env, historyDir });
     const verdict = checkRun(observed);
     return {
       ...resultOf(seed, env, plan, verdict),
@@ -206,78 +203,4 @@ async function dropRunTopics(kafka: Platform['kafka'], prefix: string): Promise<
   } finally {
     await admin.disconnect();
   }
-}
-
-/** Planted flags take the grace period (event time) to be raised: wait for them, within a bound. */
-const FLAGS_TIMEOUT_MS = 45_000;
-
-/** Until every planted mismatch is flagged and every role runs again, or the bound: the checker judges what is there then. */
-async function waitForPlantedFlags(db: Platform['db'], history: History, roles: { allRunning(): boolean }): Promise<void> {
-  const planted = history.entries.flatMap((h) => (h.type === 'planted' ? [`${h.kind} ${h.transactionId}`] : []));
-  const deadline = Date.now() + FLAGS_TIMEOUT_MS;
-  while (Date.now() < deadline) {
-    const rows = await db
-      .query<{ k: string }>("select kind || ' ' || transaction_id as k from reconciliation_mismatches")
-      .catch(() => ({ rows: [] as { k: string }[] }));
-    const flagged = new Set(rows.rows.map((r) => r.k));
-    if (roles.allRunning() && planted.every((p) => flagged.has(p))) return;
-    await new Promise((r) => setTimeout(r, 500));
-  }
-}
-
-/** Waits for quiet, then reads what the checker needs: the sales topic, the read models, a replay. */
-async function observe({
-  platform,
-  history,
-  roles,
-  schema,
-  saleId,
-  stock,
-  databaseUrl,
-}: {
-  platform: Platform;
-  history: History;
-  roles: { allRunning(): boolean };
-  schema: string;
-  saleId: string;
-  stock: number;
-  databaseUrl: string;
-}): Promise<Observed> {
-  const prefix = platform.config.topicPrefix;
-  const db = platform.db;
-  await waitForPlantedFlags(db, history, roles);
-  await waitForQuiet(platform.kafka, prefix);
-  const slice = { kafka: platform.kafka, codec: platform.codec, topicPrefix: prefix };
-  const [salesEvents, claimsOnTopic, transactions, partnerEvents, mismatches, deadLetters] = await Promise.all([
-    readSalesTopic(slice),
-    readClaimedTransactions(slice, saleId),
-    db.query<Observed['transactions'][number]>('select transaction_id, status, payments, refunds from transactions'),
-    db.query<Observed['partnerEvents'][number]>('select partner_event_id, transaction_id, kind from reconciliation_partner_events'),
-    db.query<Observed['mismatches'][number]>('select kind, transaction_id from reconciliation_mismatches'),
-    deadLetterCount(platform.kafka, prefix),
-  ]);
-  const replay = await replayProjections({
-    kafka: platform.kafka,
-    codec: platform.codec,
-    databaseUrl,
-    topicPrefix: prefix,
-    liveSchema: schema,
-    intoSchema: `${schema}_replay`,
-    projections: replayableProjections(platform.config),
-    window: {},
-    catchUpTimeoutMs: 30_000,
-  });
-  const equal = replay.differences.length === 0 && replay.liveBehind.length === 0;
-  return {
-    saleId,
-    stock,
-    history: history.entries,
-    salesEvents,
-    claimsOnTopic,
-    transactions: transactions.rows,
-    partnerEvents: partnerEvents.rows,
-    mismatches: mismatches.rows,
-    replay: { equal, detail: equal ? '' : JSON.stringify([...replay.differences, ...replay.liveBehind]).slice(0, 500) },
-    deadLetters,
-  };
 }

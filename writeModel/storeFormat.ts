@@ -95,6 +95,8 @@ export const txField = {
   endedAt: 'endedAt',
   endingCausationId: 'endingCausationId',
   releaseReason: 'releaseReason',
+  /** Units a release written ahead of its event still counts against the limit, until the event is on the log. */
+  releaseUnlogged: 'releaseUnlogged',
   paymentEventId: 'paymentEventId',
   // After the ending: a late payment accepted (LatePaymentAccepted), units returned by a refund (UnitsReturned).
   /** Slot numbers, comma-separated. */
@@ -107,6 +109,8 @@ export const txField = {
   returnedPaymentEventId: 'returnedPaymentEventId',
   returnedRefundEventId: 'returnedRefundEventId',
   returnedAt: 'returnedAt',
+  /** Units a return written ahead of its event still counts against the limit, until the event is on the log. */
+  returnUnlogged: 'returnUnlogged',
 } as const;
 
 /** The values of txField.decision; the decision scripts also return them as a tuple's first cell. */

@@ -163,10 +163,19 @@ local function freeHeld(t, s, slots)
   end
 end
 
+-- A user's units leave the per-user limit's count (and their live reservation, if it is t).
+local function uncount(s, u, q, t)
+  local sk = saleKey(s)
+  if redis.call('HINCRBY', sk .. '${K.held}', u, -tonumber(q)) <= 0 then redis.call('HDEL', sk .. '${K.held}', u) end
+  if redis.call('HGET', sk .. '${K.live}', u) == t then redis.call('HDEL', sk .. '${K.live}', u) end
+end
+
 -- A release. Folded from the log, its slots go back at once. Written by the expiry ahead of
 -- its event (held = true), they stay with the transaction until the event is on the log
 -- (freeReleased, after Kafka's acknowledgement): a slot is granted again only after the release
 -- that freed it is on record, so the log never shows a slot granted while its holder holds it.
+-- Its units leave the holder's count against the limit at the same moment (releaseUnlogged
+-- keeps them meanwhile): granted a unit again before, the holder would hold two on the log.
 local function applyRelease(t, s, slots, at, cause, reason, held)
   local k = txKey(t)
   if redis.call('HEXISTS', k, '${T.ending}') == 1 then return false end
@@ -176,17 +185,22 @@ local function applyRelease(t, s, slots, at, cause, reason, held)
   redis.call('ZREM', P .. '${K.expiries}', t)
   local g = redis.call('HMGET', k, '${T.decision}', '${T.decidedUserId}', '${T.decidedQuantity}', '${T.grantedSlots}', '${T.decidedSaleId}')
   if g[1] ~= '${D.granted}' then return true end
-  if not held then freeHeld(t, g[5], g[4]) end
-  local sk = saleKey(g[5])
-  if redis.call('HINCRBY', sk .. '${K.held}', g[2], -tonumber(g[3])) <= 0 then redis.call('HDEL', sk .. '${K.held}', g[2]) end
-  if redis.call('HGET', sk .. '${K.live}', g[2]) == t then redis.call('HDEL', sk .. '${K.live}', g[2]) end
+  if held then
+    redis.call('HSET', k, '${T.releaseUnlogged}', g[3])
+  else
+    freeHeld(t, g[5], g[4])
+    uncount(g[5], g[2], g[3], t)
+  end
   return true
 end
 
--- A release's event is on the log: the slots it kept back go free.
+-- A release's event is on the log: the slots and the count it kept back go free (once).
 local function freeReleased(t)
-  local g = redis.call('HMGET', txKey(t), '${T.ending}', '${T.decidedSaleId}', '${T.grantedSlots}')
-  if g[1] == '${E.released}' and g[2] and g[3] then freeHeld(t, g[2], g[3]) end
+  local k = txKey(t)
+  local g = redis.call('HMGET', k, '${T.ending}', '${T.decidedSaleId}', '${T.grantedSlots}', '${T.decidedUserId}', '${T.releaseUnlogged}')
+  if g[1] ~= '${E.released}' or not g[2] or not g[3] then return end
+  freeHeld(t, g[2], g[3])
+  if g[5] and redis.call('HDEL', k, '${T.releaseUnlogged}') == 1 then uncount(g[2], g[4], g[5], t) end
 end
 
 local function applySettle(t, s, pay, at, cause)
@@ -220,25 +234,30 @@ local function applyAccepted(t, s, u, q, slots, pay, by, at)
 end
 
 -- The payment holding the units was refunded while the sale was open: the slots it still holds
--- go back. Written by the refund desk ahead of its event (held = true), they go back only once
--- the event is on the log (freeReturned), as for a release.
+-- go back. Written by the refund desk ahead of its event (held = true), they go back, and leave
+-- the count against the limit, only once the event is on the log (freeReturned), as for a release.
 local function applyReturned(t, s, u, q, slots, pay, refund, at, held)
   local k = txKey(t)
   if redis.call('HEXISTS', k, '${T.returnedSlots}') == 1 then return false end
   redis.call('HSET', k, '${T.returnedSlots}', slots, '${T.returnedPaymentEventId}', pay, '${T.returnedRefundEventId}', refund,
     '${T.returnedAt}', at)
   keepUntilSaleOver(t, s)
-  if not held then freeHeld(t, s, slots) end
-  local sk = saleKey(s)
-  if redis.call('HINCRBY', sk .. '${K.held}', u, -tonumber(q)) <= 0 then redis.call('HDEL', sk .. '${K.held}', u) end
-  if redis.call('HGET', sk .. '${K.live}', u) == t then redis.call('HDEL', sk .. '${K.live}', u) end
+  if held then
+    redis.call('HSET', k, '${T.returnUnlogged}', q)
+  else
+    freeHeld(t, s, slots)
+    uncount(s, u, q, t)
+  end
   return true
 end
 
--- A return's event is on the log: the slots it kept back go free.
+-- A return's event is on the log: the slots and the count it kept back go free (once).
 local function freeReturned(t)
-  local g = redis.call('HMGET', txKey(t), '${T.returnedSlots}', '${T.decidedSaleId}')
-  if g[1] and g[2] then freeHeld(t, g[2], g[1]) end
+  local k = txKey(t)
+  local g = redis.call('HMGET', k, '${T.returnedSlots}', '${T.decidedSaleId}', '${T.decidedUserId}', '${T.returnUnlogged}')
+  if not g[1] or not g[2] then return end
+  freeHeld(t, g[2], g[1])
+  if g[4] and redis.call('HDEL', k, '${T.returnUnlogged}') == 1 then uncount(g[2], g[3], g[4], t) end
 end
 
 -- The stored decision, in the order the adapter reads it back (encoding.ts decisionFromTuple):

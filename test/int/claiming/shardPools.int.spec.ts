@@ -148,8 +148,12 @@ describe('a sale of three shards', () => {
     const returned = await scripts.returnUnits(EPOCH, now, { transactionId, paymentEventId: 'pay-r', refundEventId: 'refund-r' });
     expect(returned.kind === 'ok' && returned.value.outcome).toBe('returned');
     expect((await pools(keys))[1]).toEqual(['pools-1:5']);
+    // Its unit counts against the shopper's limit until the return is on the log too.
+    const userId = r.value.decisions[0]!.userId;
+    expect(await stores.redis.hget(keys.held(sale.saleId), userId)).toBe('1');
     await scripts.published('returns', [transactionId]);
     await scripts.published('returns', [transactionId]); // again: nothing more
     expect((await pools(keys))[1]).toEqual(['pools-1:2', 'pools-1:5']);
+    expect(await stores.redis.hget(keys.held(sale.saleId), userId)).toBeNull();
   });
 });

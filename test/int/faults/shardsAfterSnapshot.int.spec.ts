@@ -42,6 +42,63 @@ function decider(scripts: InventoryScripts, prefix: string) {
 const slotOf = (d: DecisionEvent | undefined) =>
   d?.type === 'ClaimGranted' ? d.slotIds.map((id) => id.split(':')[1]).join(',') : d?.reason;
 
+/**
+ * A sale of 4 units on 2 shards, a limit of 1: shard 0 (slots 1, 3; the shopper's home) has
+ * granted both its units (to a1, a2), shard 1 holds slots 2 and 4. `releaseBoth` releases those
+ * two grants and marks the releases on Kafka; `restartFromSnapshot` kills Redis, restarts it from
+ * its snapshot and rebuilds it with the topics' tail given.
+ */
+async function limitScenario(label: string) {
+  const prefix = `${label}-${Date.now()}`;
+  const scripts = createInventoryScripts(own.client, prefix);
+  const now = Date.now();
+  const sale = saleScheduled({ saleId: 'hot', stock: 4, shards: 2, perUserLimit: 1, startsAt: now - 1_000, endsAt: now + 3_600_000 });
+  expect(await scripts.lock('first', 30_000)).toBe(true);
+  expect(await scripts.finishRebuild('first', 'epoch-1')).toBe(true);
+  await scripts.apply({ mode: 'direct' }, [{ event: { ...sale, reservationSeconds: 1 } }]);
+  const claim = (tx: string, user: string, shard: number, hops = 0): Claim => ({
+    transactionId: tx,
+    saleId: 'hot',
+    userId: user,
+    quantity: 1,
+    claimEventId: `claim-${tx}`,
+    shard,
+    hops,
+  });
+  const a = decider(scripts, prefix);
+  const b = decider(scripts, prefix);
+  expect((await a.decide([claim('tx-a1', 'a1', 0), claim('tx-a2', 'a2', 0)])).decisions.map(slotOf)).toEqual(['1', '3']);
+  return {
+    a,
+    b,
+    claim,
+    keys: inventoryKeys(prefix),
+    async releaseBoth(): Promise<EventOf<'ReservationReleased'>[]> {
+      const released = await scripts.releaseDue('epoch-1', now + 60_000, 10);
+      if (released.kind !== 'ok') throw new Error(released.kind);
+      expect(released.value.map((r) => r.transactionId)).toEqual(['tx-a1', 'tx-a2']);
+      await scripts.published('releases', ['tx-a1', 'tx-a2']);
+      return released.value;
+    },
+    async restartFromSnapshot(tail: EventOf<'ReservationReleased'>[]): Promise<void> {
+      await own.server.kill();
+      await own.server.restart();
+      await waitForServer(own.client);
+      expect(await scripts.lock('second', 30_000)).toBe(true);
+      if (tail.length > 0)
+        await scripts.apply(
+          { mode: 'rebuild', token: 'second' },
+          tail.map((event) => ({ event })),
+        );
+      expect(await scripts.finishRebuild('second', 'epoch-2')).toBe(true);
+    },
+    async close(): Promise<void> {
+      await a.close();
+      await b.close();
+    },
+  };
+}
+
 describe('two decision-makers of a sharded sale, Redis restarted from a snapshot', () => {
   it('never hand one shard’s slot to the other while its decision-maker has not re-folded its grants', async () => {
     const prefix = `snapshards-${Date.now()}`;
@@ -88,40 +145,16 @@ describe('two decision-makers of a sharded sale, Redis restarted from a snapshot
   });
 
   it('keep a shopper to the limit when the other shard’s grant of their handed-on claim was lost', async () => {
-    const prefix = `snaplimit-${Date.now()}`;
-    const scripts = createInventoryScripts(own.client, prefix);
-    const now = Date.now();
-    const sale = saleScheduled({ saleId: 'hot', stock: 4, shards: 2, perUserLimit: 1, startsAt: now - 1_000, endsAt: now + 3_600_000 });
-    expect(await scripts.lock('first', 30_000)).toBe(true);
-    expect(await scripts.finishRebuild('first', 'epoch-1')).toBe(true);
-    await scripts.apply({ mode: 'direct' }, [{ event: { ...sale, reservationSeconds: 1 } }]);
-    const claim = (tx: string, user: string, shard: number, hops = 0): Claim => ({
-      transactionId: tx,
-      saleId: 'hot',
-      userId: user,
-      quantity: 1,
-      claimEventId: `claim-${tx}`,
-      shard,
-      hops,
-    });
-    const a = decider(scripts, prefix); // shard 0: slots 1, 3; the shopper's home
-    const b = decider(scripts, prefix); // shard 1: slots 2, 4
-    expect((await a.decide([claim('tx-a1', 'a1', 0), claim('tx-a2', 'a2', 0)])).decisions.map(slotOf)).toEqual(['1', '3']);
+    const { a, b, claim, keys, releaseBoth, restartFromSnapshot, close } = await limitScenario('snaplimit');
     // Shard 0 is dry: the shopper's first claim is handed on to shard 1.
     const handed = await a.decide([claim('tx-1', 'shopper', 0)]);
     expect(handed.handedOn.map((f) => [f.transactionId, f.shard])).toEqual([['tx-1', 1]]);
     // The two reservations run out and their slots go back to shard 0 (the releases on Kafka), then the snapshot.
-    const released = await scripts.releaseDue('epoch-1', now + 60_000, 10);
-    expect(released.kind === 'ok' && released.value.map((r) => r.transactionId)).toEqual(['tx-a1', 'tx-a2']);
-    await scripts.published('releases', ['tx-a1', 'tx-a2']);
+    await releaseBoth();
     await own.server.save();
     // After the snapshot, shard 1 grants the handed-on claim: in Redis, not yet on Kafka when Redis dies.
     expect((await b.decide([claim('tx-1', 'shopper', 1, 1)])).decisions.map(slotOf)).toEqual(['2']);
-    await own.server.kill();
-    await own.server.restart();
-    await waitForServer(own.client);
-    expect(await scripts.lock('second', 30_000)).toBe(true);
-    expect(await scripts.finishRebuild('second', 'epoch-2')).toBe(true);
+    await restartFromSnapshot([]);
 
     // Shard 0 decides the shopper's second claim before shard 1 has re-folded its grant: slots 1
     // and 3 are free on shard 0, yet the shopper's first claim is still theirs.
@@ -129,56 +162,25 @@ describe('two decision-makers of a sharded sale, Redis restarted from a snapshot
     expect(second.decisions.map(slotOf)).toEqual(['duplicate']);
     // Shard 1 re-folds its grant at its next write: the shopper holds one unit, the first.
     expect((await b.decide([claim('tx-b1', 'b1', 1)])).decisions.map(slotOf)).toEqual(['4']);
-    const keys = inventoryKeys(prefix);
     expect(await own.client.hgetall(keys.held('hot'))).toEqual({ shopper: '1', b1: '1' });
     expect(await own.client.hget(keys.live('hot'), 'shopper')).toBe('tx-1');
-    await a.close();
-    await b.close();
+    await close();
   });
 
   it('count a handed-on claim again after the restore when its hand-on came after the snapshot', async () => {
-    const prefix = `snaplimit2-${Date.now()}`;
-    const scripts = createInventoryScripts(own.client, prefix);
-    const now = Date.now();
-    const sale = saleScheduled({ saleId: 'hot', stock: 4, shards: 2, perUserLimit: 1, startsAt: now - 1_000, endsAt: now + 3_600_000 });
-    expect(await scripts.lock('first', 30_000)).toBe(true);
-    expect(await scripts.finishRebuild('first', 'epoch-1')).toBe(true);
-    await scripts.apply({ mode: 'direct' }, [{ event: { ...sale, reservationSeconds: 1 } }]);
-    const claim = (tx: string, user: string, shard: number, hops = 0): Claim => ({
-      transactionId: tx,
-      saleId: 'hot',
-      userId: user,
-      quantity: 1,
-      claimEventId: `claim-${tx}`,
-      shard,
-      hops,
-    });
-    const a = decider(scripts, prefix);
-    const b = decider(scripts, prefix);
-    expect((await a.decide([claim('tx-a1', 'a1', 0), claim('tx-a2', 'a2', 0)])).decisions.map(slotOf)).toEqual(['1', '3']);
+    const { a, b, claim, keys, releaseBoth, restartFromSnapshot, close } = await limitScenario('snaplimit2');
     await own.server.save();
     // After the snapshot: the hand-on, the two releases (these on Kafka), and shard 1's grant.
     expect((await a.decide([claim('tx-1', 'shopper', 0)])).handedOn.map((f) => f.shard)).toEqual([1]);
-    const released = await scripts.releaseDue('epoch-1', now + 60_000, 10);
-    expect(released.kind === 'ok' && released.value.map((r) => r.transactionId)).toEqual(['tx-a1', 'tx-a2']);
-    if (released.kind !== 'ok') return;
+    const released = await releaseBoth();
     expect((await b.decide([claim('tx-1', 'shopper', 1, 1)])).decisions.map(slotOf)).toEqual(['2']);
-    await own.server.kill();
-    await own.server.restart();
-    await waitForServer(own.client);
     // The rebuild folds the topics' tail: the releases were on Kafka, shard 1's grant was not.
-    expect(await scripts.lock('second', 30_000)).toBe(true);
-    await scripts.apply(
-      { mode: 'rebuild', token: 'second' },
-      released.value.map((event) => ({ event })),
-    );
-    expect(await scripts.finishRebuild('second', 'epoch-2')).toBe(true);
+    await restartFromSnapshot(released);
 
     // Shard 0 folds its hand-on again before it decides: the shopper's second claim is refused.
     expect((await a.decide([claim('tx-2', 'shopper', 0)])).decisions.map(slotOf)).toEqual(['duplicate']);
     expect((await b.decide([claim('tx-b1', 'b1', 1)])).decisions.map(slotOf)).toEqual(['4']);
-    expect(await own.client.hgetall(inventoryKeys(prefix).held('hot'))).toEqual({ shopper: '1', b1: '1' });
-    await a.close();
-    await b.close();
+    expect(await own.client.hgetall(keys.held('hot'))).toEqual({ shopper: '1', b1: '1' });
+    await close();
   });
 });

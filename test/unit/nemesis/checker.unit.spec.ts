@@ -5,6 +5,7 @@ import { describe, expect, it } from 'vitest';
 import { checkRun, type Observed } from '../../../faults/checker.js';
 import type { HistoryEntry } from '../../../faults/history.js';
 import type { EventOf } from '../../../schemas/events/index.js';
+import { sampleEvents } from '../../support/sampleEvents.js';
 
 const saleId = 'sale-7';
 const meta = (tx: string) => ({ eventId: crypto.randomUUID(), occurredAt: 1_000, correlationId: tx, causationId: null });
@@ -132,6 +133,24 @@ describe('the nemesis checker', () => {
     expect(checks(o)).toContain('slots e');
     o.salesEvents = [o.salesEvents[0]!, o.salesEvents[1]!, released(a), again];
     expect(checks(o)).not.toContain('slots e');
+  });
+
+  it("finds a shopper granted past the sale's limit, but not one granted again after a release or a return on the log", () => {
+    const o = cleanRun();
+    const terms = { ...sampleEvents(saleId).SaleScheduled, stock: 4, perUserLimit: 1 };
+    const a = o.salesEvents[0] as EventOf<'ClaimGranted'>;
+    const again = { ...granted('e', 3), userId: a.userId };
+    o.stock = 4;
+    o.salesEvents = [terms, ...o.salesEvents, again];
+    expect(checks(o)).toEqual(['limit e']);
+    o.salesEvents = [terms, ...o.salesEvents.slice(1, 3), released(a), again];
+    expect(checks(o)).toEqual([]);
+    const returned = { ...sampleEvents(saleId).UnitsReturned, transactionId: 'a', userId: a.userId, quantity: 1, slotIds: a.slotIds };
+    o.salesEvents = [terms, ...o.salesEvents.slice(1, 3), returned, again];
+    expect(checks(o)).toEqual([]);
+    // And the returned slot itself may be sold again.
+    o.salesEvents = [terms, ...o.salesEvents.slice(1, 3), returned, { ...again, slotIds: a.slotIds }];
+    expect(checks(o)).toEqual([]);
   });
 
   it('says whether a slot granted while held was released later on the log, or never', () => {
