@@ -161,7 +161,7 @@ async function kafkaStatus(started: Set<Part>): Promise<PartStatus[]> {
 const PARTITIONS_WARNING = 5_000;
 
 /** How many partitions the node keeps in its data folder (those being deleted left out), with a warning past PARTITIONS_WARNING. */
-function partitionsNote(dataDir: string): string | undefined {
+export function partitionsNote(dataDir: string): string | undefined {
   let dirs: string[];
   try {
     dirs = fs.readdirSync(dataDir);

@@ -109,7 +109,6 @@ end
 
 ${handOnLua}
 
-
 local function applyReject(t, s, u, q, reason, at, cause)
   local k = txKey(t)
   if redis.call('HEXISTS', k, '${T.decision}') == 1 then return false end
