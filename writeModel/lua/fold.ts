@@ -107,6 +107,13 @@ local function applyEntry(t, s, u)
   return a + b > 0
 end
 
+-- A user's units leave the per-user limit's count (and their live reservation, if it is t).
+local function uncount(s, u, q, t)
+  local sk = saleKey(s)
+  if redis.call('HINCRBY', sk .. '${K.held}', u, -tonumber(q)) <= 0 then redis.call('HDEL', sk .. '${K.held}', u) end
+  if redis.call('HGET', sk .. '${K.live}', u) == t then redis.call('HDEL', sk .. '${K.live}', u) end
+end
+
 ${handOnLua}
 
 local function applyReject(t, s, u, q, reason, at, cause)
@@ -160,13 +167,6 @@ local function freeHeld(t, s, slots)
       if pool then redis.call('ZADD', pool, n, s .. ':' .. n) end
     end
   end
-end
-
--- A user's units leave the per-user limit's count (and their live reservation, if it is t).
-local function uncount(s, u, q, t)
-  local sk = saleKey(s)
-  if redis.call('HINCRBY', sk .. '${K.held}', u, -tonumber(q)) <= 0 then redis.call('HDEL', sk .. '${K.held}', u) end
-  if redis.call('HGET', sk .. '${K.live}', u) == t then redis.call('HDEL', sk .. '${K.live}', u) end
 end
 
 -- A release. Folded from the log, its slots go back at once. Written by the expiry ahead of

@@ -1,6 +1,7 @@
 // A claim handed on to another shard, in Lua: what its home shard counts against the shopper's
 // limit until the claim is decided. Part of the fold every script shares (fold.ts), after its
-// txKey, saleKey and keepUntilSaleOver, before the decisions' folds that keep or give back the count.
+// txKey, saleKey, keepUntilSaleOver and uncount, before the decisions' folds that keep or give
+// back the count.
 import { keyPart as K, txField as T } from '../storeFormat.js';
 
 export const handOnLua = `
@@ -31,8 +32,6 @@ local function uncountHandOn(t, s, u)
   local q = redis.call('HGET', k, '${T.handOnHeld}')
   if not q then return end
   redis.call('HDEL', k, '${T.handOnHeld}')
-  local sk = saleKey(s)
-  if redis.call('HINCRBY', sk .. '${K.held}', u, -tonumber(q)) <= 0 then redis.call('HDEL', sk .. '${K.held}', u) end
-  if redis.call('HGET', sk .. '${K.live}', u) == t then redis.call('HDEL', sk .. '${K.live}', u) end
+  uncount(s, u, q, t)
 end
 `;
